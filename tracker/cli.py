@@ -1,0 +1,89 @@
+"""The `painauth` command.
+
+Each subcommand's handler lives in the module that owns the use case and is imported only when
+that subcommand runs, so `painauth check` never loads the database, web or Prefect stacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+# (subcommand path, "module:function" handler, how to add its arguments)
+Handler = str
+
+
+def _add_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", "-i", required=True, metavar="FILE",
+                   help="the check document (JSON); - reads standard input")
+
+
+def _add_policies_show(p: argparse.ArgumentParser) -> None:
+    p.add_argument("payer", help="a payer id, e.g. medicare")
+
+
+def _add_policies_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dirs", nargs="*", metavar="DIR",
+                   help="folders of policy files (default: the shipped and configured ones)")
+
+
+def _add_nothing(p: argparse.ArgumentParser) -> None:
+    return None
+
+
+# name -> (help, add-arguments, handler). Nested commands use "group command".
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {
+    "check": ("say whether a scheduled procedure will be paid for, and what stands in the way",
+              _add_check, "tracker.checking:check_command"),
+    "policies list": ("list the payer policies in force", _add_nothing,
+                      "tracker.policy_commands:list_command"),
+    "policies show": ("print one payer's rules", _add_policies_show,
+                      "tracker.policy_commands:show_command"),
+    "policies validate": ("validate policy files and report every problem",
+                          _add_policies_validate, "tracker.policy_commands:validate_command"),
+    "demo": ("run the demonstration end to end", _add_nothing, "tracker.demo:demo_command"),
+    # -- commands of the store, import, board and flows are registered below --
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="painauth",
+        description="Prior-authorization and frequency tracker for interventional pain practices.",
+    )
+    top = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for name, (help_text, add_arguments, handler) in COMMANDS.items():
+        words = name.split()
+        if len(words) == 1:
+            sub = top.add_parser(words[0], help=help_text, description=help_text)
+        else:
+            if words[0] not in groups:
+                group = top.add_parser(words[0], help=f"{words[0]} commands")
+                groups[words[0]] = group.add_subparsers(dest="subcommand", metavar="COMMAND",
+                                                        required=True)
+            sub = groups[words[0]].add_parser(words[1], help=help_text, description=help_text)
+        add_arguments(sub)
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    module_name, function_name = args.handler.split(":")
+    handler = getattr(importlib.import_module(module_name), function_name)
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

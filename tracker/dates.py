@@ -1,0 +1,24 @@
+"""Calendar arithmetic the payer rules are written in: calendar months, clamped to month end."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved by whole calendar months, clamped to the end of a shorter month.
+
+    2026-03-31 - 1 month = 2026-02-28; 2024-02-29 + 12 months = 2025-02-28.
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+def parse_date(text: str) -> date:
+    """An ISO calendar date (YYYY-MM-DD); raises ValueError otherwise."""
+    if not isinstance(text, str) or len(text) != 10:
+        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD")
+    return date.fromisoformat(text)

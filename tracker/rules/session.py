@@ -1,0 +1,79 @@
+"""What the engine is asked about: sessions, the care before them, and one scheduled session.
+
+Plain frozen dataclasses: the CLI builds them from JSON, the store builds them from rows, the
+benchmark builds them directly. Nothing here knows about payers or rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Intent = Literal["diagnostic", "therapeutic", "trial", "permanent"]
+CareKind = Literal[
+    "physical_therapy", "home_exercise", "medication", "chiropractic",
+    "activity_modification", "other",
+]
+CARE_KINDS: tuple[str, ...] = (
+    "physical_therapy", "home_exercise", "medication", "chiropractic",
+    "activity_modification", "other",
+)
+INTENTS: tuple[str, ...] = ("diagnostic", "therapeutic", "trial", "permanent")
+PSYCH_RESULTS: tuple[str, ...] = ("cleared", "not_cleared")
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLine:
+    """One billed line: a CPT/HCPCS code with its units and modifiers (e.g. 50 = bilateral)."""
+
+    code: str
+    units: int = 1
+    modifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the patient responded to a performed session."""
+
+    relief_percent: float | None = None
+    duration_days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Everything done (or booked) for one patient on one date of service."""
+
+    date: date
+    codes: tuple[CodeLine, ...]
+    place_of_service: str = "11"
+    intent: Intent | None = None
+    muscles: int | None = None
+    outcome: Outcome | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConservativeCare:
+    kind: CareKind
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class PsychEvaluation:
+    date: date
+    result: Literal["cleared", "not_cleared"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """A self-contained eligibility question: the `painauth check` input, parsed."""
+
+    as_of: date
+    payer: str
+    scheduled: Session
+    patient_id: str | None = None
+    history: tuple[Session, ...] = ()
+    other_scheduled: tuple[Session, ...] = ()
+    conservative_care: tuple[ConservativeCare, ...] = ()
+    psych_evaluations: tuple[PsychEvaluation, ...] = field(default=())
