@@ -1,0 +1,73 @@
+"""Where painauth keeps its data and which database it talks to, read from the environment.
+
+Every setting comes from a `PAINAUTH_`-prefixed environment variable or a `.env` file in the
+working directory:
+
+- `PAINAUTH_HOME` — the data folder (default `./var`, resolved against the working directory when
+  the settings are read). The embedded SQLite database lives there.
+- `PAINAUTH_DATABASE_URL` — an SQLAlchemy URL; default `sqlite:///<home>/painauth.sqlite`.
+  PostgreSQL: `postgresql+psycopg://user:password@host:5432/painauth`.
+- `PAINAUTH_POLICY_DIRS` — extra folders of payer policy files, separated by `os.pathsep`
+  (`:` on Linux and macOS, `;` on Windows).
+
+The database URL may carry a password, so it is a secret: it is never printed whole; use
+`Settings.database_url_for_display()` in messages and logs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_HOME = Path("var")
+DATABASE_FILE_NAME = "painauth.sqlite"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAINAUTH_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=DEFAULT_HOME, description="the data folder")
+    database_url: SecretStr | None = Field(default=None, description="SQLAlchemy database URL")
+    policy_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description="extra payer policy folders, os.pathsep-separated")
+
+    @field_validator("home")
+    @classmethod
+    def _home_is_absolute(cls, home: Path) -> Path:
+        return home.expanduser().resolve()
+
+    @field_validator("policy_dirs", mode="before")
+    @classmethod
+    def _split_policy_dirs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    def resolved_database_url(self) -> str:
+        """The URL to connect with: the configured one, or the SQLite file under `home`."""
+        if self.database_url is not None and self.database_url.get_secret_value().strip():
+            return self.database_url.get_secret_value().strip()
+        return f"sqlite:///{self.home / DATABASE_FILE_NAME}"
+
+    def database_url_for_display(self) -> str:
+        """The database URL with any password masked, safe for messages and logs."""
+        return url_for_display(self.resolved_database_url())
+
+
+def url_for_display(url: str) -> str:
+    """`url` with its password replaced by `***`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def load_settings() -> Settings:
+    return Settings()

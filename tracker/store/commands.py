@@ -1,0 +1,29 @@
+"""`painauth db upgrade`: create or upgrade the application database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.settings import load_settings
+from tracker.store.migrating import head_revision, upgrade
+
+
+def upgrade_command(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    shown = settings.database_url_for_display()
+    try:
+        upgrade(settings.resolved_database_url())
+    except SQLAlchemyError as error:
+        print(f"painauth: could not upgrade the database at {shown}: {_first_line(error)}\n"
+              "Check PAINAUTH_DATABASE_URL and that the database server is running.",
+              file=sys.stderr)
+        return 1
+    print(f"database at {shown} is at revision {head_revision()}")
+    return 0
+
+
+def _first_line(error: Exception) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]

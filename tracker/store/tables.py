@@ -1,0 +1,242 @@
+"""The application database: one SQLModel class per table.
+
+Natural keys (the ones imports upsert on) are unique constraints: a patient's MRN, a provider's
+NPI, a session's (patient, date of service) — a session is one patient, one date — and so on.
+Times are stored in UTC. Only synthetic patients ever belong in a development database.
+
+Classes end in `Row` so they never shadow `sqlmodel.Session` or the engine's own `Session`,
+`PsychEvaluation` and friends in `tracker.rules.session`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Stable constraint names, so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SESSION_STATUSES: tuple[str, ...] = ("performed", "scheduled", "cancelled")
+COVERAGE_RANKS: tuple[str, ...] = ("primary", "secondary", "tertiary")
+AUTHORIZATION_STATUSES: tuple[str, ...] = (
+    "needed", "documentation_missing", "ready", "submitted", "pended", "approved", "partial",
+    "denied", "expired", "cancelled", "not_required",
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamp() -> Any:
+    return Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+def _parent(table: str, *, nullable: bool = False, index: bool = True) -> Any:
+    return Field(default=None if nullable else ...,
+                 foreign_key=f"{table}.id", nullable=nullable, index=index,
+                 ondelete="CASCADE" if not nullable else "SET NULL")
+
+
+class PatientRow(SQLModel, table=True):
+    __tablename__ = "patients"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mrn: str = Field(max_length=64, unique=True, description="the practice's medical record number")
+    fhir_id: str | None = Field(default=None, max_length=64, index=True)
+    family_name: str = Field(max_length=100)
+    given_name: str = Field(max_length=100)
+    birth_date: date
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class CoverageRow(SQLModel, table=True):
+    __tablename__ = "coverages"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "payer", "member_id", "effective_start"),
+        Index("ix_coverages_patient_id_effective_start", "patient_id", "effective_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = _parent("patients", index=False)
+    payer: str = Field(max_length=64, description="a payer policy id, e.g. medicare")
+    member_id: str = Field(max_length=64)
+    effective_start: date
+    effective_end: date | None = None
+    rank: str = Field(default="primary", max_length=16)
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class ProviderRow(SQLModel, table=True):
+    __tablename__ = "providers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    npi: str = Field(max_length=10, unique=True)
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=20, description="E.164, e.g. +15555550123")
+    email: str | None = Field(default=None, max_length=254)
+    time_zone: str = Field(default="America/New_York", max_length=64)
+    alert_channels: list[str] = Field(default_factory=list, sa_type=JSON)
+    quiet_hours_start: time | None = None
+    quiet_hours_end: time | None = None
+    digest: bool = False
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class SessionRow(SQLModel, table=True):
+    """Everything done (or booked) for one patient on one date of service."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "date"),
+        Index("ix_sessions_status_date", "status", "date"),
+        Index("ix_sessions_provider_id_date", "provider_id", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = _parent("patients", index=False)
+    provider_id: int | None = _parent("providers", nullable=True, index=False)
+    date: date
+    status: str = Field(max_length=16)
+    place_of_service: str = Field(default="11", max_length=2)
+    intent: str | None = Field(default=None, max_length=16)
+    muscles: int | None = None
+    relief_percent: float | None = None
+    duration_days: int | None = None
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class SessionCodeRow(SQLModel, table=True):
+    """One billed line of a session: a CPT/HCPCS code with its units and modifiers."""
+
+    __tablename__ = "session_codes"
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = _parent("sessions", index=False)
+    position: int = Field(description="order of the line within the session, from 0")
+    code: str = Field(max_length=5)
+    units: int = 1
+    modifiers: list[str] = Field(default_factory=list, sa_type=JSON)
+
+
+class ConservativeCareRow(SQLModel, table=True):
+    __tablename__ = "conservative_care"
+    __table_args__ = (UniqueConstraint("patient_id", "kind", "start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = _parent("patients", index=False)
+    kind: str = Field(max_length=32)
+    start: date
+    end: date
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class PsychEvaluationRow(SQLModel, table=True):
+    __tablename__ = "psych_evaluations"
+    __table_args__ = (UniqueConstraint("patient_id", "date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = _parent("patients", index=False)
+    date: date
+    result: str = Field(max_length=16)
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class AuthorizationRow(SQLModel, table=True):
+    """A prior authorization for one session with one payer, followed to a decision."""
+
+    __tablename__ = "authorizations"
+    __table_args__ = (Index("ix_authorizations_status_updated_at", "status", "updated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = _parent("sessions")
+    payer: str = Field(max_length=64)
+    status: str = Field(max_length=32)
+    missing_items: list[str] = Field(default_factory=list, sa_type=JSON)
+    submission_id: str | None = Field(default=None, max_length=64, unique=True,
+                                      description="stable identifier sent with the request")
+    auth_number: str | None = Field(default=None, max_length=64)
+    approved_units: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    decision_reason: str | None = Field(default=None, sa_type=Text)
+    submitted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class AuthorizationEventRow(SQLModel, table=True):
+    """One state change of an authorization: the audit trail."""
+
+    __tablename__ = "authorization_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    authorization_id: int = _parent("authorizations")
+    from_status: str | None = Field(default=None, max_length=32)
+    to_status: str = Field(max_length=32)
+    actor: str = Field(max_length=100, description="a user name, or the flow that made the change")
+    at: datetime = _stamp()
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class EvaluationResultRow(SQLModel, table=True):
+    """The latest evaluation of one scheduled session, and a hash of what it was computed from."""
+
+    __tablename__ = "evaluation_results"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="CASCADE"),
+                                             nullable=False, unique=True))
+    payer: str | None = Field(default=None, max_length=64)
+    verdict: str = Field(max_length=32, index=True)
+    result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    inputs_hash: str = Field(max_length=64)
+    evaluated_at: datetime = _stamp()
+
+
+class ImportBatchRow(SQLModel, table=True):
+    """One file taken in by `painauth import` or the drop-folder flow."""
+
+    __tablename__ = "import_batches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=1000, index=True, description="the file's resolved path")
+    kind: str = Field(max_length=32)
+    sha256: str = Field(max_length=64)
+    started_at: datetime = _stamp()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    counts: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class QuarantinedRow(SQLModel, table=True):
+    """A row an import refused, with where it was and what to fix. Re-importing a file replaces
+    that file's quarantined rows, so the list always shows what is still wrong."""
+
+    __tablename__ = "quarantined_rows"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = _parent("import_batches")
+    source: str = Field(max_length=1000, index=True)
+    kind: str = Field(max_length=32)
+    line: int
+    field: str | None = Field(default=None, max_length=64)
+    reason: str = Field(sa_type=Text)
+    raw: str = Field(sa_type=Text)
+    created_at: datetime = _stamp()
