@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
+
+from tracker.errors import PainauthError
 
 # (subcommand path, "module:function" handler, how to add its arguments)
 Handler = str
@@ -83,6 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except PainauthError as err:
+        print(f"painauth: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # a bug of ours: say so plainly; the traceback only on request
+        if os.environ.get("PAINAUTH_DEBUG"):
+            raise
+        print(f"painauth: internal error ({type(err).__name__}: {err}); "
+              "set PAINAUTH_DEBUG=1 to see the traceback and report it", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

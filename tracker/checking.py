@@ -1,0 +1,56 @@
+"""The check use case: a check document in, the engine's answer out. Shared by the CLI and API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from typing import Any
+
+from tracker.check_document import parse_check_document
+from tracker.errors import InputError, PainauthError, PolicyErrors
+from tracker.rules import evaluate, policies_in_force
+
+
+def check(document: Any, today: date | None = None) -> dict[str, object]:
+    """Evaluate one check document; raises InputError or PolicyErrors."""
+    policies = policies_in_force()
+    request = parse_check_document(document, sorted(policies), today or date.today())
+    result = evaluate(request, policies[request.payer]).as_json()
+    result["patient_id"] = request.patient_id
+    result["as_of"] = request.as_of.isoformat()
+    return result
+
+
+def _read(source: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+    except OSError as err:
+        raise InputError("$", f"cannot read {source}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise InputError("$", f"{source} is not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError("$", f"malformed JSON at line {err.lineno} column {err.colno}: "
+                         f"{err.msg}") from None
+
+
+def check_command(args: argparse.Namespace) -> int:
+    try:
+        result = check(_read(args.input))
+    except InputError as err:
+        print(json.dumps({"error": {"message": err.message, "path": err.path}}))
+        print(f"painauth check: {err}", file=sys.stderr)
+        return 2
+    except PolicyErrors as err:
+        print(json.dumps({"error": {"message": str(err), "path": None}}))
+        print(f"painauth check: the payer policies are broken:\n{err}", file=sys.stderr)
+        return 2
+    except PainauthError as err:
+        print(json.dumps({"error": {"message": str(err), "path": None}}))
+        print(f"painauth check: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=1))
+    return 0

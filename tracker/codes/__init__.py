@@ -1,0 +1,21 @@
+"""The procedure catalog: CPT/HCPCS codes, their families, regions and counting rules."""
+
+from tracker.codes.catalog import (
+    REGIONS,
+    Catalog,
+    CodingRule,
+    ProcedureCode,
+    is_well_formed,
+    load_catalog,
+    normalize_code,
+)
+
+__all__ = [
+    "REGIONS",
+    "Catalog",
+    "CodingRule",
+    "ProcedureCode",
+    "is_well_formed",
+    "load_catalog",
+    "normalize_code",
+]

@@ -1,0 +1,118 @@
+"""The procedure catalog, loaded once from `catalog.yaml` beside this module."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+REGIONS: tuple[str, ...] = ("cervical_thoracic", "lumbar_sacral", "sacroiliac")
+
+# CPT category I (5 digits), category II/III and PLA (4 digits + F/T/U/M, e.g. 0213T),
+# HCPCS level II (a letter A-V + 4 digits, e.g. J1010, G0260).
+_WELL_FORMED = re.compile(r"^(?:\d{5}|\d{4}[FTUM]|[A-V]\d{4})$")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureCode:
+    code: str
+    name: str
+    family: str
+    region: str | None
+    levels: str  # first | per_unit | session | none
+    addon_to: tuple[str, ...] = ()
+    guidance_included: bool = False
+    guidance_billable: bool = True
+    bilateral_allowed: bool = True
+    is_guidance: bool = False
+    intent: str | None = None  # injection | stimulator | a fixed intent | None
+    muscles_min: int | None = None
+    muscles_max: int | None = None
+    deleted: date | None = None
+    replaced_by: str | None = None
+
+    @property
+    def is_addon(self) -> bool:
+        return bool(self.addon_to)
+
+    @property
+    def bundles_guidance(self) -> bool:
+        """77003/77012 may not be billed beside this code."""
+        return self.guidance_included or not self.guidance_billable
+
+
+@dataclass(frozen=True, slots=True)
+class CodingRule:
+    finding: str
+    id: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    codes: dict[str, ProcedureCode]
+    groups: dict[str, tuple[str, ...]]
+    coding_rules: dict[str, CodingRule]
+
+    @property
+    def families(self) -> frozenset[str]:
+        return frozenset(c.family for c in self.codes.values())
+
+    def group_families(self, name: str) -> tuple[str, ...] | None:
+        """The families a named group counts together; a family name is a group of itself."""
+        if name in self.groups:
+            return self.groups[name]
+        if name in self.families:
+            return (name,)
+        return None
+
+    def get(self, code: str) -> ProcedureCode | None:
+        return self.codes.get(code)
+
+
+def normalize_code(text: str) -> str:
+    """Codes as people write them: ' +64484 ' is 64484; letters upper-cased."""
+    return text.strip().lstrip("+").upper()
+
+
+def is_well_formed(code: str) -> bool:
+    return bool(_WELL_FORMED.match(code))
+
+
+def _procedure_code(code: str, raw: dict[str, Any]) -> ProcedureCode:
+    muscles = raw.get("muscles") or {}
+    return ProcedureCode(
+        code=code,
+        name=raw["name"],
+        family=raw["family"],
+        region=raw.get("region"),
+        levels=raw.get("levels", "none"),
+        addon_to=tuple(raw.get("addon_to", ())),
+        guidance_included=bool(raw.get("guidance_included", False)),
+        guidance_billable=bool(raw.get("guidance_billable", True)),
+        bilateral_allowed=bool(raw.get("bilateral_allowed", True)),
+        is_guidance=bool(raw.get("guidance", False)),
+        intent=raw.get("intent"),
+        muscles_min=muscles.get("min"),
+        muscles_max=muscles.get("max"),
+        deleted=raw.get("deleted"),
+        replaced_by=raw.get("replaced_by"),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    text = resources.files("tracker.codes").joinpath("catalog.yaml").read_text(encoding="utf-8")
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    codes = {str(code): _procedure_code(str(code), entry) for code, entry in raw["codes"].items()}
+    groups = {name: tuple(families) for name, families in raw["groups"].items()}
+    coding_rules = {
+        finding: CodingRule(finding=finding, id=entry["id"], source=entry["source"])
+        for finding, entry in raw["coding_rules"].items()
+    }
+    return Catalog(codes=codes, groups=groups, coding_rules=coding_rules)

@@ -1,0 +1,87 @@
+"""CPT/HCPCS coding checks every payer shares: errors that get a claim denied whatever the policy."""
+
+from __future__ import annotations
+
+from tracker.codes import Catalog, ProcedureCode, is_well_formed, normalize_code
+from tracker.rules.findings import Finding
+from tracker.rules.session import Session
+
+_Known = list[tuple[ProcedureCode, tuple[str, ...]]]
+
+
+def _finding(catalog: Catalog, code: str, message: str) -> Finding:
+    rule = catalog.coding_rules[code]
+    return Finding(code=code, message=message, policy=rule.id, source=rule.source)
+
+
+def coding_findings(session: Session, catalog: Catalog) -> list[Finding]:
+    """Every coding error in the session's lines, in a stable order."""
+    known: _Known = []
+    findings: list[Finding] = []
+    for line in session.codes:
+        code = normalize_code(line.code)
+        if not is_well_formed(code):
+            findings.append(_finding(catalog, "UNKNOWN_CODE", f"{line.code!r} is not a well-formed "
+                            "CPT or HCPCS code (5 digits, 4 digits + F/T/U/M, or a letter + 4 digits)"))
+            continue
+        entry = catalog.get(code)
+        if entry is None:
+            continue  # well-formed codes outside the catalog are not ours to judge
+        known.append((entry, tuple(m.strip().upper() for m in line.modifiers)))
+        if entry.deleted and session.date >= entry.deleted:
+            instead = f"; report {entry.replaced_by}" if entry.replaced_by else ""
+            findings.append(_finding(catalog, "DELETED_CODE",
+                                     f"{code} was deleted on {entry.deleted.isoformat()}{instead}"))
+    findings += _guidance_findings(known, catalog)
+    findings += _addon_findings(known, catalog)
+    findings += _trigger_point_findings(session, known, catalog)
+    findings += _bilateral_findings(known, catalog)
+    return findings
+
+
+def _guidance_findings(known: _Known, catalog: Catalog) -> list[Finding]:
+    guidance = sorted({e.code for e, _ in known if e.is_guidance})
+    bundling = sorted({e.code for e, _ in known if e.bundles_guidance})
+    if not (guidance and bundling):
+        return []
+    return [_finding(catalog, "IMAGING_GUIDANCE_BUNDLED",
+                     f"{', '.join(guidance)} cannot be billed with {', '.join(bundling)}: imaging "
+                     "guidance is included in (or not allowed with) that code; remove the guidance "
+                     "line")]
+
+
+def _addon_findings(known: _Known, catalog: Catalog) -> list[Finding]:
+    present = {entry.code for entry, _ in known}
+    return [
+        _finding(catalog, "ADDON_WITHOUT_PRIMARY", f"add-on {code} needs its primary code "
+                 f"{' or '.join(addon_to)} in the same session")
+        for code, addon_to in sorted({(e.code, e.addon_to) for e, _ in known if e.is_addon})
+        if present.isdisjoint(addon_to)
+    ]
+
+
+def _trigger_point_findings(session: Session, known: _Known, catalog: Catalog) -> list[Finding]:
+    trigger = sorted({e.code: e for e, _ in known if e.family == "trigger_point"}.values(),
+                     key=lambda e: e.code)
+    if len(trigger) > 1:
+        return [_finding(catalog, "TRIGGER_POINT_CODE_MISMATCH",
+                         f"{' and '.join(e.code for e in trigger)} in one session: report only "
+                         "one, chosen by the number of muscles injected")]
+    if not trigger or session.muscles is None:
+        return []
+    entry, muscles = trigger[0], session.muscles
+    too_few = entry.muscles_min is not None and muscles < entry.muscles_min
+    too_many = entry.muscles_max is not None and muscles > entry.muscles_max
+    if not (too_few or too_many):
+        return []
+    right = "20553" if muscles >= 3 else "20552"
+    return [_finding(catalog, "TRIGGER_POINT_CODE_MISMATCH",
+                     f"{entry.code} does not match {muscles} muscle(s) injected; report {right}")]
+
+
+def _bilateral_findings(known: _Known, catalog: Catalog) -> list[Finding]:
+    return [
+        _finding(catalog, "BILATERAL_NOT_ALLOWED",
+                 f"{code} is one unit per session and is never bilateral; remove modifier 50")
+        for code in sorted({e.code for e, mods in known if not e.bilateral_allowed and "50" in mods})
+    ]
