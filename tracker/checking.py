@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from tracker.check_document import parse_check_document
@@ -13,7 +14,7 @@ from tracker.errors import InputError, PainauthError, PolicyErrors
 from tracker.rules import evaluate, policies_in_force
 
 
-def check(document: Any, today: date | None = None) -> dict[str, object]:
+def check(document: Any, today: date | None = None) -> dict[str, Any]:
     """Evaluate one check document; raises InputError or PolicyErrors."""
     policies = policies_in_force()
     request = parse_check_document(document, sorted(policies), today or date.today())
@@ -25,7 +26,7 @@ def check(document: Any, today: date | None = None) -> dict[str, object]:
 
 def _read(source: str) -> Any:
     try:
-        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as err:
         raise InputError("$", f"cannot read {source}: {err.strerror or err}") from None
     except UnicodeDecodeError:

@@ -48,6 +48,11 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
                           _add_policies_validate, "tracker.policy_commands:validate_command"),
     "demo": ("run the demonstration end to end", _add_nothing, "tracker.demo:demo_command"),
     # -- commands of the store, import, board and flows are registered below --
+    "db upgrade": ("create the database or upgrade it to this version", _add_nothing,
+                   "tracker.store.commands:upgrade_command"),
+    "import": ("import practice data: CSV files and FHIR R4 bundles (see docs/import.md)",
+               lambda p: importlib.import_module("tracker.importers.arguments").add_arguments(p),
+               "tracker.importers.commands:import_command"),
 }
 
 

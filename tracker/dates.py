@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import lru_cache
 
 
+@lru_cache(maxsize=65536)  # windows are computed from a few thousand distinct dates
 def add_months(day: date, months: int) -> date:
     """`day` moved by whole calendar months, clamped to the end of a shorter month.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -58,6 +58,8 @@ class Catalog:
     codes: dict[str, ProcedureCode]
     groups: dict[str, tuple[str, ...]]
     coding_rules: dict[str, CodingRule]
+    # memo for callers that resolve the same code lines again and again (see rules.procedures)
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def families(self) -> frozenset[str]:

@@ -30,7 +30,7 @@ def care_days(facts: Facts) -> tuple[int, set[str]]:
     high = facts.date
     spans = sorted((max(c.start, low), min(c.end, high), c.kind)
                    for c in facts.conservative_care if c.start <= high and c.end >= low)
-    days, kinds = 0, set()
+    days, kinds = 0, set[str]()
     cursor = low - timedelta(days=1)  # last day already counted
     for start, end, kind in spans:
         if end < start:

@@ -15,7 +15,28 @@ def _finding(catalog: Catalog, code: str, message: str) -> Finding:
 
 
 def coding_findings(session: Session, catalog: Catalog) -> list[Finding]:
-    """Every coding error in the session's lines, in a stable order."""
+    """Every coding error in the session's lines, in a stable order.
+
+    Only code deletions depend on the date; the rest is memoized per set of lines.
+    """
+    key = ("coding", session.codes, session.muscles)
+    found = catalog.memo.get(key)
+    if found is None:
+        found = catalog.memo[key] = _undated_findings(session, catalog)
+    undated: list[Finding]
+    deletable: list[ProcedureCode]
+    undated, deletable = found  # type: ignore[misc]
+    deleted = [
+        _finding(catalog, "DELETED_CODE", f"{entry.code} was deleted on "
+                 f"{entry.deleted.isoformat()}"
+                 + (f"; report {entry.replaced_by}" if entry.replaced_by else ""))
+        for entry in deletable if entry.deleted and session.date >= entry.deleted
+    ]
+    return deleted + undated if deleted else list(undated)
+
+
+def _undated_findings(session: Session, catalog: Catalog
+                      ) -> tuple[list[Finding], list[ProcedureCode]]:
     known: _Known = []
     findings: list[Finding] = []
     for line in session.codes:
@@ -28,15 +49,11 @@ def coding_findings(session: Session, catalog: Catalog) -> list[Finding]:
         if entry is None:
             continue  # well-formed codes outside the catalog are not ours to judge
         known.append((entry, tuple(m.strip().upper() for m in line.modifiers)))
-        if entry.deleted and session.date >= entry.deleted:
-            instead = f"; report {entry.replaced_by}" if entry.replaced_by else ""
-            findings.append(_finding(catalog, "DELETED_CODE",
-                                     f"{code} was deleted on {entry.deleted.isoformat()}{instead}"))
     findings += _guidance_findings(known, catalog)
     findings += _addon_findings(known, catalog)
     findings += _trigger_point_findings(session, known, catalog)
     findings += _bilateral_findings(known, catalog)
-    return findings
+    return findings, [entry for entry, _ in known if entry.deleted]
 
 
 def _guidance_findings(known: _Known, catalog: Catalog) -> list[Finding]:

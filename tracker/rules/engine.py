@@ -32,9 +32,10 @@ def evaluate(request: CheckRequest, policy: Policy, catalog: Catalog | None = No
     catalog = catalog or load_catalog()
     facts = facts_of(request, catalog)
     day = facts.date
-    counters, findings = limits.limit_findings(policy, facts, day, facts.others)
+    rules = _rules_for(policy, facts)
+    counters, findings = limits.limit_findings(rules, facts, day)
     prior_auth = False
-    for rule in policy.rules:
+    for rule in rules:
         if not rule.in_force(day):
             continue
         if isinstance(rule, PriorAuthorization):
@@ -48,9 +49,8 @@ def evaluate(request: CheckRequest, policy: Policy, catalog: Catalog | None = No
             findings.extend(_clinical_findings(rule, facts))
     findings.extend(coding_findings(facts.scheduled, catalog))
     findings = _distinct(findings)
-    blocked_by_limits = any(f.code in ("FREQUENCY_LIMIT_REACHED", "INTERVAL_TOO_SHORT")
-                            for f in findings)
-    next_day = limits.next_eligible_date(policy, facts) if blocked_by_limits else day
+    blocked_by_limits = any(f.code in limits.LIMIT_CODES for f in findings)
+    next_day = limits.next_eligible_date(rules, facts) if blocked_by_limits else day
     return Result(
         verdict=verdict_of(findings, prior_auth),
         prior_auth_required=prior_auth,
@@ -62,6 +62,14 @@ def evaluate(request: CheckRequest, policy: Policy, catalog: Catalog | None = No
         payer=policy.payer,
         scheduled_date=day,
     )
+
+
+def _rules_for(policy: Policy, facts: Facts) -> tuple[Rule, ...]:
+    """The policy's rules that speak of at least one of the scheduled procedures."""
+    procedures = facts.procedures
+    return policy.rules_for(
+        lambda rule: any(applies_to(rule.applies, p) for p in procedures),
+        key=("rules-for", procedures))
 
 
 def _needs_authorization(rule: PriorAuthorization, facts: Facts) -> bool:

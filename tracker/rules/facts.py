@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.codes import Catalog
@@ -21,17 +22,44 @@ class Facts:
     performed: tuple[DatedSession, ...]
     conservative_care: tuple[ConservativeCare, ...]
     psych_evaluations: tuple[PsychEvaluation, ...]
+    _dates: dict[tuple[Selector, str | None], list[dt.date]] = field(default_factory=dict)
+    _by_family: dict[tuple[str, str | None], list[tuple[dt.date, Procedure]]] | None = None
 
     @property
     def date(self) -> date:
         return self.scheduled.date
 
+    def other_dates(self, selector: Selector, region: str | None) -> list[dt.date]:
+        """Dates (ascending) of the other sessions holding the selected procedures in the region."""
+        key = (selector, region)
+        dates = self._dates.get(key)
+        if dates is None:
+            index = self._family_index()
+            found = {day for family in selector.families
+                     for day, procedure in index.get((family, region), ())
+                     if applies_to(selector, procedure)}
+            dates = self._dates[key] = sorted(found)
+        return dates
+
+    def _family_index(self) -> dict[tuple[str, str | None], list[tuple[dt.date, Procedure]]]:
+        if self._by_family is None:
+            index: dict[tuple[str, str | None], list[tuple[dt.date, Procedure]]] = {}
+            for session in self.others:
+                for procedure in session.procedures:
+                    index.setdefault((procedure.family, procedure.region), []).append(
+                        (session.date, procedure))
+            object.__setattr__(self, "_by_family", index)
+        assert self._by_family is not None
+        return self._by_family
+
 
 def facts_of(request: CheckRequest, catalog: Catalog) -> Facts:
     day = request.scheduled.date
-    others = dated_sessions(request.history + request.other_scheduled, catalog, performed=False,
-                            exclude=day)
-    performed = [s for s in dated_sessions(request.history, catalog, performed=True) if s.date < day]
+    performed = dated_sessions(request.history, catalog, exclude=day)
+    if request.other_scheduled:
+        others = dated_sessions(request.history + request.other_scheduled, catalog, exclude=day)
+    else:  # history is never after the scheduled date, so the performed sessions are the others
+        others = performed
     return Facts(
         scheduled=request.scheduled,
         procedures=procedures_of(request.scheduled, catalog),

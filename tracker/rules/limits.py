@@ -2,55 +2,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from tracker.dates import add_months
-from tracker.rules.facts import Facts, applies_to, holds
+from tracker.rules.facts import Facts, applies_to
 from tracker.rules.findings import REGION_WORDS, Counter, Finding
-from tracker.rules.policy import FrequencyLimit, MinimumInterval, Policy, Rule, Window
-from tracker.rules.procedures import DatedSession
+from tracker.rules.policy import FrequencyLimit, MinimumInterval, Rule, Window
 
 SEARCH_DAYS = 730
+LIMIT_CODES = frozenset({"FREQUENCY_LIMIT_REACHED", "INTERVAL_TOO_SHORT"})
+
+
+def window_start(window: Window, day: date) -> date:
+    """The first day a window ending on `day` holds.
+
+    Rolling N months: the day after day - N months. Calendar year: 1 January of day's year.
+    """
+    if window.kind == "calendar_year":
+        return date(day.year, 1, 1)
+    assert window.months is not None
+    return add_months(day, -window.months) + timedelta(days=1)
 
 
 def in_window(window: Window, session_day: date, day: date) -> bool:
     """Rolling N months: day - N months < session_day <= day. Calendar year: same year, <= day."""
-    if session_day > day:
-        return False
-    if window.kind == "calendar_year":
-        return session_day.year == day.year
-    assert window.months is not None
-    return add_months(day, -window.months) < session_day
+    return window_start(window, day) <= session_day <= day
 
 
 def _where(region: str | None) -> str:
     return f" in the {REGION_WORDS[region]} region" if region else ""
 
 
-def frequency(rule: FrequencyLimit, facts: Facts, day: date,
-              others: Iterable[DatedSession]) -> list[tuple[Counter, Finding | None]]:
-    """One counter per region the scheduled procedures hold, with its finding if any."""
+def _regions(rule: Rule, facts: Facts) -> list[str | None]:
+    """The regions of the scheduled procedures the rule applies to."""
+    found = {p.region for p in facts.procedures if applies_to(rule.applies, p)}
+    return sorted(found, key=lambda r: r or "")
+
+
+def frequency(rule: FrequencyLimit, facts: Facts, day: date) -> list[tuple[Counter, Finding | None]]:
+    """One counter per region the scheduled procedures hold, with its finding if any.
+
+    Sessions on `day` itself are the scheduled session and are not counted.
+    """
     results = []
-    regions = sorted({p.region or "" for p in facts.procedures if applies_to(rule.applies, p)})
-    for region_key in regions:
-        region = region_key or None
-        used = sum(1 for s in others
-                   if s.date != day and in_window(rule.window, s.date, day)
-                   and holds(s, rule.applies, region))
+    start = window_start(rule.window, day)
+    for region in _regions(rule, facts):
+        dates = facts.other_dates(rule.applies, region)
+        used = bisect_left(dates, day) - bisect_left(dates, start)
         intent = "/".join(sorted(rule.applies.intents)) or None
         counter = Counter(family=rule.applies.label, region=region, window=rule.window,
                           used=used, limit=rule.limit, policy=rule.id, intent=intent)
-        what = f"{(intent + ' ') if intent else ''}{rule.applies.label} sessions{_where(region)}"
         finding = None
-        if used >= rule.limit:
-            finding = Finding("FREQUENCY_LIMIT_REACHED",
-                              f"{used} of {rule.limit} {what} in the {rule.window.describe()} "
-                              "are already used", rule.id, rule.cited_source)
-        elif used + 1 == rule.limit:
-            finding = Finding("FREQUENCY_LIMIT_APPROACHING",
-                              f"this session takes the last of {rule.limit} {what} allowed in the "
-                              f"{rule.window.describe()}", rule.id, rule.cited_source)
+        if used + 1 >= rule.limit:
+            what = f"{(intent + ' ') if intent else ''}{rule.applies.label} sessions{_where(region)}"
+            if used >= rule.limit:
+                finding = Finding("FREQUENCY_LIMIT_REACHED",
+                                  f"{used} of {rule.limit} {what} in the {rule.window.describe()} "
+                                  "are already used", rule.id, rule.cited_source)
+            else:
+                finding = Finding("FREQUENCY_LIMIT_APPROACHING",
+                                  f"this session takes the last of {rule.limit} {what} allowed in "
+                                  f"the {rule.window.describe()}", rule.id, rule.cited_source)
         results.append((counter, finding))
     return results
 
@@ -64,17 +78,18 @@ def _too_close(rule: MinimumInterval, other: date, day: date) -> bool:
     return day > add_months(other, -rule.months)
 
 
-def interval(rule: MinimumInterval, facts: Facts, day: date,
-             others: Iterable[DatedSession]) -> list[Finding]:
+def interval(rule: MinimumInterval, facts: Facts, day: date) -> list[Finding]:
+    """The nearest session on either side decides: the gap only grows further out."""
     findings = []
     minimum = f"{rule.days} days" if rule.days is not None else f"{rule.months} calendar months"
-    regions = sorted({p.region or "" for p in facts.procedures if applies_to(rule.applies, p)})
-    for region_key in regions:
-        region = region_key or None
-        close = [s.date for s in others
-                 if s.date != day and holds(s, rule.applies, region) and _too_close(rule, s.date, day)]
+    for region in _regions(rule, facts):
+        dates = facts.other_dates(rule.applies, region)
+        before, after = bisect_left(dates, day), bisect_right(dates, day)
+        neighbours = ([dates[before - 1]] if before else []) + (
+            [dates[after]] if after < len(dates) else [])
+        close = [d for d in neighbours if _too_close(rule, d, day)]
         if close:
-            nearest = min(close, key=lambda d: (abs((day - d).days), d))
+            nearest: date = min(close, key=lambda d: (abs((day - d).days), d))
             findings.append(Finding(
                 "INTERVAL_TOO_SHORT",
                 f"another {rule.applies.label} session{_where(region)} on {nearest.isoformat()} is "
@@ -82,26 +97,22 @@ def interval(rule: MinimumInterval, facts: Facts, day: date,
     return findings
 
 
-def limit_findings(policy: Policy, facts: Facts, day: date,
-                   others: tuple[DatedSession, ...]) -> tuple[list[Counter], list[Finding]]:
+def limit_findings(rules: Sequence[Rule], facts: Facts,
+                   day: date) -> tuple[list[Counter], list[Finding]]:
+    """Counters and findings of the frequency and interval rules in force on `day`."""
     counters: list[Counter] = []
     findings: list[Finding] = []
-    for rule in policy.rules:
+    for rule in rules:
         if not rule.in_force(day):
             continue
         if isinstance(rule, FrequencyLimit):
-            for counter, finding in frequency(rule, facts, day, others):
+            for counter, finding in frequency(rule, facts, day):
                 counters.append(counter)
                 if finding:
                     findings.append(finding)
         elif isinstance(rule, MinimumInterval):
-            findings.extend(interval(rule, facts, day, others))
+            findings.extend(interval(rule, facts, day))
     return counters, findings
-
-
-def _limits_clear(policy: Policy, facts: Facts, day: date) -> bool:
-    _, findings = limit_findings(policy, facts, day, facts.others)
-    return not any(f.code in ("FREQUENCY_LIMIT_REACHED", "INTERVAL_TOO_SHORT") for f in findings)
 
 
 def _leaves_window(window: Window, session_day: date) -> date:
@@ -115,7 +126,7 @@ def _leaves_window(window: Window, session_day: date) -> date:
     return day
 
 
-def _candidates(policy: Policy, facts: Facts, rules: list[Rule]) -> Iterator[date]:
+def _candidates(facts: Facts, rules: Sequence[Rule]) -> Iterator[date]:
     """Every day on which a frequency or interval finding can stop standing in the way."""
     yield facts.date
     for rule in rules:
@@ -132,13 +143,14 @@ def _candidates(policy: Policy, facts: Facts, rules: list[Rule]) -> Iterator[dat
                        else add_months(session.date, rule.months or 0))
 
 
-def next_eligible_date(policy: Policy, facts: Facts) -> date | None:
+def next_eligible_date(candidate_rules: tuple[Rule, ...], facts: Facts) -> date | None:
     """The earliest day >= the scheduled date (within SEARCH_DAYS) free of frequency and interval
-    findings for the same session; None when there is none."""
-    rules = [r for r in policy.rules if isinstance(r, FrequencyLimit | MinimumInterval)
-             and any(applies_to(r.applies, p) for p in facts.procedures)]
+    findings for the same session; None when there is none. `candidate_rules` are the policy's
+    rules that apply to the scheduled procedures, whatever their dates."""
+    rules = [r for r in candidate_rules if isinstance(r, FrequencyLimit | MinimumInterval)]
     start, last = facts.date, facts.date + timedelta(days=SEARCH_DAYS)
-    for day in sorted({d for d in _candidates(policy, facts, rules) if start <= d <= last}):
-        if _limits_clear(policy, facts, day):
+    for day in sorted({d for d in _candidates(facts, rules) if start <= d <= last}):
+        _, findings = limit_findings(rules, facts, day)
+        if not any(f.code in LIMIT_CODES for f in findings):
             return day
     return None

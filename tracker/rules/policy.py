@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 FOREVER = date(9999, 12, 31)
 BEGINNING = date(1900, 1, 1)
@@ -181,6 +182,14 @@ class Policy:
     rules: tuple[Rule, ...]
     files: tuple[str, ...] = ()
     decision_clock: DecisionClock = DecisionClock()
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def rules_for(self, selectors_match: Any, key: Any) -> Any:
+        """The rules `selectors_match(rule)` keeps, memoized under `key`."""
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = tuple(r for r in self.rules if selectors_match(r))
+        return found
 
     def in_force(self, day: date) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.in_force(day))

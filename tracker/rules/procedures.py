@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple, cast
 
 from tracker.codes import Catalog, normalize_code
-from tracker.rules.session import Outcome, Session
+from tracker.rules.session import CodeLine, Outcome, Session
 
 # Families that are not procedures of their own: they ride along with one.
 _RIDERS = frozenset({"imaging", "drug"})
@@ -28,14 +29,12 @@ class Procedure:
                 "intent": self.intent, "codes": sorted(self.codes)}
 
 
-@dataclass(frozen=True, slots=True)
-class DatedSession:
+class DatedSession(NamedTuple):
     """A session on one date after merging every record of that date."""
 
     date: date
     procedures: tuple[Procedure, ...]
     outcome: Outcome | None
-    performed: bool
 
 
 def _intent_of(kind: str | None, session_intent: str | None) -> str | None:
@@ -59,13 +58,23 @@ def procedures_of(session: Session, catalog: Catalog) -> tuple[Procedure, ...]:
 
     The primary code is the first level; each add-on unit is one more level; bilateral
     (modifier 50) adds none; an interlaminar injection is one level whatever is done.
+    A practice bills a few dozen distinct code combinations, so the answer is memoized.
     """
+    key = ("procedures", session.codes, session.intent)
+    found = catalog.memo.get(key)
+    if found is None:
+        found = catalog.memo[key] = _procedures(session.codes, session.intent, catalog)
+    return found  # type: ignore[return-value]
+
+
+def _procedures(lines: tuple[CodeLine, ...], session_intent: str | None,
+                catalog: Catalog) -> tuple[Procedure, ...]:
     tallies: dict[tuple[str, str | None, str | None], _Tally] = {}
-    for line in session.codes:
+    for line in lines:
         entry = catalog.get(normalize_code(line.code))
         if entry is None or entry.family in _RIDERS:
             continue
-        key = (entry.family, entry.region, _intent_of(entry.intent, session.intent))
+        key = (entry.family, entry.region, _intent_of(entry.intent, session_intent))
         tally = tallies.setdefault(key, _Tally(codes=set()))
         tally.codes.add(entry.code)
         if entry.levels in ("first", "session"):
@@ -94,21 +103,30 @@ def _better(a: Outcome | None, b: Outcome | None) -> Outcome | None:
     return max(a, b, key=rank)
 
 
-def dated_sessions(sessions: Iterable[Session], catalog: Catalog, performed: bool,
+def dated_sessions(sessions: Iterable[Session], catalog: Catalog,
                    exclude: date | None = None) -> list[DatedSession]:
     """Resolve and merge sessions by date (records on one date are one session), oldest first."""
-    merged: dict[date, tuple[set[Procedure], Outcome | None]] = {}
-    for session in sessions:
-        if session.date == exclude:
+    result: list[DatedSession] = []
+    memo = catalog.memo
+    for session in sorted(sessions, key=_by_date):
+        day = session.date
+        if day == exclude:
             continue
-        procs, outcome = merged.get(session.date, (set(), None))
-        procs.update(procedures_of(session, catalog))
-        merged[session.date] = (procs, _better(outcome, session.outcome))
-    return [
-        DatedSession(date=day, procedures=tuple(sorted(procs, key=_procedure_order)),
-                     outcome=outcome, performed=performed)
-        for day, (procs, outcome) in sorted(merged.items())
-    ]
+        procedures = cast("tuple[Procedure, ...] | None",
+                          memo.get(("procedures", session.codes, session.intent)))
+        if procedures is None:
+            procedures = procedures_of(session, catalog)
+        if result and result[-1].date == day:  # several records of one date are one session
+            last = result[-1]
+            union = tuple(sorted(set(last.procedures) | set(procedures), key=_procedure_order))
+            result[-1] = DatedSession(day, union, _better(last.outcome, session.outcome))
+        else:
+            result.append(DatedSession(day, procedures, session.outcome))
+    return result
+
+
+def _by_date(session: Session) -> date:
+    return session.date
 
 
 def _procedure_order(p: Procedure) -> tuple[str, str, str, int]:

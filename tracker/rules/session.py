@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Intent = Literal["diagnostic", "therapeutic", "trial", "permanent"]
 CareKind = Literal[
@@ -23,9 +23,11 @@ INTENTS: tuple[str, ...] = ("diagnostic", "therapeutic", "trial", "permanent")
 PSYCH_RESULTS: tuple[str, ...] = ("cleared", "not_cleared")
 
 
-@dataclass(frozen=True, slots=True)
-class CodeLine:
-    """One billed line: a CPT/HCPCS code with its units and modifiers (e.g. 50 = bilateral)."""
+class CodeLine(NamedTuple):
+    """One billed line: a CPT/HCPCS code with its units and modifiers (e.g. 50 = bilateral).
+
+    A named tuple rather than a dataclass: the engine hashes code lines constantly.
+    """
 
     code: str
     units: int = 1
