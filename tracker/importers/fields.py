@@ -1,0 +1,260 @@
+"""Reading one field of an incoming row, with a message that says how to fix a bad value.
+
+Every reader takes the row as text (a CSV row, or a FHIR resource flattened into the same
+columns) and raises `RowProblem(field, message)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tracker.importers.errors import RowProblem
+from tracker.rules.session import CodeLine
+
+Row = Mapping[str, str | None]
+
+_CODE = re.compile(r"\d{4}[0-9FTU]|[A-V]\d{4}")
+_MODIFIER = re.compile(r"[0-9A-Z]{2}")
+_UNITS = re.compile(r"[xX](-?\d+)$")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_PAYER = re.compile(r"[a-z][a-z0-9_]*")
+_PHONE = re.compile(r"\+[1-9]\d{7,14}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def text(row: Row, name: str, *, required: bool = True, max_length: int = 100) -> str | None:
+    value = (row.get(name) or "").strip()
+    if not value:
+        if required:
+            raise RowProblem(name, f"{name} is empty; every row needs one")
+        return None
+    if len(value) > max_length:
+        raise RowProblem(name, f"{name} is {len(value)} characters long; at most {max_length}")
+    return value
+
+
+def required_text(row: Row, name: str, *, max_length: int = 100) -> str:
+    value = text(row, name, max_length=max_length)
+    assert value is not None
+    return value
+
+
+def identifier(row: Row, name: str, *, required: bool = True) -> str | None:
+    value = text(row, name, required=required, max_length=64)
+    if value is not None and not _IDENTIFIER.fullmatch(value):
+        raise RowProblem(name, f"{name} {value!r} may hold only letters, digits, '.', '_' and '-'")
+    return value
+
+
+def iso_date(row: Row, name: str, *, required: bool = True,
+             not_after: date | None = None) -> date | None:
+    value = (row.get(name) or "").strip()
+    if not value:
+        if required:
+            raise RowProblem(name, f"{name} is empty; write a date as YYYY-MM-DD, e.g. 2026-03-14")
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise RowProblem(name, f"{name} {value!r} is not a date; write it as YYYY-MM-DD, "
+                               "e.g. 2026-03-14") from None
+    if day.year < 1900:
+        raise RowProblem(name, f"{name} {value} is before 1900; check the year")
+    if not_after is not None and day > not_after:
+        raise RowProblem(name, f"{name} {value} is in the future (after {not_after.isoformat()})")
+    return day
+
+
+def required_date(row: Row, name: str, *, not_after: date | None = None) -> date:
+    day = iso_date(row, name, not_after=not_after)
+    assert day is not None
+    return day
+
+
+def choice(row: Row, name: str, choices: Sequence[str], *,
+           default: str | None = None) -> str | None:
+    value = (row.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value not in choices:
+        raise RowProblem(name, f"{name} {value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
+def required_choice(row: Row, name: str, choices: Sequence[str]) -> str:
+    value = choice(row, name, choices)
+    if value is None:
+        raise RowProblem(name, f"{name} is empty; use one of: {', '.join(choices)}")
+    return value
+
+
+def whole_number(row: Row, name: str, *, minimum: int = 0) -> int | None:
+    value = (row.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise RowProblem(name, f"{name} {value!r} is not a whole number") from None
+    if number < minimum:
+        raise RowProblem(name, f"{name} {number} is below {minimum}")
+    return number
+
+
+def percent(row: Row, name: str) -> float | None:
+    value = (row.get(name) or "").strip().rstrip("%").strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise RowProblem(name, f"{name} {value!r} is not a number from 0 to 100") from None
+    if not 0 <= number <= 100:
+        raise RowProblem(name, f"{name} {value} is outside 0-100")
+    return number
+
+
+def payer_id(row: Row, name: str) -> str:
+    value = required_text(row, name, max_length=64)
+    if not _PAYER.fullmatch(value):
+        raise RowProblem(name, f"{name} {value!r} is not a payer policy id; use the id of a file "
+                               "in policies/, in lower case, e.g. medicare or unitedhealthcare")
+    return value
+
+
+def npi(row: Row, name: str, *, required: bool = True) -> str | None:
+    value = text(row, name, required=required, max_length=10)
+    if value is None:
+        return None
+    if not (len(value) == 10 and value.isdigit() and _npi_check_digit_ok(value)):
+        raise RowProblem(name, f"{name} {value!r} is not a valid NPI (ten digits whose last digit "
+                               "is the Luhn check digit)")
+    return value
+
+
+def _npi_check_digit_ok(number: str) -> bool:
+    # The NPI check digit is the Luhn digit of "80840" + the first nine digits.
+    digits = [int(d) for d in "80840" + number]
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        if index % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def phone(row: Row, name: str) -> str | None:
+    value = text(row, name, required=False, max_length=20)
+    if value is not None:
+        compact = re.sub(r"[\s().-]", "", value)
+        if not _PHONE.fullmatch(compact):
+            raise RowProblem(name, f"{name} {value!r} is not a phone number in international form; "
+                                   "write it like +15555550123")
+        return compact
+    return None
+
+
+def email(row: Row, name: str) -> str | None:
+    value = text(row, name, required=False, max_length=254)
+    if value is not None and not _EMAIL.fullmatch(value):
+        raise RowProblem(name, f"{name} {value!r} is not an email address")
+    return value
+
+
+def time_zone(row: Row, name: str, *, default: str) -> str:
+    value = text(row, name, required=False, max_length=64) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RowProblem(name, f"{name} {value!r} is not an IANA time zone, "
+                               "e.g. America/Chicago") from None
+    return value
+
+
+def clock_time(row: Row, name: str) -> time | None:
+    value = (row.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        if not re.fullmatch(r"\d{2}:\d{2}", value):
+            raise ValueError(value)
+        return time.fromisoformat(value)
+    except ValueError:
+        raise RowProblem(name, f"{name} {value!r} is not a time; write it as HH:MM, "
+                               "e.g. 21:00") from None
+
+
+def yes_no(row: Row, name: str, *, default: bool = False) -> bool:
+    value = (row.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise RowProblem(name, f"{name} {value!r} is not true or false")
+
+
+def word_list(row: Row, name: str, choices: Sequence[str]) -> tuple[str, ...] | None:
+    value = (row.get(name) or "").strip().lower()
+    if not value:
+        return None
+    words = tuple(w.strip() for w in value.split(";") if w.strip())
+    for word in words:
+        if word not in choices:
+            raise RowProblem(name, f"{name} has {word!r}; use ;-separated values from: "
+                                   f"{', '.join(choices)}")
+    return tuple(dict.fromkeys(words))
+
+
+def place_of_service(row: Row, name: str) -> str:
+    value = (row.get(name) or "").strip() or "11"
+    if len(value) == 1 and value.isdigit():
+        value = "0" + value
+    if not (len(value) == 2 and value.isdigit() and value != "00"):
+        raise RowProblem(name, f"{name} {value!r} is not a CMS place-of-service code "
+                               "(two digits, e.g. 11 office, 22 hospital outpatient, 24 ASC)")
+    return value
+
+
+def code_lines(row: Row, name: str, *, required: bool = True) -> tuple[CodeLine, ...]:
+    """`64483;64484x1;27096-50`: codes separated by `;`, each `CODE[-MODIFIER...][xUNITS]`."""
+    value = (row.get(name) or "").strip()
+    items = [item.strip() for item in value.split(";") if item.strip()]
+    if not items:
+        if required:
+            raise RowProblem(name, f"{name} is empty; list the CPT/HCPCS codes separated by ';', "
+                                   "e.g. 64483;64484x1")
+        return ()
+    return tuple(_code_line(name, item) for item in items)
+
+
+def _code_line(name: str, item: str) -> CodeLine:
+    body = item.lstrip("+").upper()
+    units = 1
+    match = _UNITS.search(body)
+    if match:
+        units = int(match.group(1))
+        if units < 0:
+            raise RowProblem(name, f"{name}: {item!r} has negative units; units are 0 or more, "
+                                   "e.g. 64484x2")
+        body = body[:match.start()]
+    code, *modifiers = body.split("-")
+    if not _CODE.fullmatch(code):
+        raise RowProblem(name, f"{name}: {item!r} is not a CPT/HCPCS code (five characters: "
+                               "five digits like 64483, or a letter and four digits like J1010); "
+                               "write units as 64484x2 and modifiers as 27096-50")
+    for modifier in modifiers:
+        if not _MODIFIER.fullmatch(modifier):
+            raise RowProblem(name, f"{name}: {item!r} has modifier {modifier!r}; a modifier is two "
+                                   "letters or digits, e.g. 27096-50")
+    return CodeLine(code=code, units=units, modifiers=tuple(modifiers))

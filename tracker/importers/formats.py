@@ -1,0 +1,259 @@
+"""The documented import formats: the columns of each kind of row, and what a valid row becomes.
+
+A FHIR resource is flattened into the same columns first (see `fhir_bundle`), so CSV rows and FHIR
+resources pass through exactly the same checks. `docs/import.md` documents every column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+from tracker.importers import fields
+from tracker.importers.errors import RowProblem
+from tracker.importers.fields import Row
+from tracker.rules.session import CARE_KINDS, INTENTS, PSYCH_RESULTS, CodeLine
+from tracker.store.tables import COVERAGE_RANKS, SESSION_STATUSES
+
+ALERT_CHANNELS: tuple[str, ...] = ("sms", "email")
+DEFAULT_TIME_ZONE = "America/New_York"
+
+
+@dataclass(frozen=True, slots=True)
+class PatientIn:
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: date
+    fhir_id: str | None = None
+
+    @property
+    def key(self) -> Hashable:
+        return self.mrn
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageIn:
+    patient_mrn: str
+    payer: str
+    member_id: str
+    effective_start: date
+    effective_end: date | None
+    rank: str
+
+    @property
+    def key(self) -> Hashable:
+        return (self.patient_mrn, self.payer, self.member_id, self.effective_start)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderIn:
+    npi: str
+    name: str
+    phone: str | None
+    email: str | None
+    time_zone: str
+    alert_channels: tuple[str, ...]
+    quiet_hours_start: time | None
+    quiet_hours_end: time | None
+    digest: bool
+
+    @property
+    def key(self) -> Hashable:
+        return self.npi
+
+
+@dataclass(frozen=True, slots=True)
+class SessionIn:
+    patient_mrn: str
+    date: date
+    status: str
+    codes: tuple[CodeLine, ...]
+    place_of_service: str
+    intent: str | None
+    muscles: int | None
+    relief_percent: float | None
+    duration_days: int | None
+    provider_npi: str | None
+
+    @property
+    def key(self) -> Hashable:
+        return (self.patient_mrn, self.date)
+
+
+@dataclass(frozen=True, slots=True)
+class ConservativeCareIn:
+    patient_mrn: str
+    kind: str
+    start: date
+    end: date
+
+    @property
+    def key(self) -> Hashable:
+        return (self.patient_mrn, self.kind, self.start)
+
+
+@dataclass(frozen=True, slots=True)
+class PsychEvaluationIn:
+    patient_mrn: str
+    date: date
+    result: str
+
+    @property
+    def key(self) -> Hashable:
+        return (self.patient_mrn, self.date)
+
+
+Incoming = PatientIn | CoverageIn | ProviderIn | SessionIn | ConservativeCareIn | PsychEvaluationIn
+
+
+@dataclass(frozen=True)
+class Format:
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    read: Callable[[Row, date], Incoming]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+def read_patient(row: Row, today: date) -> PatientIn:
+    return PatientIn(
+        mrn=_identifier(row, "mrn"),
+        family_name=fields.required_text(row, "family_name"),
+        given_name=fields.required_text(row, "given_name"),
+        birth_date=fields.required_date(row, "birth_date", not_after=today),
+        fhir_id=fields.identifier(row, "fhir_id", required=False),
+    )
+
+
+def read_coverage(row: Row, today: date) -> CoverageIn:
+    start = fields.required_date(row, "effective_start")
+    end = fields.iso_date(row, "effective_end", required=False)
+    if end is not None and end < start:
+        raise RowProblem("effective_end", f"effective_end {end} is before effective_start {start}")
+    return CoverageIn(
+        patient_mrn=_identifier(row, "patient_mrn"),
+        payer=fields.payer_id(row, "payer"),
+        member_id=fields.required_text(row, "member_id", max_length=64),
+        effective_start=start,
+        effective_end=end,
+        rank=fields.choice(row, "rank", COVERAGE_RANKS, default="primary") or "primary",
+    )
+
+
+def read_provider(row: Row, today: date) -> ProviderIn:
+    npi = fields.npi(row, "npi")
+    assert npi is not None
+    phone = fields.phone(row, "phone")
+    email = fields.email(row, "email")
+    channels = fields.word_list(row, "alert_channels", ALERT_CHANNELS)
+    if channels is None:
+        channels = tuple(c for c, contact in (("sms", phone), ("email", email)) if contact)
+    if "sms" in channels and phone is None:
+        raise RowProblem("alert_channels", "alert_channels has sms but phone is empty; add the "
+                                           "provider's mobile number or remove sms")
+    if "email" in channels and email is None:
+        raise RowProblem("alert_channels", "alert_channels has email but email is empty; add the "
+                                           "provider's address or remove email")
+    quiet_start = fields.clock_time(row, "quiet_hours_start")
+    quiet_end = fields.clock_time(row, "quiet_hours_end")
+    if (quiet_start is None) != (quiet_end is None):
+        missing = "quiet_hours_end" if quiet_end is None else "quiet_hours_start"
+        raise RowProblem(missing, f"{missing} is empty; give both quiet_hours_start and "
+                                  "quiet_hours_end, or neither")
+    return ProviderIn(
+        npi=npi,
+        name=fields.required_text(row, "name", max_length=200),
+        phone=phone,
+        email=email,
+        time_zone=fields.time_zone(row, "time_zone", default=DEFAULT_TIME_ZONE),
+        alert_channels=channels,
+        quiet_hours_start=quiet_start,
+        quiet_hours_end=quiet_end,
+        digest=fields.yes_no(row, "digest"),
+    )
+
+
+def read_session(row: Row, today: date) -> SessionIn:
+    status = fields.required_choice(row, "status", SESSION_STATUSES)
+    performed = status == "performed"
+    day = fields.required_date(row, "date", not_after=today if performed else None)
+    relief = fields.percent(row, "relief_percent")
+    duration = fields.whole_number(row, "duration_days")
+    if not performed:
+        for name, value in (("relief_percent", relief), ("duration_days", duration)):
+            if value is not None:
+                raise RowProblem(name, f"{name} is recorded only for performed sessions; this one "
+                                       f"is {status}: leave it empty")
+    return SessionIn(
+        patient_mrn=_identifier(row, "patient_mrn"),
+        date=day,
+        status=status,
+        codes=fields.code_lines(row, "codes", required=status != "cancelled"),
+        place_of_service=fields.place_of_service(row, "place_of_service"),
+        intent=fields.choice(row, "intent", INTENTS),
+        muscles=fields.whole_number(row, "muscles"),
+        relief_percent=relief,
+        duration_days=duration,
+        provider_npi=fields.npi(row, "provider_npi", required=False),
+    )
+
+
+def read_conservative_care(row: Row, today: date) -> ConservativeCareIn:
+    start = fields.required_date(row, "start", not_after=today)
+    end = fields.required_date(row, "end")
+    if end < start:
+        raise RowProblem("end", f"end {end} is before start {start}")
+    return ConservativeCareIn(
+        patient_mrn=_identifier(row, "patient_mrn"),
+        kind=fields.required_choice(row, "kind", CARE_KINDS),
+        start=start,
+        end=end,
+    )
+
+
+def read_psych_evaluation(row: Row, today: date) -> PsychEvaluationIn:
+    return PsychEvaluationIn(
+        patient_mrn=_identifier(row, "patient_mrn"),
+        date=fields.required_date(row, "date", not_after=today),
+        result=fields.required_choice(row, "result", PSYCH_RESULTS),
+    )
+
+
+def _identifier(row: Row, name: str) -> str:
+    value = fields.identifier(row, name)
+    assert value is not None
+    return value
+
+
+# In load order: what a row refers to is loaded before it.
+FORMATS: dict[str, Format] = {f.kind: f for f in (
+    Format("patients", ("mrn", "family_name", "given_name", "birth_date"), ("fhir_id",),
+           read_patient),
+    Format("providers", ("npi", "name"),
+           ("phone", "email", "time_zone", "alert_channels", "quiet_hours_start",
+            "quiet_hours_end", "digest"), read_provider),
+    Format("coverages", ("patient_mrn", "payer", "member_id", "effective_start"),
+           ("effective_end", "rank"), read_coverage),
+    Format("conservative_care", ("patient_mrn", "kind", "start", "end"), (),
+           read_conservative_care),
+    Format("psych_evaluations", ("patient_mrn", "date", "result"), (), read_psych_evaluation),
+    Format("sessions", ("patient_mrn", "date", "status", "codes"),
+           ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
+            "provider_npi"), read_session),
+)}
+KINDS: tuple[str, ...] = tuple(FORMATS)
+
+
+def kind_order(kind: str) -> int:
+    return KINDS.index(kind) if kind in KINDS else len(KINDS)
+
+
+def as_row(values: Mapping[str, Any]) -> dict[str, str | None]:
+    """A FHIR-derived mapping as CSV-like text, so it passes the same checks."""
+    return {k: None if v is None else str(v) for k, v in values.items()}
