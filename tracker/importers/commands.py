@@ -27,7 +27,7 @@ PROGRESS_FROM_ROWS = 2000
 
 
 def import_command(args: argparse.Namespace) -> int:
-    out, err = Console(), Console(stderr=True)
+    out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     if not args.errors and not args.paths:
         err.print("painauth import: name at least one file or folder, or use --errors")
         return 2
@@ -73,11 +73,13 @@ def _progress_bar(console: Console) -> Iterator[ProgressCallback]:
 def print_report(report: ImportReport, out: Console, err: Console) -> None:
     for file in report.files:
         if file.error:
-            err.print(f"[bold red]not imported[/] {file.path}: {file.error}")
+            err.print("[bold red]not imported[/] ", end="")
+            err.print(f"{file.path}: {file.error}", markup=False, highlight=False)
         for refused in file.refused[:20]:
             where = f"{file.path}, line {refused.line}"
             column = f", field {refused.field}" if refused.field else ""
-            err.print(f"[yellow]quarantined[/] {where}{column}: {refused.reason}")
+            err.print(f"[yellow]quarantined[/] {where}{column}: ", end="")
+            err.print(refused.reason, markup=False, highlight=False)
         if len(file.refused) > 20:
             err.print(f"... and {len(file.refused) - 20} more in {file.path}; "
                       "see `painauth import --errors`")
@@ -97,10 +99,9 @@ def _list_quarantine(engine: Engine, out: Console) -> int:
     if not rows:
         out.print("no quarantined rows")
         return 0
-    table = Table(title=f"{len(rows)} quarantined rows")
-    for heading in ("file", "line", "kind", "field", "reason"):
-        table.add_column(heading, overflow="fold")
+    out.print(f"{len(rows)} quarantined rows (file:line, kind, field: reason)")
     for row in rows:
-        table.add_row(row.source, str(row.line), row.kind, row.field or "", row.reason)
-    out.print(table)
+        field = f", {row.field}" if row.field else ""
+        out.print(f"{row.source}:{row.line}  {row.kind}{field}: {row.reason}", markup=False,
+                  highlight=False)
     return 0
