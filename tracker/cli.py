@@ -32,6 +32,13 @@ def _add_policies_validate(p: argparse.ArgumentParser) -> None:
                    help="folders of policy files (default: the shipped and configured ones)")
 
 
+def _add_status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--days", type=int, default=21, help="how many days ahead (default 21)")
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="first day (default today)")
+    p.add_argument("--verdict", choices=["blocked", "needs_documentation", "needs_auth", "ok"])
+    p.add_argument("--attention", action="store_true", help="only visits needing attention")
+
+
 def _add_nothing(p: argparse.ArgumentParser) -> None:
     return None
 
@@ -47,6 +54,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
     "policies validate": ("validate policy files and report every problem",
                           _add_policies_validate, "tracker.policy_commands:validate_command"),
     "demo": ("run the demonstration end to end", _add_nothing, "tracker.demo:demo_command"),
+    "status": ("the upcoming visits: verdict, authorization, counters, next eligible date",
+               _add_status, "tracker.status_command:status_command"),
     # -- commands of the store, import, board and flows are registered below --
     "db upgrade": ("create the database or upgrade it to this version", _add_nothing,
                    "tracker.store.commands:upgrade_command"),

@@ -1,0 +1,88 @@
+"""Pre-visit check: every scheduled session in the horizon, evaluated against the payer policy in
+force on its date, stored, and summarized for the people who act on it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from tracker.pre_visit import (
+    DEFAULT_HORIZON_DAYS,
+    PreVisitSummary,
+    batches,
+    check_batch,
+    patients_with_visits,
+)
+from tracker.settings import load_settings
+from tracker.store.database import connect
+from tracker.store.migrating import require_current_schema
+from tracker.visits import upcoming_visits
+
+
+@task
+def find_patients_with_visits(as_of: date, horizon_days: int) -> list[int]:
+    """The patients with a scheduled session in the horizon."""
+    engine = connect(load_settings().resolved_database_url())
+    try:
+        require_current_schema(engine)
+        return patients_with_visits(engine, as_of, horizon_days)
+    finally:
+        engine.dispose()
+
+
+@task
+def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> PreVisitSummary:
+    """Evaluate and store one batch of patients' upcoming sessions."""
+    engine = connect(load_settings().resolved_database_url())
+    try:
+        return check_batch(engine, patient_ids, as_of, horizon_days)
+    finally:
+        engine.dispose()
+
+
+@task
+def publish_status(summary: PreVisitSummary) -> None:
+    """The visits needing attention as a table artifact, and the run's counts as markdown."""
+    engine = connect(load_settings().resolved_database_url())
+    try:
+        visits = [v for v in upcoming_visits(engine, summary.as_of, summary.horizon_days)
+                  if v.needs_attention]
+    finally:
+        engine.dispose()
+    create_table_artifact(
+        key="pre-visit-status",
+        table=[{"date": v.date.isoformat(), "mrn": v.mrn, "provider": v.provider,
+                "codes": v.codes, "payer": v.payer, "verdict": v.verdict,
+                "authorization": v.auth_status, "counters": "; ".join(v.counters),
+                "next eligible": v.next_eligible_date or ""} for v in visits],
+        description=f"Scheduled visits from {summary.as_of} needing attention "
+                    f"({summary.horizon_days}-day horizon)")
+    verdicts = "\n".join(f"| {k} | {n} |" for k, n in sorted(summary.verdicts.items()))
+    problems = "\n".join(f"- {p}" for p in summary.problems[:50]) or "none"
+    create_markdown_artifact(
+        key="pre-visit-summary",
+        markdown=(f"# Pre-visit check {summary.as_of}\n\n"
+                  f"{summary.evaluated} sessions evaluated in a {summary.horizon_days}-day "
+                  f"horizon; {summary.changed} changed, {summary.unchanged} unchanged; "
+                  f"{summary.authorizations_opened} authorizations opened, "
+                  f"{summary.authorizations_updated} updated; {len(visits)} need attention.\n\n"
+                  f"| verdict | sessions |\n|---|---|\n{verdicts}\n\n"
+                  f"## Not evaluated\n\n{problems}\n"),
+        description="Counts of the pre-visit check run")
+
+
+@flow(name="pre-visit-check", log_prints=True)
+def pre_visit_check(as_of: date | None = None,
+                    horizon_days: int = DEFAULT_HORIZON_DAYS) -> dict[str, object]:
+    """Evaluate the upcoming visits in batches, store the results, publish what needs attention."""
+    day = as_of or date.today()
+    summary = PreVisitSummary(as_of=day, horizon_days=horizon_days)
+    for batch in batches(find_patients_with_visits(day, horizon_days)):
+        summary.add(check_patients(batch, day, horizon_days))
+    publish_status(summary)
+    print(f"pre-visit check {day}: {summary.evaluated} evaluated, {summary.changed} changed, "
+          f"{summary.authorizations_opened} authorizations opened, "
+          f"verdicts {dict(summary.verdicts)}")
+    return summary.as_json()
