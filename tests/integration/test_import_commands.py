@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import Engine
 
 from flows.import_practice_data import import_practice_data
-from tests.integration.practice_files import GOOD_ROWS, count, write_csv
 from tracker.cli import main
 from tracker.store.tables import PatientRow, SessionRow
+
+from .practice_files import GOOD_ROWS, count, write_csv
 
 
 @pytest.fixture

@@ -10,13 +10,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tests.integration.practice_files import (
-    GOOD_ROWS,
-    count,
-    run_import,
-    seed_patient_and_provider,
-    write_csv,
-)
 from tracker.store.tables import (
     CoverageRow,
     PatientRow,
@@ -24,6 +17,14 @@ from tracker.store.tables import (
     QuarantinedRow,
     SessionCodeRow,
     SessionRow,
+)
+
+from .practice_files import (
+    GOOD_ROWS,
+    count,
+    run_import,
+    seed_patient_and_provider,
+    write_csv,
 )
 
 # (kind, column, bad value, words the reason must contain). Every documented column is here.

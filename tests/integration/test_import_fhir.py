@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tests.integration.practice_files import count, run_import
 from tracker.store.tables import (
     CoverageRow,
     PatientRow,
@@ -19,6 +18,8 @@ from tracker.store.tables import (
     SessionCodeRow,
     SessionRow,
 )
+
+from .practice_files import count, run_import
 
 CPT = "http://www.ama-assn.org/go/cpt"
 

@@ -13,11 +13,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, select
 
-from tests.integration.practice_files import GOOD_ROWS, TODAY, run_import, write_csv
 from tracker.settings import Settings
 from tracker.store import SchemaNotCurrent, connect, require_current_schema, upgrade
 from tracker.store.patient_record import NoCoverageOnDate, load_patient_record
 from tracker.store.tables import PatientRow, SessionRow
+
+from .practice_files import GOOD_ROWS, TODAY, run_import, write_csv
 
 
 def test_migrated_database_matches_the_table_definitions(engine: Engine) -> None:
