@@ -96,6 +96,7 @@ class Loader:
         self._patients: dict[str, int] = {}
         self._providers: dict[str, int] = {}
         self._seen: dict[tuple[str, Hashable], tuple[int, dict[str, Any]]] = {}
+        self._codes: dict[int, list[dict[str, Any]]] = {}  # stored code lines of this chunk
 
     def load(self, kind: str, chunk: Sequence[Pending]) -> tuple[KindCounts, list[Refused]]:
         counts, refused = KindCounts(), []
@@ -234,7 +235,21 @@ class Loader:
             if kind == "sessions":
                 statement = statement.where(col(table.date).in_(sorted({v["date"] for v in batch})))
         rows = list(self.db.exec(statement))
+        if kind == "sessions":
+            self._codes = self._stored_codes([r.id for r in rows])
         return {tuple(getattr(r, c) for c in KEY_COLUMNS[kind]): r for r in rows}
+
+    def _stored_codes(self, session_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        codes: dict[int, list[dict[str, Any]]] = {i: [] for i in session_ids}
+        if session_ids:
+            lines = self.db.exec(select(SessionCodeRow)
+                                 .where(col(SessionCodeRow.session_id).in_(session_ids))
+                                 .order_by(col(SessionCodeRow.session_id),
+                                           col(SessionCodeRow.position)))
+            for line in lines:
+                codes[line.session_id].append({"code": line.code, "units": line.units,
+                                               "modifiers": list(line.modifiers)})
+        return codes
 
     def _insert(self, kind: str, values: dict[str, Any]) -> SQLModel:
         row = TABLES[kind](**{k: v for k, v in values.items() if k != "codes"})
@@ -264,10 +279,7 @@ class Loader:
     def _stored_values(self, kind: str, row: Any, wanted: dict[str, Any]) -> dict[str, Any]:
         stored = {k: getattr(row, k) for k in wanted if k != "codes"}
         if "codes" in wanted:
-            lines = self.db.exec(select(SessionCodeRow).where(SessionCodeRow.session_id == row.id)
-                                 .order_by(col(SessionCodeRow.position)))
-            stored["codes"] = [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)}
-                               for c in lines]
+            stored["codes"] = self._codes.get(row.id, [])
         return stored
 
     def _write_codes(self, session_id: int, codes: Iterable[dict[str, Any]]) -> None:
