@@ -57,7 +57,19 @@ _TYPE_FIELDS: dict[str, set[str]] = {
     "psych_clearance": {"within_months"},
 }
 _FILE_FIELDS = {"payer", "name", "rules", "decision_clock", "replace"}
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PolicyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML that leaves dates as text, so an impossible date (2026-02-30) is reported with
+    its file, rule and field by the validator instead of failing the whole file in the parser."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_YAML_LOADER = _PolicyLoader
 
 
 class _Reader:
@@ -190,6 +202,8 @@ def _rule(file: str, index: int, raw: Any) -> Rule | None:
     reader = _Reader(file, str(rule_id) if rule_id else f"#{index + 1}", raw)
     if not isinstance(rule_id, str) or not rule_id.strip():
         raise reader.fail("id", "every rule needs an id, e.g. medicare-esi-frequency")
+    if raw.get("enabled", True) is False:
+        return None  # withdrawn: the id alone says which rule
     kind = raw.get("type")
     if kind not in RULE_TYPES:
         raise reader.fail("type", f"unknown rule type {kind!r}; use one of: "
@@ -198,8 +212,6 @@ def _rule(file: str, index: int, raw: Any) -> Rule | None:
     if unknown:
         raise reader.fail(sorted(unknown)[0], f"not a field of a {kind} rule; its fields are: "
                           f"{', '.join(sorted(_COMMON | _TYPE_FIELDS[kind]))}")
-    if raw.get("enabled", True) is False:
-        return None
     confidence = str(raw.get("confidence", ""))
     if confidence not in CONFIDENCES:
         raise reader.fail("confidence", f"must be one of {', '.join(CONFIDENCES)}")
