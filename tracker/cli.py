@@ -62,6 +62,9 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
     "import": ("import practice data: CSV files and FHIR R4 bundles (see docs/import.md)",
                lambda p: importlib.import_module("tracker.importers.arguments").add_arguments(p),
                "tracker.importers.commands:import_command"),
+    "pas read": ("read a payer's PAS response: the decision per line, auth numbers and errors",
+                 lambda p: importlib.import_module("tracker.payers.pas_commands").add_read_arguments(p),
+                 "tracker.payers.pas_commands:read_command"),
 }
 
 
