@@ -1,0 +1,38 @@
+"""The kinds of evidence an authorization package carries, and how a PAS bundle names them.
+
+Shared vocabulary between the package builder (which writes each piece of evidence as a
+`Claim.supportingInfo` entry whose `code` carries one of these codes) and anything that reads a
+request bundle back — the payer sandbox deciding whether a package is complete, the PAS rule
+checks, the tests. REFERENCE.md §7 lists what payers ask for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EVIDENCE_SYSTEM = "https://painauth.example.org/fhir/CodeSystem/evidence"
+
+# code -> what a reviewer reads it as
+EVIDENCE_KINDS: dict[str, str] = {
+    "conservative-therapy": "Conservative-therapy history: modality, dates, duration, outcome",
+    "prior-response": "Prior interventional treatment in the region and its response",
+    "diagnostic-blocks": "Diagnostic block results before radiofrequency ablation",
+    "psych-evaluation": "Psychological evaluation before spinal cord stimulation",
+    "scs-trial": "Spinal cord stimulator trial dates and relief before a permanent implant",
+    "imaging": "Imaging findings supporting the indication",
+    "treatment-plan": "The treatment plan",
+}
+
+
+def evidence_codes(bundle: dict[str, Any]) -> set[str]:
+    """The evidence kinds a PAS request bundle's Claim carries in its supportingInfo."""
+    found: set[str] = set()
+    for entry in bundle.get("entry") or []:
+        resource = (entry or {}).get("resource") or {}
+        if resource.get("resourceType") != "Claim":
+            continue
+        for info in resource.get("supportingInfo") or []:
+            for coding in ((info or {}).get("code") or {}).get("coding") or []:
+                if coding.get("system") == EVIDENCE_SYSTEM and coding.get("code") in EVIDENCE_KINDS:
+                    found.add(coding["code"])
+    return found
