@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup test lint demo bench lock clean
+.PHONY: setup browser test lint demo bench lock clean
 
 setup: $(STAMP)
 
@@ -15,7 +15,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-test: setup
+# Debian's Chromium and ChromeDriver for the board's browser test (installed only as root; the
+# test skips with the reason when they are missing). Never a browser download of its own.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "chromium is missing and this is not root: the board's browser test will be skipped"; fi
+
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 lint: setup

@@ -65,6 +65,14 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
     "pas read": ("read a payer's PAS response: the decision per line, auth numbers and errors",
                  lambda p: importlib.import_module("tracker.payers.pas_commands").add_read_arguments(p),
                  "tracker.payers.pas_commands:read_command"),
+    "serve": ("run the status board (http://127.0.0.1:8000 by default)",
+              lambda p: importlib.import_module("tracker.board_arguments").add_serve_arguments(p),
+              "tracker.web.serve_command:serve_command"),
+    "users add": ("add a board user; the password is asked for (or read with --password-stdin)",
+                  lambda p: importlib.import_module("tracker.board_arguments").add_user_arguments(p),
+                  "tracker.user_commands:add_command"),
+    "users list": ("list the board's users and their roles", _add_nothing,
+                   "tracker.user_commands:list_command"),
 }
 
 

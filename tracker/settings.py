@@ -9,6 +9,8 @@ working directory:
   PostgreSQL: `postgresql+psycopg://user:password@host:5432/painauth`.
 - `PAINAUTH_POLICY_DIRS` — extra folders of payer policy files, separated by `os.pathsep`
   (`:` on Linux and macOS, `;` on Windows).
+- `PAINAUTH_SECRET_KEY` — signs the board's session cookie; when unset the board makes one and
+  keeps it in a file only its owner can read under `PAINAUTH_HOME` (see `tracker.web.secret_key`).
 
 The database URL may carry a password, so it is a secret: it is never printed whole; use
 `Settings.database_url_for_display()` in messages and logs.
@@ -34,6 +36,7 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(default=None, description="SQLAlchemy database URL")
     policy_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="extra payer policy folders, os.pathsep-separated")
+    secret_key: SecretStr | None = Field(default=None, description="signs the session cookie")
 
     @field_validator("home")
     @classmethod

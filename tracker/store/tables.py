@@ -240,3 +240,19 @@ class QuarantinedRow(SQLModel, table=True):
     reason: str = Field(sa_type=Text)
     raw: str = Field(sa_type=Text)
     created_at: datetime = _stamp()
+
+
+class UserRow(SQLModel, table=True):
+    """A person who signs in to the board. Roles widen in order: a scheduler reads, billing also
+    updates authorizations, an admin also manages users. Only an Argon2 hash of the password is
+    kept."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()

@@ -1,0 +1,67 @@
+"""A person changes an authorization's status by hand (a fax or portal answer, a phone call):
+the new state and an event row saying who, when and why, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session as DbSession
+
+from tracker.errors import InputError
+from tracker.store.tables import (
+    AUTHORIZATION_STATUSES,
+    AuthorizationEventRow,
+    AuthorizationRow,
+    SessionRow,
+    utc_now,
+)
+
+DECIDED = ("approved", "partial", "denied")
+MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    authorization_id: int
+    patient_id: int
+    from_status: str
+    to_status: str
+
+
+def change_authorization_status(engine: Engine, authorization_id: int, to_status: str, *,
+                                actor: str, reason: str,
+                                auth_number: str | None = None) -> StatusChange:
+    """Move an authorization to `to_status`; raises InputError naming the field at fault."""
+    reason = reason.strip()
+    auth_number = (auth_number or "").strip() or None
+    if to_status not in AUTHORIZATION_STATUSES:
+        raise InputError("status", f"unknown status {to_status!r}; choose one of "
+                         + ", ".join(AUTHORIZATION_STATUSES))
+    if not reason:
+        raise InputError("reason", "say why the status changes (e.g. 'approved by phone, ref 123')")
+    if len(reason) > MAX_REASON:
+        raise InputError("reason", f"keep the reason under {MAX_REASON} characters")
+    if auth_number is not None and len(auth_number) > 64:
+        raise InputError("auth_number", "an authorization number has at most 64 characters")
+    with DbSession(engine) as db:
+        auth = db.get(AuthorizationRow, authorization_id)
+        if auth is None:
+            raise InputError("authorization", f"no authorization with id {authorization_id}")
+        if auth.status == to_status and (auth_number is None or auth_number == auth.auth_number):
+            raise InputError("status", f"the authorization is already {to_status}")
+        session = db.get(SessionRow, auth.session_id)
+        assert session is not None and auth.id is not None
+        now = utc_now()
+        from_status = auth.status
+        db.add(AuthorizationEventRow(authorization_id=auth.id, from_status=from_status,
+                                     to_status=to_status, actor=actor, at=now, reason=reason))
+        auth.status, auth.updated_at = to_status, now
+        if auth_number is not None:
+            auth.auth_number = auth_number
+        if to_status in DECIDED:
+            auth.decided_at = now
+        db.add(auth)
+        db.commit()
+        return StatusChange(authorization_id=authorization_id, patient_id=session.patient_id,
+                            from_status=from_status, to_status=to_status)

@@ -1,0 +1,119 @@
+"""Board users: adding, listing and signing in, with Argon2 password hashes (argon2-cffi).
+
+A wrong password and an unknown name are refused alike, so the sign-in form does not tell which
+names exist; the unknown-name path still hashes once so both take about as long.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, select
+from sqlmodel import Session as DbSession
+from sqlmodel import col
+
+from tracker.errors import InputError
+from tracker.roles import USER_ROLES
+from tracker.store.tables import UserRow, utc_now
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD_LENGTH = 10
+_HASHER = PasswordHasher()
+_DECOY_HASH = _HASHER.hash("not a password anyone has")
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str
+    active: bool
+
+    def may(self, role: str) -> bool:
+        """True when this user's role includes `role` (scheduler < billing < admin)."""
+        return USER_ROLES.index(self.role) >= USER_ROLES.index(role)
+
+
+def add_user(engine: Engine, name: str, role: str, password: str) -> User:
+    """Create a user; raises InputError naming the field when an input is not acceptable."""
+    name = name.strip().lower()
+    if not NAME_PATTERN.match(name):
+        raise InputError("name", "a user name is 2-64 characters: lower-case letters, digits, "
+                         "'.', '_' or '-', starting with a letter or digit")
+    if role not in USER_ROLES:
+        raise InputError("role", f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError("password", f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    with DbSession(engine) as db:
+        if db.execute(select(col(UserRow.id)).where(col(UserRow.name) == name)).first() is not None:
+            raise InputError("name", f"a user named {name!r} already exists")
+        row = UserRow(name=name, role=role, password_hash=_HASHER.hash(password))
+        db.add(row)
+        db.commit()
+        db.refresh(row)
+        return _user(row)
+
+
+def list_users(engine: Engine) -> list[User]:
+    with DbSession(engine) as db:
+        return [_user(row) for row in db.execute(select(UserRow).order_by(col(UserRow.name)))
+                .scalars()]
+
+
+def find_user(engine: Engine, user_id: int) -> User | None:
+    with DbSession(engine) as db:
+        row = db.get(UserRow, user_id)
+        return _user(row) if row is not None else None
+
+
+def authenticate(engine: Engine, name: str, password: str) -> User | None:
+    """The active user with this name and password, or None."""
+    with DbSession(engine) as db:
+        row = db.execute(select(UserRow).where(col(UserRow.name) == name.strip().lower())
+                         ).scalars().first()
+        if row is None or not row.active:
+            _verify(_DECOY_HASH, password)
+            return None
+        if not _verify(row.password_hash, password):
+            return None
+        if _HASHER.check_needs_rehash(row.password_hash):
+            row.password_hash, row.updated_at = _HASHER.hash(password), utc_now()
+            db.add(row)
+            db.commit()
+            db.refresh(row)
+        return _user(row)
+
+
+def set_user(engine: Engine, user_id: int, *, role: str | None = None,
+             active: bool | None = None) -> User:
+    """Change a user's role or whether they may sign in."""
+    if role is not None and role not in USER_ROLES:
+        raise InputError("role", f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
+    with DbSession(engine) as db:
+        row = db.get(UserRow, user_id)
+        if row is None:
+            raise InputError("user", f"no user with id {user_id}")
+        if role is not None:
+            row.role = role
+        if active is not None:
+            row.active = active
+        row.updated_at = utc_now()
+        db.add(row)
+        db.commit()
+        db.refresh(row)
+        return _user(row)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _user(row: UserRow) -> User:
+    assert row.id is not None
+    return User(id=row.id, name=row.name, role=row.role, active=row.active)

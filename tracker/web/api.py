@@ -1,0 +1,71 @@
+"""The JSON API: upcoming visits, the `painauth check` contract over HTTP, and a health check.
+
+Signed-in users reach it with the board's session cookie. Errors have the shape the CLI prints:
+`{"error": {"message": ..., "path": ...}}`, `path` naming the field at fault.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from tracker.checking import check
+from tracker.errors import InputError, PainauthError, PolicyErrors
+from tracker.web.signing_in import ApiUser
+from tracker.web.visit_filters import VisitFilters
+
+router = APIRouter()
+
+
+def error(message: str, path: str | None, status_code: int) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "path": path}}, status_code=status_code)
+
+
+@router.get("/healthz")
+def health(request: Request) -> Response:
+    try:
+        with request.app.state.board.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+@router.get("/api/visits")
+def visits(request: Request, user: ApiUser, start: str | None = None, end: str | None = None,
+           provider: str | None = None, status: str | None = None) -> Response:
+    board = request.app.state.board
+    try:
+        filters = VisitFilters.from_query(board.today(), start, end, provider, status)
+    except InputError as err:
+        return error(err.message, err.path, 400)
+    found = filters.visits(board.engine)
+    return JSONResponse({"start": filters.start.isoformat(), "end": filters.end.isoformat(),
+                         "provider": filters.provider_id, "status": filters.status or None,
+                         "count": len(found), "visits": [v.as_json() for v in found]})
+
+
+@router.post("/api/check")
+async def check_visit(request: Request, user: ApiUser) -> Response:
+    body = await request.body()
+    try:
+        document: Any = json.loads(body)
+    except UnicodeDecodeError:
+        return error("the body is not UTF-8 text", "$", 400)
+    except json.JSONDecodeError as err:
+        return error(f"malformed JSON at line {err.lineno} column {err.colno}: {err.msg}", "$", 400)
+    try:
+        result = await run_in_threadpool(check, document, request.app.state.board.today())
+    except InputError as err:
+        return error(err.message, err.path, 400)
+    except PolicyErrors as err:
+        return error(f"the payer policies are broken: {err}", None, 500)
+    except PainauthError as err:
+        return error(str(err), None, 400)
+    return JSONResponse(result)

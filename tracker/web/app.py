@@ -1,0 +1,99 @@
+"""The board's FastAPI application: sessions, security headers, error pages, routes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from tracker.web.api import router as api_router
+from tracker.web.pages import message_page
+from tracker.web.pages import router as page_router
+from tracker.web.signing_in import (
+    SESSION_COOKIE,
+    SESSION_HOURS,
+    ApiSignInRequired,
+    BadFormToken,
+    NotAllowed,
+    SignInRequired,
+)
+from tracker.web.verdict_words import VERDICT_WORDS, status_words
+
+HERE = Path(__file__).parent
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@dataclass(frozen=True)
+class Board:
+    """What every route needs: the database, what day it is, and the page templates."""
+
+    engine: Engine
+    today: Callable[[], date]
+    templates: Jinja2Templates
+
+
+def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = date.today,
+               https_only: bool = False) -> FastAPI:
+    """The board over `engine`; `secret_key` signs the session cookie. `today` is injectable so
+    tests and demos can look at a fixed day."""
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals.update(verdict_words=VERDICT_WORDS, status_words=status_words)
+    app = FastAPI(title="painauth status board", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.board = Board(engine=engine, today=today, templates=templates)
+    app.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
+    app.middleware("http")(_security_headers)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(api_router)
+    app.include_router(page_router)
+    app.add_exception_handler(SignInRequired, _to_login)
+    app.add_exception_handler(ApiSignInRequired, _unauthorized)
+    app.add_exception_handler(NotAllowed, _forbidden)
+    app.add_exception_handler(BadFormToken, _bad_form_token)
+    return app
+
+
+async def _security_headers(request: Request,
+                            call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    response = await call_next(request)
+    response.headers.update(SECURITY_HEADERS)
+    if not request.url.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _to_login(request: Request, exc: Exception) -> Response:
+    target = request.url.path
+    if request.method == "GET" and target not in ("/", "/login", "/logout"):
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+    return RedirectResponse("/login", status_code=303)
+
+
+def _unauthorized(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": {"message": "sign in first: POST /login sets the session cookie",
+                                   "path": None}}, status_code=401)
+
+
+def _forbidden(request: Request, exc: Exception) -> Response:
+    message = exc.message if isinstance(exc, NotAllowed) else "not allowed"
+    return message_page(request, "Not allowed", message, status_code=403)
+
+
+def _bad_form_token(request: Request, exc: Exception) -> Response:
+    return message_page(request, "Form expired",
+                              "This form is out of date or did not come from the board. Go back, "
+                              "reload the page and send it again.", status_code=403)

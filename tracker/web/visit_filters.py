@@ -1,0 +1,85 @@
+"""The board's visit filters (date range, provider, status), read from a query string.
+
+The same filters serve the page, its CSV export and `GET /api/visits`, and all three read the
+visits through `tracker.visits.upcoming_visits`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import Engine
+
+from tracker.errors import InputError
+from tracker.visits import UpcomingVisit, upcoming_visits
+
+DEFAULT_DAYS = 21
+MAX_DAYS = 366
+# (value, label): verdicts as the engine names them, and "attention" for everything a scheduler
+# must act on (blocked, documentation missing, or an authorization not yet approved).
+STATUS_CHOICES: tuple[tuple[str, str], ...] = (
+    ("", "All"),
+    ("attention", "Needs attention"),
+    ("blocked", "Blocked"),
+    ("needs_documentation", "Needs documentation"),
+    ("needs_auth", "Needs authorization"),
+    ("ok", "OK"),
+)
+STATUS_VALUES = tuple(value for value, _ in STATUS_CHOICES)
+
+
+@dataclass(frozen=True)
+class VisitFilters:
+    start: date
+    end: date
+    provider_id: int | None = None
+    status: str = ""
+
+    @classmethod
+    def from_query(cls, today: date, start: str | None = None, end: str | None = None,
+                   provider: str | None = None, status: str | None = None) -> VisitFilters:
+        """Filters from query parameters; raises InputError naming the parameter at fault."""
+        first = _day("start", start) or today
+        last = _day("end", end) or first + timedelta(days=DEFAULT_DAYS)
+        if last < first:
+            raise InputError("end", "the end date is before the start date")
+        if (last - first).days > MAX_DAYS:
+            raise InputError("end", f"choose at most {MAX_DAYS} days at once")
+        provider_id = None
+        if provider:
+            if not provider.isdigit():
+                raise InputError("provider", "choose a provider from the list")
+            provider_id = int(provider)
+        status = status or ""
+        if status not in STATUS_VALUES:
+            raise InputError("status", "choose a status from the list: "
+                             + ", ".join(v for v in STATUS_VALUES if v))
+        return cls(start=first, end=last, provider_id=provider_id, status=status)
+
+    def query_string(self) -> str:
+        """These filters as a query string: dates, a provider id and a status, nothing else."""
+        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.provider_id is not None:
+            params["provider"] = str(self.provider_id)
+        if self.status:
+            params["status"] = self.status
+        return urlencode(params)
+
+    def visits(self, engine: Engine) -> list[UpcomingVisit]:
+        verdict = self.status if self.status and self.status != "attention" else None
+        visits = upcoming_visits(engine, self.start, (self.end - self.start).days,
+                                 provider_id=self.provider_id, verdict=verdict)
+        if self.status == "attention":
+            visits = [v for v in visits if v.needs_attention]
+        return visits
+
+
+def _day(name: str, text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(name, f"{text!r} is not a date; use YYYY-MM-DD") from None
