@@ -12,6 +12,9 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="serve the board only; the flows run from Prefect deployments instead of "
+                        "the embedded scheduler")
 
 
 def add_user_arguments(p: argparse.ArgumentParser) -> None:

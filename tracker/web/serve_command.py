@@ -8,6 +8,8 @@ import sys
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.errors import PainauthError
+from tracker.scheduling.running import start_embedded_scheduler
 from tracker.settings import load_settings
 from tracker.store.database import connect
 from tracker.store.migrating import SchemaNotCurrent, require_current_schema
@@ -39,8 +41,18 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"painauth serve: listening on {args.host}, reachable from other machines; put it "
               "behind HTTPS before real use", file=sys.stderr)
     app = create_app(engine, session_secret(settings))
+    try:
+        scheduler = None if args.no_scheduler else start_embedded_scheduler(engine)
+    except PainauthError as err:
+        print(f"painauth serve: {err}", file=sys.stderr)
+        engine.dispose()
+        return 1
     print(f"status board at http://{args.host}:{args.port}/ (database "
           f"{settings.database_url_for_display()}); Ctrl-C stops it")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
-    engine.dispose()
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        engine.dispose()
     return 0
