@@ -65,6 +65,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
     "pas read": ("read a payer's PAS response: the decision per line, auth numbers and errors",
                  lambda p: importlib.import_module("tracker.payers.pas_commands").add_read_arguments(p),
                  "tracker.payers.pas_commands:read_command"),
+    "sandbox": ("run the payer sandbox: a Da Vinci PAS payer on this machine for the demo and tests",
+                lambda p: importlib.import_module(
+                    "tracker.payers.sandbox_arguments").add_sandbox_arguments(p),
+                "tracker.payers.sandbox.command:sandbox_command"),
     "serve": ("run the status board (http://127.0.0.1:8000 by default)",
               lambda p: importlib.import_module("tracker.board_arguments").add_serve_arguments(p),
               "tracker.web.serve_command:serve_command"),

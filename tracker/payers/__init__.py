@@ -1,13 +1,32 @@
-"""Talking to payers. Today: reading their Da Vinci PAS 2.2.1 responses (and the older shapes
-payers still send) as the practice's decision, per line and for the request.
+"""Talking to payers: reading their Da Vinci PAS 2.2.1 responses (and the older shapes payers
+still send) as the practice's decision, and sending requests through one gateway seam.
 
     from tracker.payers import read_pas_response
     decision = read_pas_response(body)          # str or bytes as received
     decision.status, decision.items[0].auth_number
+
+    from tracker.payers import open_gateway, payer_endpoint
+    reply = open_gateway(payer_endpoint("aetna")).submit(bundle)   # see tracker.payers.gateway
+
+Importing this package loads no HTTP library; `tracker.payers.pas_gateway` does.
 """
 
 from tracker.payers.claim_response import ItemDecision, Reason, ReviewAction
-from tracker.payers.errors import PayerError, UnreadablePayerResponse
+from tracker.payers.endpoints import PayerEndpoint, load_payer_endpoints, payer_endpoint
+from tracker.payers.errors import (
+    AuthenticationFailed,
+    GatewayError,
+    GatewayNotConfigured,
+    MalformedReply,
+    NotSent,
+    OutcomeUnknown,
+    PayerBusy,
+    PayerError,
+    PayerServerError,
+    RequestRejected,
+    UnreadablePayerResponse,
+)
+from tracker.payers.gateway import GatewayReply, PayerGateway, open_gateway
 from tracker.payers.pas_response import (
     Notification,
     PasResponse,
@@ -17,7 +36,19 @@ from tracker.payers.pas_response import (
 from tracker.payers.response_errors import ResponseError
 
 __all__ = [
+    "AuthenticationFailed",
+    "GatewayError",
+    "GatewayNotConfigured",
+    "GatewayReply",
     "ItemDecision",
+    "MalformedReply",
+    "NotSent",
+    "OutcomeUnknown",
+    "PayerBusy",
+    "PayerEndpoint",
+    "PayerGateway",
+    "PayerServerError",
+    "RequestRejected",
     "Notification",
     "PasResponse",
     "PayerError",
@@ -26,5 +57,8 @@ __all__ = [
     "ReviewAction",
     "UnreadablePayerResponse",
     "interpret_pas_response",
+    "load_payer_endpoints",
+    "open_gateway",
+    "payer_endpoint",
     "read_pas_response",
 ]
