@@ -39,6 +39,13 @@ def _add_status(p: argparse.ArgumentParser) -> None:
     p.add_argument("--attention", action="store_true", help="only visits needing attention")
 
 
+def _add_seed(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--patients", type=int, default=300, help="how many patients (default 300)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD",
+                   help="the day the history ends and the three-week schedule starts (default today)")
+
+
 def _add_nothing(p: argparse.ArgumentParser) -> None:
     return None
 
@@ -62,6 +69,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
     "import": ("import practice data: CSV files and FHIR R4 bundles (see docs/import.md)",
                lambda p: importlib.import_module("tracker.importers.arguments").add_arguments(p),
                "tracker.importers.commands:import_command"),
+    "seed": ("upgrade the database, then write a synthetic practice into it", _add_seed,
+             "tracker.seed_command:seed_command"),
     "pas read": ("read a payer's PAS response: the decision per line, auth numbers and errors",
                  lambda p: importlib.import_module("tracker.payers.pas_commands").add_read_arguments(p),
                  "tracker.payers.pas_commands:read_command"),

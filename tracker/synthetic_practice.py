@@ -1,0 +1,363 @@
+"""A synthetic pain practice, written straight into the store: for the demo, tests and benchmarks.
+
+Deterministic for a seed. Every name, MRN, NPI, phone and email is obviously synthetic: patients
+are "Synth000123" or "Scenario", MRNs start with "SYN-", phones are +1-555-555-01xx and emails
+@example.org; NPIs carry a valid check digit but come from a block no real provider holds in our
+data ("199...").
+
+The practice has several providers, patients over the four shipped payers with their coverages,
+18 months of performed history (epidurals in both regions, facet blocks and RFA, SI joint, trigger
+points, stimulator trials and implants, with outcomes), conservative care, psychological
+evaluations, and scheduled sessions in the next three weeks. Besides random background patients
+it holds the deliberate scenario patients of `tracker.synthetic_scenarios`, so that across the
+practice the pre-visit check raises every finding code of the check contract.
+
+Rows go in with SQLAlchemy Core bulk inserts (lists of dicts, in chunks, ids assigned here), so the
+same generator builds the benchmark network of 100,000 patients and 1,000,000 sessions.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlmodel import col
+
+from tracker.store.tables import (
+    ConservativeCareRow,
+    CoverageRow,
+    PatientRow,
+    ProviderRow,
+    PsychEvaluationRow,
+    SessionCodeRow,
+    SessionRow,
+    utc_now,
+)
+from tracker.synthetic_scenarios import (
+    CodeSpec,
+    PlannedCoverage,
+    PlannedPatient,
+    PlannedSession,
+    enough_care,
+    line,
+    scenario_patients,
+)
+
+PAYERS = ("medicare", "aetna", "cigna", "unitedhealthcare")
+HORIZON_DAYS = 21
+GIVEN_NAMES = ("Alex", "Blair", "Casey", "Drew", "Emery", "Finley", "Gray", "Harper", "Jordan",
+               "Kai", "Logan", "Morgan", "Quinn", "Riley", "Sage", "Taylor")
+# (codes, intent, muscles, relative weight): the procedures of a busy interventional pain practice
+PROCEDURES: tuple[tuple[tuple[CodeSpec, ...], str | None, int | None, int], ...] = (
+    ((line("64483"), line("J1010", 40)), None, None, 14),
+    ((line("64483"), line("64484"), line("J1010", 40)), None, None, 8),
+    ((line("64479"), line("J3301", 4)), None, None, 6),
+    ((line("62323"), line("J1010", 80)), None, None, 12),
+    ((line("62321"), line("J1010", 80)), None, None, 6),
+    ((line("64493"), line("64494")), "diagnostic", None, 8),
+    ((line("64490"),), "diagnostic", None, 4),
+    ((line("64493", 1, "50"),), "therapeutic", None, 5),
+    ((line("64635"), line("64636")), None, None, 5),
+    ((line("64633"),), None, None, 2),
+    ((line("27096"),), "diagnostic", None, 3),
+    ((line("27096"), line("J1010", 40)), "therapeutic", None, 6),
+    ((line("20552"),), None, 2, 7),
+    ((line("20553"),), None, 4, 5),
+    ((line("63650"),), "trial", None, 1),
+    ((line("63650"), line("63685")), "permanent", None, 1),
+)
+_PROCEDURE_WEIGHTS = [weight for *_, weight in PROCEDURES]
+RELIEF = (20, 35, 50, 60, 70, 80, 85, 90)
+DURATIONS = (7, 30, 60, 100, 150, 200)
+PLACES = ("11", "11", "11", "24", "22", "19")
+# rows per INSERT round trip; patients are generated this many at a time to bound memory
+_INSERT_CHUNK = 5000
+_PATIENT_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class PracticeShape:
+    """How big the synthetic practice is. Scenario patients count towards every figure."""
+
+    patients: int = 300
+    performed: int | None = None  # default: 8 per patient
+    scheduled: int | None = None  # in the horizon; default: one patient in five
+    history_months: int = 18
+    providers: int | None = None  # default: 3, plus one per 2,500 patients, at most 40
+    scenario_copies: int | None = None  # default: one set per 1,000 patients, at least one
+
+    def resolved(self) -> tuple[int, int, int, int]:
+        performed = self.performed if self.performed is not None else 8 * self.patients
+        scheduled = self.scheduled if self.scheduled is not None else max(1, self.patients // 5)
+        providers = self.providers or min(40, 3 + self.patients // 2500)
+        copies = self.scenario_copies or max(1, self.patients // 1000)
+        return performed, scheduled, providers, copies
+
+
+@dataclass
+class SeedReport:
+    seed: int
+    as_of: date
+    providers: int = 0
+    patients: int = 0
+    performed: int = 0
+    scheduled_in_horizon: int = 0
+    scheduled_later: int = 0
+    scenario_patients: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class AlreadySeeded(Exception):
+    """The database already holds the synthetic practice of this seed."""
+
+
+def npi_with_check_digit(first_nine: str) -> str:
+    """The NPI for nine digits: the Luhn check digit computed over "80840" + the digits."""
+    digits = [int(d) for d in "80840" + first_nine]
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2 == 0:  # rightmost of the payload is doubled: the check digit follows it
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return first_nine + str((10 - total % 10) % 10)
+
+
+def npi_is_valid(npi: str) -> bool:
+    return len(npi) == 10 and npi.isdigit() and npi_with_check_digit(npi[:9]) == npi
+
+
+def synthetic_providers(seed: int, count: int) -> list[dict[str, Any]]:
+    now = utc_now()
+    rows = []
+    for n in range(count):
+        given = GIVEN_NAMES[(n + seed) % len(GIVEN_NAMES)]
+        rows.append({
+            "npi": npi_with_check_digit(f"199{seed % 1000:03d}{n:03d}"),
+            "name": f"Dr. {given} Synthetic-{n + 1} (synthetic)",
+            "phone": f"+1555555{100 + n % 100:04d}",
+            "email": f"provider{n + 1}.seed{seed}@example.org",
+            "time_zone": "America/New_York",
+            "alert_channels": ["email"] if n % 3 else ["sms", "email"],
+            "quiet_hours_start": time(21, 0), "quiet_hours_end": time(7, 0),
+            "digest": n % 4 == 0, "created_at": now, "updated_at": now,
+        })
+    return rows
+
+
+class _Background:
+    """Random patients: history, care, evaluations, coverage, and (for some) a booked visit."""
+
+    def __init__(self, rng: random.Random, as_of: date, history_months: int) -> None:
+        self.rng, self.as_of = rng, as_of
+        self.history_days = max(30, round(history_months * 30.44))
+
+    def patient(self, number: int, performed: int, scheduled: int, later: int) -> PlannedPatient:
+        rng = self.rng
+        payer = rng.choice(PAYERS)
+        p = PlannedPatient(given_name=rng.choice(GIVEN_NAMES), payer=payer,
+                           family_name=f"Synth{number:06d}")
+        p.coverages = self._coverages(payer)
+        p.care = self._care()
+        if rng.random() < 0.12:
+            p.psych = [(self.as_of - timedelta(days=rng.randint(20, 500)),
+                        "cleared" if rng.random() < 0.85 else "not_cleared")]
+        days_back = rng.sample(range(1, self.history_days + 1), min(performed, self.history_days))
+        p.sessions = [self._session(self.as_of - timedelta(days=d), "performed")
+                      for d in sorted(days_back, reverse=True)]
+        ahead = rng.sample(range(0, HORIZON_DAYS + 1), min(scheduled, HORIZON_DAYS + 1))
+        ahead += rng.sample(range(HORIZON_DAYS + 1, HORIZON_DAYS + 60), later)
+        p.sessions += [self._session(self.as_of + timedelta(days=d), "scheduled") for d in ahead]
+        return p
+
+    def _coverages(self, payer: str) -> list[PlannedCoverage]:
+        rng, start = self.rng, self.as_of - timedelta(days=self.rng.randint(400, 2000))
+        roll = rng.random()
+        if roll < 0.06:  # switched payers during the history
+            switch = self.as_of - timedelta(days=rng.randint(60, 300))
+            old = rng.choice([p for p in PAYERS if p != payer])
+            return [PlannedCoverage(old, start, switch - timedelta(days=1)),
+                    PlannedCoverage(payer, switch)]
+        coverages = [PlannedCoverage(payer, start)]
+        if roll < 0.16:
+            coverages.append(PlannedCoverage(rng.choice([p for p in PAYERS if p != payer]),
+                                             start, rank="secondary"))
+        return coverages
+
+    def _care(self) -> list[tuple[str, date, date]]:
+        roll = self.rng.random()
+        if roll < 0.80:
+            return enough_care(self.as_of, self.rng.randint(150, 320))
+        if roll < 0.92:
+            start = self.as_of - timedelta(days=self.rng.randint(60, 200))
+            return [("home_exercise", start, start + timedelta(days=self.rng.randint(10, 40)))]
+        return []
+
+    def _session(self, day: date, status: str) -> PlannedSession:
+        rng = self.rng
+        codes, intent, muscles, _ = rng.choices(PROCEDURES, weights=_PROCEDURE_WEIGHTS)[0]
+        session = PlannedSession(date=day, status=status, codes=codes, intent=intent,
+                                 muscles=muscles, place_of_service=rng.choice(PLACES))
+        if status == "performed" and rng.random() < 0.95:
+            session.relief_percent = float(rng.choice(RELIEF))
+            session.duration_days = rng.choice(DURATIONS)
+        return session
+
+
+def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+    """`total` spread over `parts` as evenly as possible, the remainder at random."""
+    if parts <= 0:
+        return []
+    base, extra = divmod(total, parts)
+    counts = [base] * parts
+    for index in rng.sample(range(parts), extra):
+        counts[index] += 1
+    return counts
+
+
+class _Writer:
+    """Turns planned patients into rows with ids, and inserts them chunk by chunk."""
+
+    def __init__(self, connection: Connection, seed: int, provider_ids: list[int],
+                 report: SeedReport) -> None:
+        self.connection, self.seed, self.provider_ids, self.report = connection, seed, provider_ids, report
+        self.next_patient = _next_id(connection, PatientRow)
+        self.next_session = _next_id(connection, SessionRow)
+        self.now = utc_now()
+
+    def write(self, patients: list[PlannedPatient]) -> None:
+        rows: dict[str, list[dict[str, Any]]] = {
+            "patients": [], "coverages": [], "sessions": [], "codes": [], "care": [], "psych": []}
+        for planned in patients:
+            self._rows_of(planned, rows)
+        for model, key in ((PatientRow, "patients"), (CoverageRow, "coverages"),
+                           (SessionRow, "sessions"), (SessionCodeRow, "codes"),
+                           (ConservativeCareRow, "care"), (PsychEvaluationRow, "psych")):
+            for start in range(0, len(rows[key]), _INSERT_CHUNK):
+                self.connection.execute(insert(model), rows[key][start:start + _INSERT_CHUNK])
+            self.report.counts[key] = self.report.counts.get(key, 0) + len(rows[key])
+
+    def _rows_of(self, planned: PlannedPatient, rows: dict[str, list[dict[str, Any]]]) -> None:
+        pid, now = self.next_patient, self.now
+        self.next_patient += 1
+        self.report.patients += 1
+        rows["patients"].append({
+            "id": pid, "mrn": f"SYN-{self.seed}-{pid:07d}", "fhir_id": None,
+            "family_name": planned.family_name, "given_name": planned.given_name,
+            "birth_date": date(1940 + pid % 55, 1 + pid % 12, 1 + pid % 28),
+            "created_at": now, "updated_at": now})
+        coverages = planned.coverages or [PlannedCoverage(planned.payer, date(2020, 1, 1))]
+        for c in coverages:
+            rows["coverages"].append({
+                "patient_id": pid, "payer": c.payer, "member_id": f"SYN{pid:08d}{c.payer[:2].upper()}",
+                "effective_start": c.start, "effective_end": c.end, "rank": c.rank,
+                "created_at": now, "updated_at": now})
+        provider = self.provider_ids[pid % len(self.provider_ids)]
+        for s in planned.sessions:
+            sid = self.next_session
+            self.next_session += 1
+            rows["sessions"].append({
+                "id": sid, "patient_id": pid, "provider_id": provider, "date": s.date,
+                "status": s.status, "place_of_service": s.place_of_service, "intent": s.intent,
+                "muscles": s.muscles, "relief_percent": s.relief_percent,
+                "duration_days": s.duration_days, "created_at": now, "updated_at": now})
+            for position, (code, units, modifiers) in enumerate(s.codes):
+                rows["codes"].append({"session_id": sid, "position": position, "code": code,
+                                      "units": units, "modifiers": list(modifiers)})
+            if s.status == "performed":
+                self.report.performed += 1
+            elif s.date <= self.report.as_of + timedelta(days=HORIZON_DAYS):
+                self.report.scheduled_in_horizon += 1
+            else:
+                self.report.scheduled_later += 1
+        for kind, start, end in planned.care:
+            rows["care"].append({"patient_id": pid, "kind": kind, "start": start, "end": end,
+                                 "created_at": now, "updated_at": now})
+        for day, result in planned.psych:
+            rows["psych"].append({"patient_id": pid, "date": day, "result": result,
+                                  "created_at": now, "updated_at": now})
+
+
+def _next_id(connection: Connection, model: Any) -> int:
+    return int(connection.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one()) + 1
+
+
+def _advance_sequences(connection: Connection) -> None:
+    """PostgreSQL: move the id sequences past the ids assigned here."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in ("patients", "sessions", "coverages", "session_codes", "conservative_care",
+                  "psych_evaluations", "providers"):
+        connection.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"))
+
+
+def _providers(connection: Connection, seed: int, count: int, report: SeedReport) -> list[int]:
+    wanted = synthetic_providers(seed, count)
+    npis = [p["npi"] for p in wanted]
+    query = select(col(ProviderRow.npi), col(ProviderRow.id)).where(col(ProviderRow.npi).in_(npis))
+    existing = {npi for npi, _ in connection.execute(query)}
+    missing = [p for p in wanted if p["npi"] not in existing]
+    if missing:
+        connection.execute(insert(ProviderRow), missing)
+    report.providers = count
+    ids: dict[str, int] = {npi: pid for npi, pid in connection.execute(query) if pid is not None}
+    return [ids[npi] for npi in npis]
+
+
+def _background_plan(shape: PracticeShape, background: int, rng: random.Random,
+                     scenario_performed: int, scenario_scheduled: int
+                     ) -> Iterator[tuple[int, int, int]]:
+    """(performed, scheduled in horizon, scheduled later) for each background patient."""
+    performed_total, scheduled_total, _, _ = shape.resolved()
+    performed = _split(max(0, performed_total - scenario_performed), background, rng)
+    booked = [0] * background
+    wanted = max(0, scheduled_total - scenario_scheduled)
+    if background:
+        for index in range(wanted):
+            booked[index % background] += 1
+        rng.shuffle(booked)
+    for index in range(background):
+        later = 1 if rng.random() < 0.03 else 0
+        yield performed[index], booked[index], later
+
+
+def seed_practice(engine: Engine, *, seed: int = 7, as_of: date | None = None,
+                  shape: PracticeShape | None = None) -> SeedReport:
+    """Write a synthetic practice into the (migrated) database behind `engine`."""
+    shape = shape or PracticeShape()
+    day = as_of or date.today()
+    rng = random.Random(seed)
+    _, _, provider_count, copies = shape.resolved()
+    report = SeedReport(seed=seed, as_of=day)
+    scenarios = scenario_patients(day, copies)
+    report.scenario_patients = len(scenarios)
+    scenario_performed = sum(1 for p in scenarios for s in p.sessions if s.status == "performed")
+    scenario_scheduled = sum(1 for p in scenarios for s in p.sessions if s.status == "scheduled")
+    background = max(0, shape.patients - len(scenarios))
+    with engine.begin() as connection:
+        prefix = f"SYN-{seed}-"
+        if connection.execute(select(col(PatientRow.id))
+                              .where(col(PatientRow.mrn).startswith(prefix)).limit(1)).first():
+            raise AlreadySeeded(f"the database already holds the synthetic practice of seed {seed} "
+                                f"(MRNs {prefix}…); use another --seed or a fresh database")
+        writer = _Writer(connection, seed, _providers(connection, seed, provider_count, report),
+                         report)
+        writer.write(scenarios)
+        maker = _Background(rng, day, shape.history_months)
+        chunk: list[PlannedPatient] = []
+        for number, (performed, booked, later) in enumerate(
+                _background_plan(shape, background, rng, scenario_performed, scenario_scheduled)):
+            chunk.append(maker.patient(number + 1, performed, booked, later))
+            if len(chunk) >= _PATIENT_CHUNK:
+                writer.write(chunk)
+                chunk = []
+        writer.write(chunk)
+        _advance_sequences(connection)
+    return report
