@@ -78,6 +78,13 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
                 lambda p: importlib.import_module(
                     "tracker.payers.sandbox_arguments").add_sandbox_arguments(p),
                 "tracker.payers.sandbox.command:sandbox_command"),
+    "auth show": ("an authorization's package, status, history and what is missing",
+                  lambda p: importlib.import_module("tracker.packages.arguments").add_show_arguments(p),
+                  "tracker.packages.commands:show_command"),
+    "auth export": ("write an authorization's package as a PAS request bundle or a PDF packet",
+                    lambda p: importlib.import_module("tracker.packages.arguments")
+                    .add_export_arguments(p),
+                    "tracker.packages.commands:export_command"),
     "serve": ("run the status board (http://127.0.0.1:8000 by default)",
               lambda p: importlib.import_module("tracker.board_arguments").add_serve_arguments(p),
               "tracker.web.serve_command:serve_command"),

@@ -81,6 +81,8 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("sessions", "duration_days", "3.5", "not a whole number"),
     ("sessions", "provider_npi", "1555555550", "not a known provider"),
     ("sessions", "provider_npi", "42", "not a valid NPI"),
+    ("sessions", "diagnoses", "M54.16;5416", "not an ICD-10-CM code"),
+    ("sessions", "diagnoses", "M54.16.1", "not an ICD-10-CM code"),
 ]
 
 
@@ -295,3 +297,20 @@ def test_a_file_that_is_not_utf8_says_how_to_save_it(engine: Engine, tmp_path: P
                      .encode("latin-1"))
     report = run_import(engine, path)
     assert "CSV UTF-8" in (report.files[0].error or "")
+
+
+def test_session_diagnoses_are_stored_in_claim_form_and_an_empty_column_keeps_them(
+        engine: Engine, tmp_path: Path) -> None:
+    seed_patient_and_provider(engine, tmp_path)
+    path = write_csv(tmp_path, "sessions", [{**GOOD_ROWS["sessions"],
+                                              "diagnoses": " m5416 ; M47.816;M54.16"}])
+    run_import(engine, path)
+    with DbSession(engine) as db:
+        assert db.exec(select(SessionRow)).one().diagnoses == ["M54.16", "M47.816"]
+
+    write_csv(tmp_path, "sessions", [{**GOOD_ROWS["sessions"], "diagnoses": ""}])
+    report = run_import(engine, path)
+
+    assert report.totals()["sessions"].unchanged == 1
+    with DbSession(engine) as db:
+        assert db.exec(select(SessionRow)).one().diagnoses == ["M54.16", "M47.816"]

@@ -62,6 +62,7 @@ def test_sample_bundle_maps_each_resource_to_the_store(engine: Engine, samples: 
                                                       (date(2026, 12, 11), "scheduled")]
     assert lines == [("64483", 1), ("64484", 1)]  # two Procedures, one session
     assert (sessions[0].relief_percent, sessions[0].duration_days) == (65, 110)
+    assert sessions[1].diagnoses == ["M54.17"]  # the Appointment's ICD-10-CM reasonCode
 
 
 def test_reimporting_a_bundle_changes_nothing(engine: Engine, samples: Path) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tracker.codes.diagnoses import ICD10CM_SYSTEM
 from tracker.importers.errors import ImportFileError
 
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
@@ -189,6 +190,7 @@ def _session(group: list[tuple[int, dict[str, Any]]], patient: str, day: str) ->
         "muscles": _first_extension(group, "muscles"),
         "relief_percent": _extension(outcome, "relief-percent"),
         "duration_days": _extension(outcome, "duration-days"),
+        "diagnoses": _diagnoses([r for _, r in group]),
     }, _raw([r for _, r in group]))
 
 
@@ -207,7 +209,18 @@ def _appointment(number: int, resource: dict[str, Any], status: str, index: _Ind
         "place_of_service": _extension(resource, "place-of-service"),
         "intent": _extension(resource, "intent"),
         "muscles": _extension(resource, "muscles"),
+        "diagnoses": _diagnoses([resource]),
     }, _raw(resource))
+
+
+def _diagnoses(resources: list[dict[str, Any]]) -> str | None:
+    """The ICD-10-CM codings of the resources' `reasonCode`, joined as the CSV column is."""
+    codes = [str(coding["code"]) for resource in resources
+             for concept in resource.get("reasonCode") or [] if isinstance(concept, dict)
+             for coding in concept.get("coding") or []
+             if isinstance(coding, dict) and coding.get("system") == ICD10CM_SYSTEM
+             and coding.get("code")]
+    return ";".join(dict.fromkeys(codes)) or None
 
 
 def _code_text(concept: Any, carrier: Any) -> str | None:

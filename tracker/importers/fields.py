@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracker.codes.diagnoses import normalize_diagnosis
 from tracker.importers.errors import RowProblem
 from tracker.rules.session import CodeLine
 
@@ -258,3 +259,18 @@ def _code_line(name: str, item: str) -> CodeLine:
             raise RowProblem(name, f"{name}: {item!r} has modifier {modifier!r}; a modifier is two "
                                    "letters or digits, e.g. 27096-50")
     return CodeLine(code=code, units=units, modifiers=tuple(modifiers))
+
+
+def diagnoses(row: Row, name: str) -> tuple[str, ...] | None:
+    """`M54.16;M47.816`: ICD-10-CM codes separated by `;`, the primary first; empty is None."""
+    value = (row.get(name) or "").strip()
+    items = [item.strip() for item in value.split(";") if item.strip()]
+    if not items:
+        return None
+    codes: list[str] = []
+    for item in items:
+        try:
+            codes.append(normalize_diagnosis(item))
+        except ValueError as error:
+            raise RowProblem(name, f"{name}: {error}; separate codes with ';'") from None
+    return tuple(dict.fromkeys(codes))

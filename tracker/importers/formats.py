@@ -77,6 +77,7 @@ class SessionIn:
     relief_percent: float | None
     duration_days: int | None
     provider_npi: str | None
+    diagnoses: tuple[str, ...] | None = None
 
     @property
     def key(self) -> Hashable:
@@ -201,6 +202,7 @@ def read_session(row: Row, today: date) -> SessionIn:
         relief_percent=relief,
         duration_days=duration,
         provider_npi=fields.npi(row, "provider_npi", required=False),
+        diagnoses=fields.diagnoses(row, "diagnoses"),
     )
 
 
@@ -245,7 +247,7 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
     Format("psych_evaluations", ("patient_mrn", "date", "result"), (), read_psych_evaluation),
     Format("sessions", ("patient_mrn", "date", "status", "codes"),
            ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
-            "provider_npi"), read_session),
+            "provider_npi", "diagnoses"), read_session),
 )}
 KINDS: tuple[str, ...] = tuple(FORMATS)
 

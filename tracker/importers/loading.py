@@ -50,7 +50,7 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "psych_evaluations": ("patient_id", "date"), "sessions": ("patient_id", "date"),
 }
 # An empty incoming value for these keeps what is stored.
-_KEEP_WHEN_EMPTY = ("fhir_id", "provider_id")
+_KEEP_WHEN_EMPTY = ("fhir_id", "provider_id", "diagnoses")
 
 
 @dataclass
@@ -169,6 +169,7 @@ class Loader:
                 "place_of_service": record.place_of_service, "intent": record.intent,
                 "muscles": record.muscles, "relief_percent": record.relief_percent,
                 "duration_days": record.duration_days,
+                "diagnoses": list(record.diagnoses) if record.diagnoses is not None else None,
                 "codes": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)}
                           for c in record.codes]}
 

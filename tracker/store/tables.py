@@ -115,6 +115,8 @@ class SessionRow(SQLModel, table=True):
     muscles: int | None = None
     relief_percent: float | None = None
     duration_days: int | None = None
+    diagnoses: list[str] | None = Field(default=None, sa_type=JSON,
+                                        description="ICD-10-CM codes, primary first")
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
 

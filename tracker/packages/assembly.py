@@ -1,0 +1,175 @@
+"""Building an authorization package from the stored records of one authorization.
+
+The store gives the authorization, its session with code lines and diagnoses, the patient, the
+coverage of the authorization's payer, the provider, and the patient record the engine reads; the
+catalog tells which procedures the lines add up to, so the evidence chosen is the evidence a payer
+asks for that procedure (REFERENCE.md §7): the prior treatment in the same region, diagnostic
+blocks before an ablation, psychological evaluation before a stimulator, the trial before a
+permanent implant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from tracker.codes import Catalog, load_catalog, normalize_code
+from tracker.dates import add_months
+from tracker.packages import package as pkg
+from tracker.packages.errors import AuthorizationNotFound, NoCoverageForPayer
+from tracker.rules import CheckRequest, policies_in_force
+from tracker.rules.procedures import DatedSession, Procedure, dated_sessions, procedures_of
+from tracker.store.patient_record import load_patient_record
+from tracker.store.tables import (
+    COVERAGE_RANKS,
+    AuthorizationRow,
+    CoverageRow,
+    PatientRow,
+    ProviderRow,
+    SessionCodeRow,
+    SessionRow,
+)
+
+# How far back prior treatment in the region is shown; conservative care follows the engine's
+# 12-month look-back.
+PRIOR_TREATMENT_MONTHS = 24
+CARE_MONTHS = 12
+# Diagnostic injections that precede an ablation of the same joints' nerves.
+_BLOCKS_BEFORE: dict[str, str] = {"facet_rfa": "facet_injection", "si_rfa": "si_injection"}
+
+
+@dataclass(frozen=True)
+class AssembledPackage:
+    """The package, and the engine's question about the same session (for the completeness
+    check)."""
+
+    package: pkg.AuthorizationPackage
+    request: CheckRequest
+
+
+def assemble_package(db: DbSession, authorization_id: int, as_of: date,
+                     catalog: Catalog | None = None) -> AssembledPackage:
+    catalog = catalog or load_catalog()
+    auth = db.get(AuthorizationRow, authorization_id)
+    if auth is None:
+        raise AuthorizationNotFound(authorization_id)
+    session = db.get(SessionRow, auth.session_id)
+    assert session is not None and session.id is not None
+    patient = db.get(PatientRow, session.patient_id)
+    assert patient is not None
+    coverage = _coverage(db, auth, session, patient.mrn)
+    provider = db.get(ProviderRow, session.provider_id) if session.provider_id else None
+    record = load_patient_record(db, session.patient_id)
+    request = record.check_request(session.id, as_of, payer=auth.payer)
+    lines = _service_lines(db, session.id, catalog)
+    procedures = procedures_of(request.scheduled, catalog)
+    performed = dated_sessions(request.history, catalog, exclude=session.date)
+    performed = [s for s in performed if s.date < session.date]
+    blocks = _diagnostic_blocks(performed, procedures)
+    block_keys = {(b.date, b.family, b.region) for b in blocks}
+    prior = [t for t in _prior_in_region(performed, procedures, session.date)
+             if (t.date, t.family, t.region) not in block_keys]
+    scs = any(p.family == "scs" for p in procedures)
+    permanent = any(p.family == "scs" and p.intent == "permanent" for p in procedures)
+    care_since = add_months(session.date, -CARE_MONTHS)
+    package = pkg.AuthorizationPackage(
+        authorization_id=authorization_id,
+        session_id=session.id,
+        status=auth.status,
+        patient=pkg.Patient(mrn=patient.mrn, family_name=patient.family_name,
+                            given_name=patient.given_name, birth_date=patient.birth_date),
+        coverage=coverage,
+        ordering_provider=_provider(provider),
+        rendering_provider=_provider(provider),
+        place_of_service=session.place_of_service,
+        requested_date=session.date,
+        lines=lines,
+        procedures=tuple(_requested(p) for p in procedures),
+        diagnoses=tuple(session.diagnoses or ()),
+        conservative_care=tuple(
+            pkg.CareEpisode(kind=c.kind, start=c.start, end=c.end)
+            for c in request.conservative_care if c.end >= care_since),
+        prior_treatments=tuple(prior),
+        diagnostic_blocks=tuple(blocks),
+        psych_evaluations=tuple(pkg.PsychEvaluation(date=e.date, result=e.result)
+                                for e in request.psych_evaluations) if scs else (),
+        scs_trials=tuple(_treatments(performed, lambda p: p.family == "scs"
+                                     and p.intent == "trial")) if permanent else (),
+        missing=tuple(auth.missing_items or ()),
+    )
+    return AssembledPackage(package=package, request=request)
+
+
+def _coverage(db: DbSession, auth: AuthorizationRow, session: SessionRow,
+              mrn: str) -> pkg.Coverage:
+    rows = list(db.exec(select(CoverageRow).where(CoverageRow.patient_id == session.patient_id,
+                                                  CoverageRow.payer == auth.payer)
+                        .order_by(col(CoverageRow.effective_start))))
+    if not rows:
+        raise NoCoverageForPayer(auth.id or 0, auth.payer, mrn)
+    in_force = [r for r in rows if r.effective_start <= session.date
+                and (r.effective_end is None or session.date <= r.effective_end)]
+    chosen = min(in_force or rows, key=lambda r: (
+        COVERAGE_RANKS.index(r.rank) if r.rank in COVERAGE_RANKS else len(COVERAGE_RANKS),
+        -r.effective_start.toordinal()))
+    policy = policies_in_force().get(auth.payer)
+    return pkg.Coverage(payer=auth.payer, payer_name=policy.name if policy else auth.payer,
+                        member_id=chosen.member_id, rank=chosen.rank)
+
+
+def _provider(row: ProviderRow | None) -> pkg.Provider | None:
+    return pkg.Provider(npi=row.npi, name=row.name) if row is not None else None
+
+
+def _service_lines(db: DbSession, session_id: int, catalog: Catalog) -> tuple[pkg.ServiceLine, ...]:
+    rows = db.exec(select(SessionCodeRow).where(SessionCodeRow.session_id == session_id)
+                   .order_by(col(SessionCodeRow.position)))
+    lines = []
+    for row in rows:
+        code = normalize_code(row.code)
+        entry = catalog.get(code)
+        lines.append(pkg.ServiceLine(
+            code=code, description=entry.name if entry else "", units=row.units,
+            modifiers=tuple(m.strip().upper() for m in row.modifiers),
+            family=entry.family if entry else None))
+    return tuple(lines)
+
+
+def _requested(procedure: Procedure) -> pkg.RequestedProcedure:
+    return pkg.RequestedProcedure(family=procedure.family, region=procedure.region,
+                                  intent=procedure.intent, levels=procedure.levels,
+                                  codes=tuple(sorted(procedure.codes)))
+
+
+def _treatment(session: DatedSession, procedure: Procedure) -> pkg.PriorTreatment:
+    outcome = session.outcome
+    return pkg.PriorTreatment(
+        date=session.date, codes=tuple(sorted(procedure.codes)), family=procedure.family,
+        region=procedure.region, intent=procedure.intent, levels=procedure.levels,
+        relief_percent=outcome.relief_percent if outcome else None,
+        duration_days=outcome.duration_days if outcome else None)
+
+
+def _treatments(performed: list[DatedSession],
+                wanted: Callable[[Procedure], bool]) -> list[pkg.PriorTreatment]:
+    return [_treatment(s, p) for s in performed for p in s.procedures if wanted(p)]
+
+
+def _prior_in_region(performed: list[DatedSession], procedures: tuple[Procedure, ...],
+                     day: date) -> list[pkg.PriorTreatment]:
+    regions = {p.region for p in procedures if p.region is not None}
+    since = add_months(day, -PRIOR_TREATMENT_MONTHS)
+    return [_treatment(s, p) for s in performed if s.date > since
+            for p in s.procedures if p.region in regions]
+
+
+def _diagnostic_blocks(performed: list[DatedSession],
+                       procedures: tuple[Procedure, ...]) -> list[pkg.PriorTreatment]:
+    wanted = {(_BLOCKS_BEFORE[p.family], p.region) for p in procedures
+              if p.family in _BLOCKS_BEFORE}
+    return [_treatment(s, p) for s in performed for p in s.procedures
+            if (p.family, p.region) in wanted and p.intent == "diagnostic"]

@@ -1,0 +1,238 @@
+"""What an authorization package holds (REFERENCE.md §7), as plain frozen dataclasses.
+
+Assembled from the store by `assembly`, judged by `completeness`, and rendered by `pas_bundle`
+(a Da Vinci PAS request bundle) and `packet` (the PDF a payer reviewer reads). Nothing here
+touches the database or the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from tracker.packages.evidence import EVIDENCE_KINDS
+
+LATERALITY: dict[str, str] = {"50": "bilateral", "RT": "right", "LT": "left"}
+FAMILY_NAMES: dict[str, str] = {
+    "esi_interlaminar": "interlaminar epidural steroid injection",
+    "esi_transforaminal": "transforaminal epidural steroid injection",
+    "esi_catheter": "epidural catheter injection",
+    "facet_injection": "facet joint / medial branch block",
+    "facet_rfa": "facet radiofrequency ablation",
+    "si_injection": "sacroiliac joint injection",
+    "si_rfa": "sacroiliac radiofrequency ablation",
+    "trigger_point": "trigger point injection",
+    "scs": "spinal cord stimulator",
+    "scs_programming": "stimulator programming",
+}
+REGION_NAMES: dict[str | None, str] = {
+    "cervical_thoracic": "cervical/thoracic", "lumbar_sacral": "lumbar/sacral",
+    "sacroiliac": "sacroiliac", None: "",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Patient:
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: date
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    payer: str  # the payer policy id, e.g. unitedhealthcare
+    payer_name: str
+    member_id: str
+    rank: str
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    npi: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLine:
+    """One requested code line: a CPT/HCPCS code with its units and modifiers."""
+
+    code: str
+    description: str
+    units: int
+    modifiers: tuple[str, ...]
+    family: str | None = None  # the catalog family, None for a code outside the catalog
+
+    @property
+    def laterality(self) -> str | None:
+        """Bilateral, right or left, as the modifiers say (50, RT, LT)."""
+        return next((LATERALITY[m] for m in self.modifiers if m in LATERALITY), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedProcedure:
+    """A procedure the lines add up to, e.g. a 2-level lumbar/sacral transforaminal ESI."""
+
+    family: str
+    region: str | None
+    intent: str | None
+    levels: int | None
+    codes: tuple[str, ...]
+
+    @property
+    def region_name(self) -> str:
+        return REGION_NAMES.get(self.region, self.region or "")
+
+    @property
+    def name(self) -> str:
+        return describe(self.family, self.region, self.intent)
+
+
+@dataclass(frozen=True, slots=True)
+class CareEpisode:
+    """A span of conservative therapy: physical therapy, medication, home exercise..."""
+
+    kind: str
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def kind_name(self) -> str:
+        return self.kind.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class PriorTreatment:
+    """A performed session in the region (or of the same kind) and how the patient responded."""
+
+    date: date
+    codes: tuple[str, ...]
+    family: str
+    region: str | None
+    intent: str | None
+    levels: int | None
+    relief_percent: float | None
+    duration_days: int | None
+
+    @property
+    def name(self) -> str:
+        return describe(self.family, self.region, self.intent)
+
+    @property
+    def response(self) -> str:
+        if self.relief_percent is None:
+            return "response not recorded"
+        text = f"{self.relief_percent:g} % relief"
+        if self.duration_days is not None:
+            text += f" for {self.duration_days} day{'' if self.duration_days == 1 else 's'}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class PsychEvaluation:
+    date: date
+    result: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One piece of evidence as a PAS bundle carries it (`Claim.supportingInfo`): a kind from
+    `evidence.EVIDENCE_KINDS`, a sentence, and the dates or the percentage it is about."""
+
+    kind: str
+    text: str
+    start: date | None = None
+    end: date | None = None
+    percent: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVIDENCE_KINDS:
+            raise ValueError(f"unknown evidence kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class AuthorizationPackage:
+    authorization_id: int
+    session_id: int
+    status: str
+    patient: Patient
+    coverage: Coverage
+    ordering_provider: Provider | None
+    rendering_provider: Provider | None
+    place_of_service: str
+    requested_date: date
+    lines: tuple[ServiceLine, ...]
+    procedures: tuple[RequestedProcedure, ...]
+    diagnoses: tuple[str, ...]
+    conservative_care: tuple[CareEpisode, ...] = ()
+    prior_treatments: tuple[PriorTreatment, ...] = ()
+    diagnostic_blocks: tuple[PriorTreatment, ...] = ()
+    psych_evaluations: tuple[PsychEvaluation, ...] = ()
+    scs_trials: tuple[PriorTreatment, ...] = ()
+    missing: tuple[str, ...] = field(default=())
+
+    @property
+    def families(self) -> frozenset[str]:
+        return frozenset(p.family for p in self.procedures)
+
+    def has(self, family: str, intent: str | None = None) -> bool:
+        return any(p.family == family and (intent is None or p.intent == intent)
+                   for p in self.procedures)
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        """Every piece of evidence, in the order a reviewer reads it."""
+        found: list[Evidence] = []
+        for care in self.conservative_care:
+            found.append(Evidence(
+                "conservative-therapy",
+                f"{care.kind_name.capitalize()} from {care.start.isoformat()} to "
+                f"{care.end.isoformat()} ({care.days} days)",
+                start=care.start, end=care.end))
+        for prior in self.prior_treatments:
+            found.append(_treatment_evidence("prior-response", prior))
+        for block in self.diagnostic_blocks:
+            found.append(_treatment_evidence("diagnostic-blocks", block))
+        for evaluation in self.psych_evaluations:
+            found.append(Evidence(
+                "psych-evaluation",
+                f"Psychological evaluation on {evaluation.date.isoformat()}: "
+                f"{evaluation.result.replace('_', ' ')}", start=evaluation.date))
+        for trial in self.scs_trials:
+            found.append(_treatment_evidence("scs-trial", trial))
+        found.append(Evidence("treatment-plan", self.treatment_plan(),
+                              start=self.requested_date))
+        return tuple(found)
+
+    def treatment_plan(self) -> str:
+        parts = []
+        for procedure in self.procedures:
+            text = procedure.name
+            if procedure.levels:
+                text += f", {procedure.levels} level{'s' if procedure.levels > 1 else ''}"
+            parts.append(text)
+        lateral = sorted({line.laterality for line in self.lines if line.laterality})
+        plan = "; ".join(parts) or "the requested procedure"
+        if lateral:
+            plan += f" ({', '.join(lateral)})"
+        return f"Planned {plan} on {self.requested_date.isoformat()}"
+
+
+def describe(family: str, region: str | None, intent: str | None) -> str:
+    """`therapeutic lumbar/sacral facet radiofrequency ablation`: how a reviewer reads it."""
+    words = (intent or "", REGION_NAMES.get(region, region or ""),
+             FAMILY_NAMES.get(family, family.replace("_", " ")))
+    return " ".join(w for w in words if w)
+
+
+def _treatment_evidence(kind: str, treatment: PriorTreatment) -> Evidence:
+    return Evidence(kind, f"{treatment.name.capitalize()} on {treatment.date.isoformat()} "
+                          f"({', '.join(treatment.codes)}): {treatment.response}",
+                    start=treatment.date, percent=treatment.relief_percent)
