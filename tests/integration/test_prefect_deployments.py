@@ -4,7 +4,6 @@ database and whose artifact is readable through the Prefect API."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -14,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -72,24 +72,24 @@ def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
         log.close()
 
 
-async def _run_and_wait(deployment_name: str, parameters: dict[str, object]) -> tuple[str, list]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    async with get_client() as client:
-        deployment = await client.read_deployment_by_name(deployment_name)
-        run = await client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+def _run_and_wait(api: str, deployment_name: str,
+                  parameters: dict[str, object]) -> tuple[str, list[dict[str, Any]]]:
+    """Trigger a deployment through Prefect's REST API, wait for the run, read its artifacts."""
+    with httpx.Client(base_url=api, timeout=30) as client:
+        deployment = client.get(f"/deployments/name/{deployment_name}").raise_for_status().json()
+        run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
+                          json={"parameters": parameters}).raise_for_status().json()
         deadline = time.monotonic() + 180
         while True:
-            run = await client.read_flow_run(run.id)
-            assert run.state is not None
-            if run.state.is_final():
+            run = client.get(f"/flow_runs/{run['id']}").raise_for_status().json()
+            if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 break
-            assert time.monotonic() < deadline, f"flow run stuck in {run.state.name}"
-            await asyncio.sleep(1)
-        artifacts = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["pre-visit-status"])))
-        return run.state.name, artifacts
+            assert time.monotonic() < deadline, f"flow run stuck in {run['state']['name']}"
+            time.sleep(1)
+        artifacts = client.post("/artifacts/filter", json={
+            "artifacts": {"key": {"any_": ["pre-visit-status"]}, "flow_run_id": {"any_": [run["id"]]}},
+        }).raise_for_status().json()
+        return str(run["state"]["name"]), artifacts
 
 
 def test_deployed_pre_visit_check_runs_on_a_worker_and_publishes_its_artifact(
@@ -109,12 +109,9 @@ def test_deployed_pre_visit_check_runs_on_a_worker_and_publishes_its_artifact(
     worker = subprocess.Popen([str(PREFECT), "worker", "start", "--pool", "painauth"], env=env,
                               cwd=tmp_path, stdout=worker_log, stderr=subprocess.STDOUT)
     try:
-        os.environ.update({k: env[k] for k in ("PREFECT_API_URL", "PREFECT_HOME")})
-        state, artifacts = asyncio.run(_run_and_wait(
-            "pre-visit-check/pre-visit-check", {"as_of": "2026-12-01", "horizon_days": 21}))
+        state, artifacts = _run_and_wait(env["PREFECT_API_URL"], "pre-visit-check/pre-visit-check",
+                                         {"as_of": "2026-12-01", "horizon_days": 21})
     finally:
-        for key in ("PREFECT_API_URL", "PREFECT_HOME"):
-            os.environ.pop(key, None)
         worker.terminate()
         try:
             worker.wait(timeout=30)
@@ -129,7 +126,7 @@ def test_deployed_pre_visit_check_runs_on_a_worker_and_publishes_its_artifact(
                                   ).scalar_one() >= 1
     engine.dispose()
     assert artifacts, "no pre-visit-status artifact"
-    data = artifacts[-1].data
+    data = artifacts[-1]["data"]
     rows = json.loads(data) if isinstance(data, str) else data
     assert any(row["verdict"] == "needs_auth" and row["mrn"] == "SYN-1002" for row in rows)
     shutil.rmtree(home, ignore_errors=True)
