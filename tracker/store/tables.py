@@ -180,8 +180,50 @@ class AuthorizationRow(SQLModel, table=True):
     decision_reason: str | None = Field(default=None, sa_type=Text)
     submitted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    priority: str = Field(default="standard", max_length=16, description="standard or expedited")
+    decision_due_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    next_check_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    checks: int = Field(default=0, description="inquiries made while waiting for the decision")
+    flags: list[str] = Field(default_factory=list, sa_type=JSON,
+                             description="e.g. decision_overdue, expires_before_visit")
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
+
+
+class SubmissionAttemptRow(SQLModel, table=True):
+    """One attempt to send an authorization's PAS bundle, recorded *before* it is sent.
+
+    The bundle identifier is the attempt's stable identity: a crash or a timeout after sending
+    leaves the row in `sending`/`unknown`, and the next run asks the payer (`$inquire`) with the
+    same identifier before it would ever send again.
+    """
+
+    __tablename__ = "submission_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    authorization_id: int = _parent("authorizations")
+    bundle_identifier: str = Field(max_length=64, unique=True)
+    attempt: int = Field(description="1 for the first package sent, 2 after a rejection, ...")
+    state: str = Field(max_length=16, description="sending, sent, not_sent, unknown, rejected")
+    request: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    response: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _stamp()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class PayerNotificationRow(SQLModel, table=True):
+    """A rest-hook notification received from a payer, kept until it has been applied."""
+
+    __tablename__ = "payer_notifications"
+
+    id: int | None = Field(default=None, primary_key=True)
+    payer: str = Field(max_length=64, index=True)
+    body: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    received_at: datetime = _stamp()
+    processed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    authorization_id: int | None = _parent("authorizations", nullable=True)
+    outcome: str | None = Field(default=None, sa_type=Text)
 
 
 class AuthorizationEventRow(SQLModel, table=True):
