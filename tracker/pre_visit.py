@@ -1,7 +1,8 @@
 """The pre-visit check: every scheduled session in the horizon, evaluated and stored.
 
 One use case shared by the Prefect flow, `painauth demo` and the benchmark. Each batch of patients
-is read in a few queries, evaluated with the same `evaluate` call `painauth check` makes, and
+is read in a few queries (only the history the payer policies can reach, see
+`tracker.history_reach`), evaluated with the same `evaluate` call `painauth check` makes, and
 written back in one transaction: a stored result is only rewritten when the evaluation changed,
 and an authorization is opened where the payer requires one and none is open.
 """
@@ -10,18 +11,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from itertools import repeat
+from multiprocessing import get_context
+from typing import Any, cast
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, insert, select, update
 from sqlmodel import Session as DbSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
+from tracker.codes import load_catalog
+from tracker.history_reach import history_reach
 from tracker.rules import evaluate, policies_in_force
 from tracker.rules.findings import Result
+from tracker.store.database import connect
 from tracker.store.migrating import require_current_schema
 from tracker.store.patient_record import NoCoverageOnDate, PatientRecord, load_patient_records
 from tracker.store.tables import (
@@ -39,6 +48,8 @@ ACTOR = "pre-visit-check"
 # documentation_missing; later states belong to submission and follow-up.
 OPEN_FOR_DOCUMENTATION = ("needed", "documentation_missing")
 CLOSED = ("cancelled", "expired", "denied")
+# Bound parameters per IN (...) list; well under SQLite's and PostgreSQL's limits.
+_IN_CHUNK = 900
 
 
 @dataclass
@@ -87,13 +98,39 @@ def batches(patient_ids: Sequence[int], size: int = DEFAULT_BATCH_PATIENTS) -> I
 
 
 def check_upcoming_visits(engine: Engine, as_of: date,
-                          horizon_days: int = DEFAULT_HORIZON_DAYS) -> PreVisitSummary:
-    """Evaluate every scheduled session in the horizon, batch by batch."""
+                          horizon_days: int = DEFAULT_HORIZON_DAYS, *, workers: int = 1,
+                          batch_patients: int = DEFAULT_BATCH_PATIENTS) -> PreVisitSummary:
+    """Evaluate every scheduled session in the horizon, batch by batch.
+
+    With `workers` > 1 the batches run in that many processes, each with its own connection:
+    batches hold disjoint patients, so they never touch the same rows.
+    """
     require_current_schema(engine)
     summary = PreVisitSummary(as_of=as_of, horizon_days=horizon_days)
-    for batch in batches(patients_with_visits(engine, as_of, horizon_days)):
-        summary.add(check_batch(engine, batch, as_of, horizon_days))
+    patient_batches = list(batches(patients_with_visits(engine, as_of, horizon_days),
+                                   batch_patients))
+    if workers <= 1 or len(patient_batches) <= 1:
+        for batch in patient_batches:
+            summary.add(check_batch(engine, batch, as_of, horizon_days))
+        return summary
+    url = engine.url.render_as_string(hide_password=False)
+    # fork starts workers in milliseconds, but is unsafe once threads run (as in a Prefect flow)
+    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+        for part in pool.map(_check_batch_at, repeat(url), patient_batches, repeat(as_of),
+                             repeat(horizon_days)):
+            summary.add(part)
     return summary
+
+
+def _check_batch_at(url: str, patient_ids: list[int], as_of: date,
+                    horizon_days: int) -> PreVisitSummary:
+    """`check_batch` in a worker process, on a connection of its own."""
+    engine = connect(url)
+    try:
+        return check_batch(engine, patient_ids, as_of, horizon_days)
+    finally:
+        engine.dispose()
 
 
 def result_hash(result: dict[str, Any]) -> str:
@@ -108,8 +145,10 @@ def check_batch(engine: Engine, patient_ids: Sequence[int], as_of: date,
     summary = PreVisitSummary(as_of=as_of, horizon_days=horizon_days)
     until = as_of + timedelta(days=horizon_days)
     policies = policies_in_force()
+    reach = history_reach(policies.values(), load_catalog())
     with DbSession(engine) as db:
-        records = load_patient_records(db, patient_ids)
+        records = load_patient_records(db, patient_ids, since=reach.since(as_of),
+                                       lasting_codes=reach.lasting_codes)
         evaluations: dict[int, tuple[str, Result]] = {}
         for record in records.values():
             for stored in record.scheduled():
@@ -142,12 +181,15 @@ def _evaluate(record: PatientRecord, session_id: int, as_of: date,
 
 def _store_results(db: DbSession, evaluations: dict[int, tuple[str, Result]],
                    summary: PreVisitSummary) -> None:
-    existing = {
-        session_id: (row_id, digest) for row_id, session_id, digest in db.execute(
-            select(col(EvaluationResultRow.id), col(EvaluationResultRow.session_id),
-                   col(EvaluationResultRow.inputs_hash))
-            .where(col(EvaluationResultRow.session_id).in_(list(evaluations))))
-    } if evaluations else {}
+    connection = db.connection()
+    results = _table(EvaluationResultRow)
+    existing: dict[int, tuple[int, str]] = {}
+    session_ids = list(evaluations)
+    for start in range(0, len(session_ids), _IN_CHUNK):
+        existing.update(
+            (session_id, (row_id, digest)) for row_id, session_id, digest in connection.execute(
+                select(results.c.id, results.c.session_id, results.c.inputs_hash)
+                .where(results.c.session_id.in_(session_ids[start:start + _IN_CHUNK]))))
     now = utc_now()
     inserts, updates = [], []
     for session_id, (payer, result) in evaluations.items():
@@ -166,11 +208,14 @@ def _store_results(db: DbSession, evaluations: dict[int, tuple[str, Result]],
             continue
         summary.changed += 1
     if inserts:
-        db.execute(insert(EvaluationResultRow), inserts)
-    for row in updates:
-        row_id = row.pop("row_id")
-        db.execute(update(EvaluationResultRow).where(col(EvaluationResultRow.id) == row_id)
-                   .values(**row))
+        connection.execute(insert(results), inserts)
+    if updates:
+        # the SET clause comes from the rows' column keys; row_id only selects the row
+        connection.execute(update(results).where(results.c.id == bindparam("row_id")), updates)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def _documentation_missing(result: Result) -> list[str]:
@@ -185,35 +230,61 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
               if pr[1].prior_auth_required and pr[1].verdict != "blocked"}
     if not wanted:
         return
-    current: dict[int, AuthorizationRow] = {}
-    for auth in db.execute(select(AuthorizationRow)
-                           .where(col(AuthorizationRow.session_id).in_(list(wanted)),
-                                  col(AuthorizationRow.status).not_in(CLOSED))).scalars():
-        current[auth.session_id] = auth
+    connection = db.connection()
+    auths, events = _table(AuthorizationRow), _table(AuthorizationEventRow)
+    current: dict[int, tuple[int, str, list[str]]] = {}
+    wanted_ids = sorted(wanted)
+    for start in range(0, len(wanted_ids), _IN_CHUNK):
+        for auth_id, session_id, status, missing_items in connection.execute(
+                select(auths.c.id, auths.c.session_id, auths.c.status, auths.c.missing_items)
+                .where(auths.c.session_id.in_(wanted_ids[start:start + _IN_CHUNK]),
+                       auths.c.status.not_in(CLOSED))
+                .order_by(auths.c.id)):
+            current[session_id] = (auth_id, status, missing_items)
     now = utc_now()
-    for session_id, (payer, result) in sorted(wanted.items()):
+    new_auths: list[dict[str, Any]] = []
+    new_reasons: list[str] = []
+    changed_auths: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    for session_id in wanted_ids:
+        payer, result = wanted[session_id]
         missing = _documentation_missing(result)
         status = "documentation_missing" if missing else "needed"
-        auth = current.get(session_id)
-        if auth is None:
-            auth = AuthorizationRow(session_id=session_id, payer=payer, status=status,
-                                    missing_items=missing, created_at=now, updated_at=now)
-            db.add(auth)
-            db.flush()
-            assert auth.id is not None
-            db.add(AuthorizationEventRow(authorization_id=auth.id, from_status=None,
-                                         to_status=status, actor=ACTOR, at=now,
-                                         reason=_reason(result, missing)))
-            summary.authorizations_opened += 1
-        elif auth.status in OPEN_FOR_DOCUMENTATION and (
-                auth.status != status or auth.missing_items != missing):
-            assert auth.id is not None
-            db.add(AuthorizationEventRow(authorization_id=auth.id, from_status=auth.status,
-                                         to_status=status, actor=ACTOR, at=now,
-                                         reason=_reason(result, missing)))
-            auth.status, auth.missing_items, auth.updated_at = status, missing, now
-            db.add(auth)
-            summary.authorizations_updated += 1
+        if session_id not in current:
+            new_auths.append({"session_id": session_id, "payer": payer, "status": status,
+                              "missing_items": missing, "created_at": now, "updated_at": now})
+            new_reasons.append(_reason(result, missing))
+            continue
+        auth_id, old_status, old_missing = current[session_id]
+        if old_status in OPEN_FOR_DOCUMENTATION and (old_status != status
+                                                     or old_missing != missing):
+            event_rows.append({"authorization_id": auth_id, "from_status": old_status,
+                               "to_status": status, "actor": ACTOR, "at": now,
+                               "reason": _reason(result, missing)})
+            changed_auths.append({"auth_id": auth_id, "status": status, "missing_items": missing,
+                                  "updated_at": now})
+    if new_auths:
+        # a plain executemany, then the ids read back: far cheaper on PostgreSQL than one
+        # INSERT ... RETURNING with thousands of parameters
+        connection.execute(insert(auths), new_auths)
+        opened: dict[int, int] = {}
+        new_ids = [row["session_id"] for row in new_auths]
+        for start in range(0, len(new_ids), _IN_CHUNK):
+            opened.update((session_id, auth_id) for auth_id, session_id in connection.execute(
+                select(auths.c.id, auths.c.session_id)
+                .where(auths.c.session_id.in_(new_ids[start:start + _IN_CHUNK]),
+                       auths.c.status.not_in(CLOSED))))
+        for row, reason in zip(new_auths, new_reasons, strict=True):
+            event_rows.append({"authorization_id": opened[row["session_id"]],
+                               "from_status": None, "to_status": row["status"], "actor": ACTOR,
+                               "at": now, "reason": reason})
+        summary.authorizations_opened += len(new_auths)
+    if changed_auths:
+        connection.execute(update(auths).where(auths.c.id == bindparam("auth_id")),
+                           changed_auths)
+        summary.authorizations_updated += len(changed_auths)
+    if event_rows:
+        connection.execute(insert(events), event_rows)
 
 
 def _reason(result: Result, missing: list[str]) -> str:

@@ -9,13 +9,16 @@ answers it for many patients in a handful of queries (no query per session), and
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Connection, Integer, Text, any_, or_, select, true
+from sqlalchemy import cast as cast_sql
+from sqlalchemy.orm import aliased
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -24,7 +27,6 @@ from tracker.rules.session import (
     CheckRequest,
     CodeLine,
     ConservativeCare,
-    Intent,
     Outcome,
     PsychEvaluation,
     Session,
@@ -89,7 +91,8 @@ class PatientRecord:
     def check_request(self, session_id: int, as_of: date, payer: str | None = None) -> CheckRequest:
         """The engine's question about scheduled session `session_id`, evaluated on `as_of`.
 
-        History is every performed session up to `as_of`; other scheduled sessions are the booked
+        History is every performed session up to `as_of` that was loaded (all of them, unless the
+        records were loaded with a `since` bound); other scheduled sessions are the booked
         ones from `as_of` on, except those on a date that already has a performed session (the same
         visit, not yet taken off the schedule). Cancelled sessions count for nothing. The payer is
         the primary coverage in force on the session's date unless one is given.
@@ -127,38 +130,72 @@ def load_patient_record(db: DbSession, patient_id: int) -> PatientRecord:
     return records[patient_id]
 
 
-def load_patient_records(db: DbSession, patient_ids: Iterable[int]) -> dict[int, PatientRecord]:
-    """The records of every patient in `patient_ids`, in a few queries per 900 patients."""
+def load_patient_records(db: DbSession, patient_ids: Iterable[int], *, since: date | None = None,
+                         lasting_codes: Iterable[str] = ()) -> dict[int, PatientRecord]:
+    """The records of every patient in `patient_ids`, in a few queries per 900 patients.
+
+    With `since`, sessions dated before it are left out unless they hold one of `lasting_codes`
+    (see `tracker.history_reach`: the pre-visit check reads only the history its policies can
+    look at). Without it, every session is read.
+    """
     records: dict[int, PatientRecord] = {}
+    window = _SessionWindow(since, tuple(sorted(set(lasting_codes))))
     for chunk in _chunks(sorted(set(patient_ids))):
-        records.update(_load_chunk(db, chunk))
+        records.update(_load_chunk(db, chunk, window))
     return records
 
 
-def _load_chunk(db: DbSession, ids: Sequence[int]) -> dict[int, PatientRecord]:
+@dataclass(frozen=True, slots=True)
+class _SessionWindow:
+    since: date | None
+    lasting_codes: tuple[str, ...]
+
+    def condition(self) -> Any:
+        if self.since is None:
+            return true()
+        recent = col(SessionRow.date) >= self.since
+        if not self.lasting_codes:
+            return recent
+        line = aliased(SessionCodeRow, name="lasting_line")  # not the joined code lines
+        lasting = (select(col(line.id))
+                   .where(col(line.session_id) == col(SessionRow.id),
+                          col(line.code).in_(self.lasting_codes))
+                   .correlate(SessionRow)
+                   .exists())
+        return or_(recent, lasting)
+
+
+def _load_chunk(db: DbSession, ids: Sequence[int],
+                window: _SessionWindow) -> dict[int, PatientRecord]:
+    # Column tuples through the Core connection, not ORM objects: the pre-visit check reads every
+    # scheduled patient's history, and building ORM rows cost more than the evaluation itself.
+    connection = db.connection()
     mrns: dict[int, str] = {
-        pid: mrn for pid, mrn in db.execute(
-            select(col(PatientRow.id), col(PatientRow.mrn)).where(col(PatientRow.id).in_(ids)))}
-    sessions = _sessions_by_patient(db, ids)
+        pid: mrn for pid, mrn in _rows(connection.execute(
+            select(col(PatientRow.id), col(PatientRow.mrn))
+            .where(_among(connection, col(PatientRow.id), ids))))}
+    sessions = _sessions_by_patient(connection, ids, window)
     care: dict[int, list[ConservativeCare]] = defaultdict(list)
-    for row in db.execute(select(ConservativeCareRow)
-                          .where(col(ConservativeCareRow.patient_id).in_(ids))
-                          .order_by(col(ConservativeCareRow.start))).scalars():
-        care[row.patient_id].append(
-            ConservativeCare(kind=cast(CareKind, row.kind), start=row.start, end=row.end))
+    for pid, kind, start, end in _rows(connection.execute(
+            select(col(ConservativeCareRow.patient_id), col(ConservativeCareRow.kind),
+                   col(ConservativeCareRow.start), col(ConservativeCareRow.end))
+            .where(_among(connection, col(ConservativeCareRow.patient_id), ids))
+            .order_by(col(ConservativeCareRow.start)))):
+        care[pid].append(ConservativeCare(kind=cast(CareKind, kind), start=start, end=end))
     psych: dict[int, list[PsychEvaluation]] = defaultdict(list)
-    for row_p in db.execute(select(PsychEvaluationRow)
-                            .where(col(PsychEvaluationRow.patient_id).in_(ids))
-                            .order_by(col(PsychEvaluationRow.date))).scalars():
-        psych[row_p.patient_id].append(
-            PsychEvaluation(date=row_p.date, result=cast(Any, row_p.result)))
+    for pid, day, result in connection.execute(
+            select(col(PsychEvaluationRow.patient_id), col(PsychEvaluationRow.date),
+                   col(PsychEvaluationRow.result))
+            .where(_among(connection, col(PsychEvaluationRow.patient_id), ids))
+            .order_by(col(PsychEvaluationRow.date))):
+        psych[pid].append(PsychEvaluation(date=day, result=cast(Any, result)))
     coverages: dict[int, list[CoverageSpan]] = defaultdict(list)
-    for row_c in db.execute(select(CoverageRow)
-                            .where(col(CoverageRow.patient_id).in_(ids))
-                            .order_by(col(CoverageRow.effective_start))).scalars():
-        coverages[row_c.patient_id].append(CoverageSpan(
-            payer=row_c.payer, rank=row_c.rank, start=row_c.effective_start,
-            end=row_c.effective_end))
+    for pid, payer, rank, start, end in connection.execute(
+            select(col(CoverageRow.patient_id), col(CoverageRow.payer), col(CoverageRow.rank),
+                   col(CoverageRow.effective_start), col(CoverageRow.effective_end))
+            .where(_among(connection, col(CoverageRow.patient_id), ids))
+            .order_by(col(CoverageRow.effective_start))):
+        coverages[pid].append(CoverageSpan(payer=payer, rank=rank, start=start, end=end))
     return {
         pid: PatientRecord(
             patient_id=pid, mrn=mrn, sessions=tuple(sessions[pid]),
@@ -168,35 +205,68 @@ def _load_chunk(db: DbSession, ids: Sequence[int]) -> dict[int, PatientRecord]:
     }
 
 
-def _sessions_by_patient(db: DbSession, ids: Sequence[int]) -> dict[int, list[StoredSession]]:
-    lines: dict[int, list[CodeLine]] = defaultdict(list)
-    code_rows = db.execute(
-        select(col(SessionCodeRow.session_id), col(SessionCodeRow.code),
-               col(SessionCodeRow.units), col(SessionCodeRow.modifiers))
-        .join(SessionRow, col(SessionRow.id) == col(SessionCodeRow.session_id))
-        .where(col(SessionRow.patient_id).in_(ids))
-        .order_by(col(SessionCodeRow.session_id), col(SessionCodeRow.position)))
-    for session_id, code, units, modifiers in code_rows:
-        lines[session_id].append(CodeLine(code=code, units=units, modifiers=tuple(modifiers)))
+def _sessions_by_patient(connection: Connection, ids: Sequence[int],
+                         window: _SessionWindow) -> dict[int, list[StoredSession]]:
+    """Sessions with their code lines, in one query: a row per code line (or per session
+    without any), in patient, date and line order."""
+    rows = _rows(connection.execute(
+        select(col(SessionRow.id), col(SessionRow.patient_id), col(SessionRow.status),
+               col(SessionRow.date), col(SessionRow.place_of_service), col(SessionRow.intent),
+               col(SessionRow.muscles), col(SessionRow.relief_percent),
+               col(SessionRow.duration_days), col(SessionCodeRow.code),
+               col(SessionCodeRow.units), cast_sql(col(SessionCodeRow.modifiers), Text))
+        .outerjoin(SessionCodeRow, col(SessionCodeRow.session_id) == col(SessionRow.id))
+        .where(_among(connection, col(SessionRow.patient_id), ids), window.condition())
+        .order_by(col(SessionRow.patient_id), col(SessionRow.date), col(SessionCodeRow.position))))
     by_patient: dict[int, list[StoredSession]] = defaultdict(list)
-    rows = db.execute(select(SessionRow)
-                      .where(col(SessionRow.patient_id).in_(ids))
-                      .order_by(col(SessionRow.patient_id), col(SessionRow.date))).scalars()
-    for row in rows:
-        assert row.id is not None
-        session = _engine_session(row, lines[row.id])
-        by_patient[row.patient_id].append(StoredSession(id=row.id, status=row.status,
-                                                        session=session))
+    # Most sessions repeat a handful of code lines: share one CodeLine per distinct line.
+    known_lines: dict[tuple[str, int, str | None], CodeLine] = {}
+    current: tuple[Any, ...] | None = None
+    lines: list[CodeLine] = []
+    for sid, pid, status, day, place, intent, muscles, relief, duration, code, units, mods in rows:
+        if current is None or current[0] != sid:
+            if current is not None:
+                _add_session(by_patient, current, lines)
+            current, lines = (sid, pid, status, day, place, intent, muscles, relief, duration), []
+        if code is not None:
+            key = (code, units, mods)
+            line = known_lines.get(key)
+            if line is None:
+                line = known_lines[key] = CodeLine(code, units, _modifiers(mods))
+            lines.append(line)
+    if current is not None:
+        _add_session(by_patient, current, lines)
     return by_patient
 
 
-def _engine_session(row: SessionRow, codes: list[CodeLine]) -> Session:
+def _add_session(by_patient: dict[int, list[StoredSession]], row: tuple[Any, ...],
+                 lines: list[CodeLine]) -> None:
+    sid, pid, status, day, place, intent, muscles, relief, duration = row
     outcome = None
-    if row.status == "performed" and (row.relief_percent is not None
-                                      or row.duration_days is not None):
-        outcome = Outcome(relief_percent=row.relief_percent, duration_days=row.duration_days)
-    return Session(date=row.date, codes=tuple(codes), place_of_service=row.place_of_service,
-                   intent=cast(Intent | None, row.intent), muscles=row.muscles, outcome=outcome)
+    if status == "performed" and (relief is not None or duration is not None):
+        outcome = Outcome(relief_percent=relief, duration_days=duration)
+    session = Session(date=day, codes=tuple(lines), place_of_service=place, intent=intent,
+                      muscles=muscles, outcome=outcome)
+    by_patient[pid].append(StoredSession(id=sid, status=status, session=session))
+
+
+def _rows(result: Any) -> Any:
+    """All rows at once (one fetch, not one per row), typed loosely to unpack: the store's
+    NOT NULL columns are never None here."""
+    return result.all()
+
+
+def _among(connection: Connection, column: Any, ids: Sequence[int]) -> Any:
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`, one parameter instead of hundreds."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(cast_sql(list(ids), ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _modifiers(text: str | None) -> tuple[str, ...]:
+    if not text or text == "[]":
+        return ()
+    return tuple(json.loads(text))
 
 
 def _rank_order(rank: str) -> int:
