@@ -1,7 +1,9 @@
 """`painauth demo`: the product's main job, shown on synthetic data.
 
-For now it evaluates the worked check cases (the public contract examples, copied into
-`samples/checks`) and prints each verdict as a scheduler would read it.
+It evaluates the worked check cases (the public contract examples, copied into `samples/checks`)
+and prints each verdict as a scheduler would read it; then it seeds a synthetic practice in a fresh
+demo database, runs the pre-visit check flow and prints the visits needing attention
+(`tracker.practice_demo`).
 """
 
 from __future__ import annotations
@@ -64,4 +66,6 @@ def demo_command(args: argparse.Namespace) -> int:
         for f in result["findings"]:
             console.print(f"  {f['severity']:>13}  {f['code']}: {f['message']}  "
                           f"[dim]({f['policy']})[/]")
-    return 0
+    from tracker.practice_demo import run_practice_demo
+
+    return run_practice_demo(console)

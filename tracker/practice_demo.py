@@ -1,0 +1,166 @@
+"""The second half of `painauth demo`: a synthetic practice through the pre-visit check flow.
+
+A fresh SQLite database under `$PAINAUTH_HOME/demo` (recreated each run, so the demo repeats),
+a seeded synthetic practice as of today, the Prefect flow `pre-visit-check` run once (on the
+server at PREFECT_API_URL when one is set, else in Prefect's ephemeral mode), then what a scheduler
+would read: the visits needing attention, and how often each finding code occurred.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, select
+from sqlmodel import col
+
+from tracker.rules.findings import SEVERITY
+from tracker.settings import load_settings
+from tracker.status_command import visits_table
+from tracker.store.database import connect
+from tracker.store.migrating import upgrade
+from tracker.store.tables import EvaluationResultRow, SessionRow
+from tracker.synthetic_practice import HORIZON_DAYS, PracticeShape, seed_practice
+from tracker.visits import upcoming_visits
+
+DEMO_PATIENTS = 300
+DEMO_SEED = 7
+# Quiet Prefect for the demo's own process unless the user chose otherwise: no INFO chatter, no
+# telemetry (its failure on an offline machine logs an error), the ephemeral server's logs muted.
+QUIET_PREFECT = {
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+
+
+def demo_database(home: Path) -> str:
+    """A fresh, empty SQLite database under `home/demo`: the previous demo's is removed."""
+    folder = home / "demo"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'painauth.sqlite'}"
+
+
+def finding_counts(engine: Engine, as_of: date, horizon_days: int = HORIZON_DAYS) -> Counter[str]:
+    """How many scheduled sessions in the horizon carry each finding code in their stored result."""
+    counts: Counter[str] = Counter()
+    until = as_of + timedelta(days=horizon_days)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(col(EvaluationResultRow.result))
+            .join(SessionRow, col(SessionRow.id) == col(EvaluationResultRow.session_id))
+            .where(col(SessionRow.status) == "scheduled", col(SessionRow.date) >= as_of,
+                   col(SessionRow.date) <= until))
+        for (result,) in rows:
+            counts.update({f["code"] for f in result.get("findings", [])})
+    return counts
+
+
+@contextmanager
+def _environment(values: dict[str, str], *, override: bool) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if override or name not in os.environ:
+            os.environ[name] = value
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+def _run_flow(as_of: date) -> dict[str, Any] | str:
+    """The summary of the flow run, or what went wrong in one line."""
+    from prefect.exceptions import PrefectException
+
+    from flows.pre_visit_check import pre_visit_check
+
+    try:
+        state = pre_visit_check(as_of=as_of, return_state=True)
+        if not state.is_completed():
+            return f"the flow run ended {state.type.value.lower()}: {state.message or ''}".strip()
+        result: dict[str, Any] = state.result()
+        return result
+    except (PrefectException, OSError, RuntimeError) as err:
+        return f"Prefect could not run the flow: {type(err).__name__}: {err}"
+
+
+def _counts_table(counts: Counter[str]) -> Table:
+    table = Table(title="Finding codes raised by the pre-visit check (scheduled sessions)")
+    table.add_column("finding code")
+    table.add_column("severity")
+    table.add_column("sessions", justify="right")
+    for code, severity in SEVERITY.items():
+        n = counts.get(code, 0)
+        table.add_row(code, severity, str(n) if n else "[bold red]0[/]")
+    return table
+
+
+def run_practice_demo(console: Console) -> int:
+    settings = load_settings()
+    url = demo_database(settings.home)
+    today = date.today()
+    upgrade(url)
+    engine = connect(url)
+    try:
+        report = seed_practice(engine, seed=DEMO_SEED, as_of=today,
+                               shape=PracticeShape(patients=DEMO_PATIENTS))
+        console.print(f"\n[bold]A synthetic practice[/] in {url.removeprefix('sqlite:///')}: "
+                      f"{report.providers} providers, {report.patients} patients "
+                      f"({report.scenario_patients} built to raise one finding each), "
+                      f"{report.performed} performed sessions over 18 months, "
+                      f"{report.scheduled_in_horizon} visits booked in the next {HORIZON_DAYS} days.")
+        api = os.environ.get("PREFECT_API_URL")
+        console.print("Running the Prefect flow [bold]pre-visit-check[/] "
+                      + (f"on the server at {api}" if api else "in Prefect's ephemeral mode")
+                      + " …")
+        with _environment({"PAINAUTH_DATABASE_URL": url}, override=True), \
+                _environment(QUIET_PREFECT, override=False):
+            outcome = _run_flow(today)
+        if isinstance(outcome, str):
+            console.print(f"[bold red]pre-visit check failed[/]: {outcome}")
+            return 1
+        console.print(f"{outcome['evaluated']} visits evaluated, "
+                      f"{outcome['authorizations_opened']} authorizations opened, verdicts "
+                      f"{outcome['verdicts']}; not evaluated: {outcome['no_coverage']} "
+                      f"({'; '.join(outcome['problems']) or 'none'}).")
+        visits = [v for v in upcoming_visits(engine, today, HORIZON_DAYS) if v.needs_attention]
+        console.print(visits_table(visits, f"Visits needing attention, {today} + {HORIZON_DAYS} "
+                                           f"days ({len(visits)})"))
+        counts = finding_counts(engine, today)
+    finally:
+        engine.dispose()
+    console.print(_counts_table(counts))
+    missing = [code for code in SEVERITY if not counts.get(code)]
+    console.print("Every finding code occurred." if not missing
+                  else f"[bold red]Finding codes that did not occur: {', '.join(missing)}[/]")
+    _print_next_steps(console, url)
+    return 0 if not missing else 1
+
+
+def _print_next_steps(console: Console, url: str) -> None:
+    api = os.environ.get("PREFECT_API_URL")
+    console.print("\n[bold]Look closer[/]")
+    console.print(f"  the board:     PAINAUTH_DATABASE_URL={url} painauth serve   "
+                  "(then http://127.0.0.1:8000)")
+    console.print(f"  the terminal:  PAINAUTH_DATABASE_URL={url} painauth status --attention")
+    if api:
+        ui = api.removesuffix("/").removesuffix("/api")
+        console.print(f"  Prefect UI:    {ui}/runs — the pre-visit-check run and its "
+                      "pre-visit-status artifact")
+    else:
+        console.print("  Prefect UI:    prefect server start   (then http://127.0.0.1:4200); "
+                      "run `PREFECT_API_URL=http://127.0.0.1:4200/api make demo` to see the run "
+                      "and its pre-visit-status artifact there")
