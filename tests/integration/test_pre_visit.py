@@ -1,0 +1,314 @@
+"""The pre-visit check on a seeded synthetic practice, against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, func, insert
+from sqlmodel import Session as DbSession
+from sqlmodel import select
+
+from tracker.checking import check
+from tracker.codes import load_catalog
+from tracker.history_reach import history_reach
+from tracker.practice_demo import finding_counts
+from tracker.pre_visit import check_upcoming_visits, patients_with_visits
+from tracker.rules import evaluate, policies_in_force
+from tracker.rules.findings import SEVERITY
+from tracker.rules.session import Session
+from tracker.store.patient_record import NoCoverageOnDate, load_patient_records
+from tracker.store.tables import (
+    AuthorizationEventRow,
+    AuthorizationRow,
+    EvaluationResultRow,
+    PatientRow,
+    SessionCodeRow,
+    SessionRow,
+)
+from tracker.synthetic_practice import PracticeShape, SeedReport, seed_practice
+from tracker.synthetic_scenarios import SCENARIOS
+
+AS_OF = date(2026, 12, 1)
+SCENARIO_NAMES = {build(AS_OF).given_name: code for code, build in SCENARIOS.items()}
+
+
+def _seed(engine: Engine, patients: int = 60) -> SeedReport:
+    return seed_practice(engine, seed=11, as_of=AS_OF, shape=PracticeShape(patients=patients))
+
+
+def _scenario_session(engine: Engine, given_name: str) -> tuple[int, int]:
+    """(patient id, scheduled session id) of a scenario patient."""
+    with DbSession(engine) as db:
+        patient = db.exec(select(PatientRow).where(PatientRow.given_name == given_name)).one()
+        session = db.exec(select(SessionRow).where(SessionRow.patient_id == patient.id,
+                                                   SessionRow.status == "scheduled")).one()
+        assert patient.id is not None and session.id is not None
+        return patient.id, session.id
+
+
+def _stored(engine: Engine) -> dict[int, EvaluationResultRow]:
+    with DbSession(engine) as db:
+        return {row.session_id: row for row in db.exec(select(EvaluationResultRow))}
+
+
+def _count(engine: Engine, model: Any) -> int:
+    with DbSession(engine) as db:
+        return db.exec(select(func.count()).select_from(model)).one()
+
+
+def _session_json(session: Session, *, with_outcome: bool) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "date": session.date.isoformat(), "place_of_service": session.place_of_service,
+        "codes": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)}
+                  for c in session.codes]}
+    if session.intent is not None:
+        document["intent"] = session.intent
+    if session.muscles is not None:
+        document["muscles"] = session.muscles
+    if with_outcome and session.outcome is not None:
+        document["outcome"] = {k: v for k, v in (
+            ("relief_percent", session.outcome.relief_percent),
+            ("duration_days", session.outcome.duration_days)) if v is not None}
+    return document
+
+
+def _check_document(engine: Engine, patient_id: int, session_id: int) -> dict[str, Any]:
+    """The `painauth check` document a scheduler would write for this stored session."""
+    with DbSession(engine) as db:
+        record = load_patient_records(db, [patient_id])[patient_id]
+    request = record.check_request(session_id, AS_OF)
+    return {
+        "as_of": AS_OF.isoformat(), "payer": request.payer, "patient": {"id": record.mrn},
+        "history": [_session_json(s, with_outcome=True) for s in request.history],
+        "other_scheduled": [_session_json(s, with_outcome=False) for s in request.other_scheduled],
+        "conservative_care": [{"kind": c.kind, "start": c.start.isoformat(),
+                               "end": c.end.isoformat()} for c in request.conservative_care],
+        "psych_evaluations": [{"date": p.date.isoformat(), "result": p.result}
+                              for p in request.psych_evaluations],
+        "scheduled": _session_json(request.scheduled, with_outcome=False),
+    }
+
+
+def test_stored_results_are_what_painauth_check_answers_for_the_same_document(
+        engine: Engine) -> None:
+    _seed(engine)
+    check_upcoming_visits(engine, AS_OF)
+    stored = _stored(engine)
+    compared = 0
+    for name in ("FrequencyLimitReached", "PriorResponseInsufficient", "StepTherapyInsufficient",
+                 "PsychClearanceExpired", "IntervalTooShort"):
+        patient_id, session_id = _scenario_session(engine, name)
+        answer = check(json.loads(json.dumps(_check_document(engine, patient_id, session_id))),
+                       today=AS_OF)
+        answer.pop("patient_id")
+        answer.pop("as_of")
+        assert stored[session_id].result == answer, name
+        compared += 1
+    assert compared == 5
+
+
+def test_the_seeded_practice_raises_every_finding_code_each_scenario_its_own(
+        engine: Engine) -> None:
+    report = _seed(engine)
+    summary = check_upcoming_visits(engine, AS_OF)
+    assert summary.evaluated == report.scheduled_in_horizon - 1  # the lapsed coverage
+    counts = finding_counts(engine, AS_OF)
+    assert [code for code in SEVERITY if not counts[code]] == []
+    stored = _stored(engine)
+    for name, code in SCENARIO_NAMES.items():
+        _, session_id = _scenario_session(engine, name)
+        assert code in {f["code"] for f in stored[session_id].result["findings"]}, name
+
+
+def test_authorizations_are_opened_with_what_is_missing_and_an_event(engine: Engine) -> None:
+    _seed(engine)
+    summary = check_upcoming_visits(engine, AS_OF)
+    _, documentation = _scenario_session(engine, "StepTherapyInsufficient")
+    _, needed = _scenario_session(engine, "FrequencyLimitApproaching")
+    _, blocked = _scenario_session(engine, "PsychNotCleared")  # aetna requires auth, but blocked
+    with DbSession(engine) as db:
+        auths = {a.session_id: a for a in db.exec(select(AuthorizationRow))}
+        events = list(db.exec(select(AuthorizationEventRow)))
+    assert summary.authorizations_opened == len(auths) == len(events)
+    assert auths[documentation].status == "documentation_missing"
+    assert auths[documentation].payer == "unitedhealthcare"
+    assert [m.split(":")[0] for m in auths[documentation].missing_items] == [
+        "STEP_THERAPY_INSUFFICIENT"]
+    assert auths[needed].status == "needed" and auths[needed].missing_items == []
+    assert blocked not in auths
+    event = next(e for e in events if e.authorization_id == auths[documentation].id)
+    assert (event.from_status, event.to_status, event.actor) == (
+        None, "documentation_missing", "pre-visit-check")
+    assert "medication" in (event.reason or "")
+
+
+def test_running_again_changes_nothing(engine: Engine) -> None:
+    _seed(engine)
+    check_upcoming_visits(engine, AS_OF)
+    before = {sid: (row.id, row.evaluated_at, row.inputs_hash)
+              for sid, row in _stored(engine).items()}
+    auths, events = _count(engine, AuthorizationRow), _count(engine, AuthorizationEventRow)
+    again = check_upcoming_visits(engine, AS_OF)
+    assert (again.changed, again.authorizations_opened, again.authorizations_updated) == (0, 0, 0)
+    assert again.unchanged == len(before)
+    assert {sid: (row.id, row.evaluated_at, row.inputs_hash)
+            for sid, row in _stored(engine).items()} == before
+    assert (_count(engine, AuthorizationRow), _count(engine, AuthorizationEventRow)) == (
+        auths, events)
+
+
+def test_worker_processes_store_what_one_process_stores(engine: Engine) -> None:
+    _seed(engine)
+    one = check_upcoming_visits(engine, AS_OF, batch_patients=7)
+    alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+    opened = _count(engine, AuthorizationRow)
+    with engine.begin() as connection:
+        for model in (AuthorizationEventRow, AuthorizationRow, EvaluationResultRow):
+            connection.execute(delete(model))
+    two = check_upcoming_visits(engine, AS_OF, workers=2, batch_patients=7)
+    assert two.as_json() == one.as_json()
+    assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone
+    assert _count(engine, AuthorizationRow) == opened
+
+
+def test_a_new_performed_session_changes_the_stored_result(engine: Engine) -> None:
+    _seed(engine)
+    check_upcoming_visits(engine, AS_OF)
+    patient_id, session_id = _scenario_session(engine, "FrequencyLimitApproaching")
+    first = _stored(engine)[session_id]
+    assert first.verdict == "needs_auth"
+    with engine.begin() as connection:  # a third interlaminar ESI, performed 20 days ago
+        new_id = connection.execute(insert(SessionRow).values(
+            patient_id=patient_id, date=AS_OF - timedelta(days=20), status="performed",
+            place_of_service="11", relief_percent=80, duration_days=100,
+            created_at=first.evaluated_at, updated_at=first.evaluated_at)).inserted_primary_key
+        assert new_id is not None
+        connection.execute(insert(SessionCodeRow).values(
+            session_id=new_id[0], position=0, code="62323", units=1, modifiers=[]))
+    summary = check_upcoming_visits(engine, AS_OF)
+    assert summary.changed == 1
+    now = _stored(engine)[session_id]
+    assert now.id == first.id and now.evaluated_at > first.evaluated_at
+    assert now.verdict == "blocked"
+    assert "FREQUENCY_LIMIT_REACHED" in {f["code"] for f in now.result["findings"]}
+    assert now.result["next_eligible_date"] > AS_OF.isoformat()
+
+
+def test_sessions_outside_the_horizon_are_ignored(engine: Engine) -> None:
+    _seed(engine)
+    patient_id, _ = _scenario_session(engine, "LevelsExceeded")
+    outside = []
+    with engine.begin() as connection:
+        for day in (AS_OF - timedelta(days=1), AS_OF + timedelta(days=22)):
+            key = connection.execute(insert(SessionRow).values(
+                patient_id=patient_id, date=day, status="scheduled", place_of_service="11",
+                created_at=AS_OF, updated_at=AS_OF)).inserted_primary_key
+            assert key is not None
+            outside.append(key[0])
+            connection.execute(insert(SessionCodeRow).values(
+                session_id=key[0], position=0, code="62323", units=1, modifiers=[]))
+    check_upcoming_visits(engine, AS_OF)
+    stored = _stored(engine)
+    assert stored and not set(outside) & set(stored)
+    with DbSession(engine) as db:
+        in_horizon = db.exec(select(SessionRow.id).where(
+            SessionRow.status == "scheduled", SessionRow.date >= AS_OF,
+            SessionRow.date <= AS_OF + timedelta(days=21))).all()
+    _, lapsed = _scenario_session(engine, "CoverageLapsed")
+    assert set(stored) == set(in_horizon) - {lapsed}
+
+
+def test_a_patient_without_coverage_is_reported_not_evaluated(engine: Engine) -> None:
+    _seed(engine)
+    patient_id, session_id = _scenario_session(engine, "CoverageLapsed")
+    summary = check_upcoming_visits(engine, AS_OF)
+    assert summary.no_coverage == 1
+    assert summary.problems == [
+        f"session {session_id}: patient {_mrn(engine, patient_id)} has no coverage in force on "
+        f"{(AS_OF + timedelta(days=5)).isoformat()}"]
+    assert session_id not in _stored(engine)
+    assert summary.evaluated > 0
+
+
+def test_reading_only_the_history_the_policies_reach_gives_the_same_answers(
+        engine: Engine) -> None:
+    seed_practice(engine, seed=5, as_of=AS_OF, shape=PracticeShape(
+        patients=400, performed=8000, scheduled=200, history_months=48))
+    policies = policies_in_force()
+    reach = history_reach(policies.values(), load_catalog())
+    with DbSession(engine) as db:
+        ids = patients_with_visits(engine, AS_OF, 21)
+        everything = load_patient_records(db, ids)
+        bounded = load_patient_records(db, ids, since=reach.since(AS_OF),
+                                       lasting_codes=reach.lasting_codes)
+    assert sum(len(r.sessions) for r in bounded.values()) < sum(
+        len(r.sessions) for r in everything.values()) * 0.7
+    compared = 0
+    for pid, record in everything.items():
+        for stored in record.scheduled():
+            if stored.session.date > AS_OF + timedelta(days=21):
+                continue
+            try:
+                full = record.check_request(stored.id, AS_OF)
+            except NoCoverageOnDate:
+                continue
+            short = bounded[pid].check_request(stored.id, AS_OF)
+            policy = policies[full.payer]
+            assert evaluate(short, policy).as_json() == evaluate(full, policy).as_json()
+            compared += 1
+    assert compared >= 150
+
+
+def _mrn(engine: Engine, patient_id: int) -> str:
+    with DbSession(engine) as db:
+        patient = db.get(PatientRow, patient_id)
+        assert patient is not None
+        return patient.mrn
+
+
+# --- the Prefect flow itself, on a temporary Prefect server ----------------------------------
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+def test_the_flow_publishes_the_visits_needing_attention_as_a_table_artifact(
+        prefect_server: None, database_url: str, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
+
+    from flows.pre_visit_check import pre_visit_check
+
+    _seed(engine)
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
+    state = pre_visit_check(as_of=AS_OF, return_state=True)
+    assert state.is_completed(), state.message
+    summary = state.result()
+    assert summary["evaluated"] == len(_stored(engine)) > 0
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["pre-visit-status"])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    assert len(artifacts) == 1 and artifacts[0].type == "table"
+    data = artifacts[0].data
+    rows = json.loads(data) if isinstance(data, str) else data
+    blocked_mrn = _mrn(engine, _scenario_session(engine, "FrequencyLimitReached")[0])
+    row = next(r for r in rows if r["mrn"] == blocked_mrn)
+    assert row["verdict"] == "blocked"
+    assert "4 of 4" in row["counters"] and row["next eligible"] > AS_OF.isoformat()
+    assert {r["verdict"] for r in rows} <= {"blocked", "needs_documentation", "needs_auth",
+                                           "not evaluated"}
