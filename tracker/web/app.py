@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from tracker.web.api import router as api_router
 from tracker.web.pages import message_page
 from tracker.web.pages import router as page_router
+from tracker.web.payer_notifications import router as notifications_router
 from tracker.web.signing_in import (
     SESSION_COOKIE,
     SESSION_HOURS,
@@ -60,6 +61,7 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api_router)
     app.include_router(page_router)
+    app.include_router(notifications_router)
     app.add_exception_handler(SignInRequired, _to_login)
     app.add_exception_handler(ApiSignInRequired, _unauthorized)
     app.add_exception_handler(NotAllowed, _forbidden)
