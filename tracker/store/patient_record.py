@@ -150,19 +150,22 @@ class _SessionWindow:
     since: date | None
     lasting_codes: tuple[str, ...]
 
-    def condition(self) -> Any:
+    def restrict(self, query: Any, lateral: bool) -> Any:
+        """`query` (over sessions) without the sessions older than `since` that hold none of the
+        lasting codes. `lateral`: probe each session's lines with a LATERAL subquery, which
+        PostgreSQL runs per session on the index instead of scanning every code line."""
         if self.since is None:
-            return true()
+            return query
         recent = col(SessionRow.date) >= self.since
         if not self.lasting_codes:
-            return recent
+            return query.where(recent)
         line = aliased(SessionCodeRow, name="lasting_line")  # not the joined code lines
-        lasting = (select(col(line.id))
-                   .where(col(line.session_id) == col(SessionRow.id),
-                          col(line.code).in_(self.lasting_codes))
-                   .correlate(SessionRow)
-                   .exists())
-        return or_(recent, lasting)
+        probe = select(col(line.id)).where(col(line.session_id) == col(SessionRow.id),
+                                           col(line.code).in_(self.lasting_codes))
+        if not lateral:
+            return query.where(or_(recent, probe.correlate(SessionRow).exists()))
+        hit = probe.limit(1).lateral("lasting")
+        return query.outerjoin(hit, true()).where(or_(recent, hit.c.id.is_not(None)))
 
 
 def _load_chunk(db: DbSession, ids: Sequence[int],
@@ -209,15 +212,31 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
                          window: _SessionWindow) -> dict[int, list[StoredSession]]:
     """Sessions with their code lines, in one query: a row per code line (or per session
     without any), in patient, date and line order."""
+    sessions = (col(SessionRow.id), col(SessionRow.patient_id), col(SessionRow.status),
+                col(SessionRow.date), col(SessionRow.place_of_service), col(SessionRow.intent),
+                col(SessionRow.muscles), col(SessionRow.relief_percent),
+                col(SessionRow.duration_days))
+    lines_of = (col(SessionCodeRow.code), col(SessionCodeRow.units),
+                cast_sql(col(SessionCodeRow.modifiers), Text).label("modifiers"),
+                col(SessionCodeRow.position))
+    lateral = connection.dialect.name == "postgresql"
+    if lateral:  # per-session index probes; a plain join makes PostgreSQL scan every line
+        # OFFSET 0 keeps PostgreSQL from flattening the LATERAL subquery back into that join
+        per_session = (select(*lines_of)
+                       .where(col(SessionCodeRow.session_id) == col(SessionRow.id))
+                       .offset(0).lateral("line"))
+        query = select(*sessions, per_session.c.code, per_session.c.units,
+                       per_session.c.modifiers).select_from(SessionRow).outerjoin(per_session,
+                                                                                   true())
+        position: Any = per_session.c.position
+    else:
+        query = select(*sessions, *lines_of[:3]).outerjoin(
+            SessionCodeRow, col(SessionCodeRow.session_id) == col(SessionRow.id))
+        position = col(SessionCodeRow.position)
+    query = window.restrict(query.where(_among(connection, col(SessionRow.patient_id), ids)),
+                            lateral)
     rows = _rows(connection.execute(
-        select(col(SessionRow.id), col(SessionRow.patient_id), col(SessionRow.status),
-               col(SessionRow.date), col(SessionRow.place_of_service), col(SessionRow.intent),
-               col(SessionRow.muscles), col(SessionRow.relief_percent),
-               col(SessionRow.duration_days), col(SessionCodeRow.code),
-               col(SessionCodeRow.units), cast_sql(col(SessionCodeRow.modifiers), Text))
-        .outerjoin(SessionCodeRow, col(SessionCodeRow.session_id) == col(SessionRow.id))
-        .where(_among(connection, col(SessionRow.patient_id), ids), window.condition())
-        .order_by(col(SessionRow.patient_id), col(SessionRow.date), col(SessionCodeRow.position))))
+        query.order_by(col(SessionRow.patient_id), col(SessionRow.date), position)))
     by_patient: dict[int, list[StoredSession]] = defaultdict(list)
     # Most sessions repeat a handful of code lines: share one CodeLine per distinct line.
     known_lines: dict[tuple[str, int, str | None], CodeLine] = {}
