@@ -93,6 +93,13 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
                   "tracker.user_commands:add_command"),
     "users list": ("list the board's users and their roles", _add_nothing,
                    "tracker.user_commands:list_command"),
+    "alerts send": ("raise providers' alerts for the upcoming visits and queue the new ones",
+                    lambda p: importlib.import_module("notifications.arguments").add_send_arguments(p),
+                    "notifications.commands:send_command"),
+    "alerts dispatch": ("deliver queued alerts by SMS, email or the console outbox, exactly once",
+                        lambda p: importlib.import_module("notifications.arguments")
+                        .add_dispatch_arguments(p),
+                        "notifications.commands:dispatch_command"),
 }
 
 

@@ -300,3 +300,64 @@ class UserRow(SQLModel, table=True):
     active: bool = True
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
+
+
+ALERT_STATUSES: tuple[str, ...] = (
+    "queued", "sending", "sent", "failed", "deferred", "digested", "unknown",
+)
+DELIVERY_STATUSES: tuple[str, ...] = (
+    "sending", "sent", "retry", "failed", "unknown", "delivered", "undelivered",
+)
+
+
+class AlertRow(SQLModel, table=True):
+    """One alert for a provider in the outbox, written once per dedupe key (kind + subject +
+    state) and delivered by the dispatcher. See notifications/ and docs/alerts.md."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True, description="kind:subject:state")
+    kind: str = Field(max_length=40)
+    subject: str = Field(max_length=64, description="e.g. session:42")
+    state: str = Field(max_length=120, description="the state that raised the alert")
+    provider_id: int | None = _parent("providers", nullable=True)
+    session_id: int | None = _parent("sessions", nullable=True)
+    urgency: str = Field(max_length=8, description="high or low")
+    channels: list[str] = Field(default_factory=list, sa_type=JSON,
+                                description="the channel plan in order: sms, email, console")
+    for_digest: bool = Field(default=False, description="waits for the provider's daily digest")
+    digest_id: int | None = _parent("alerts", nullable=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON,
+                                    description="the facts the templates need; no name, no diagnosis")
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    claim_token: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    provider_message_id: str | None = Field(default=None, max_length=255)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AlertDeliveryRow(SQLModel, table=True):
+    """One attempt to send an alert on one channel, written (status `sending`) before the send."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "channel", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = _parent("alerts", index=False)
+    channel: str = Field(max_length=16)
+    attempt: int = Field(description="1 for the first send on this channel, 2 after a retry, ...")
+    status: str = Field(max_length=16)
+    recipient: str = Field(default="", max_length=254)
+    external_id: str | None = Field(default=None, max_length=255, index=True,
+                                    description="Twilio message SID or SMTP Message-ID")
+    error_code: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _stamp()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

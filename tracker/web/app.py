@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from tracker.web.alert_pages import router as alert_router
 from tracker.web.api import router as api_router
 from tracker.web.pages import message_page
 from tracker.web.pages import router as page_router
@@ -62,6 +63,7 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     app.include_router(api_router)
     app.include_router(page_router)
     app.include_router(notifications_router)
+    app.include_router(alert_router)
     app.add_exception_handler(SignInRequired, _to_login)
     app.add_exception_handler(ApiSignInRequired, _unauthorized)
     app.add_exception_handler(NotAllowed, _forbidden)

@@ -1,0 +1,93 @@
+"""The board's alert pages: the outbox with each alert's delivery state (/alerts), providers'
+alert preferences (/providers, admin), and Twilio's signed status callback (/twilio/status)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from notifications.listing import alert_lines, patient_of_alert, send_again
+from notifications.provider_preferences import list_providers, read_preferences, save_preferences
+from notifications.settings import load_alert_settings
+from notifications.status_callback import record_status, signature_is_valid
+from tracker.errors import InputError
+from tracker.store.tables import ALERT_STATUSES
+from tracker.store.users import User
+from tracker.web.pages import message_page, render
+from tracker.web.signing_in import PageUser, RoleNeeded, check_form_token
+
+router = APIRouter()
+Billing = Annotated[User, Depends(RoleNeeded("billing", "Sending an alert again"))]
+Admin = Annotated[User, Depends(RoleNeeded("admin", "Editing providers' alert preferences"))]
+FormText = Annotated[str, Form()]
+
+
+@router.get("/alerts")
+def alerts_page(request: Request, user: PageUser, status: str | None = None) -> Response:
+    chosen = status if status in ALERT_STATUSES else None
+    return render(request, "alerts.html", user, alerts=alert_lines(
+        request.app.state.board.engine, status=chosen), statuses=ALERT_STATUSES, status=chosen)
+
+
+@router.get("/alerts/{alert_id}")
+def alert_link(request: Request, user: PageUser, alert_id: int) -> Response:
+    """Where a text's link leads: the patient the alert is about (named only here)."""
+    patient = patient_of_alert(request.app.state.board.engine, alert_id)
+    if patient is None:
+        return RedirectResponse(f"/alerts#alert-{alert_id}", status_code=303)
+    return RedirectResponse(f"/patients/{patient}", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/send-again")
+def alert_send_again(request: Request, user: Billing, alert_id: int, token: FormText) -> Response:
+    check_form_token(request, token)
+    if not send_again(request.app.state.board.engine, alert_id):
+        return message_page(request, "Not sent again", f"Alert {alert_id} is not waiting on a "
+                            "decision to send it again.", status_code=400)
+    return RedirectResponse(f"/alerts#alert-{alert_id}", status_code=303)
+
+
+@router.get("/providers")
+def providers_page(request: Request, user: Admin) -> Response:
+    return _providers(request, user)
+
+
+@router.post("/providers/{provider_id}")
+def update_provider(request: Request, user: Admin, provider_id: int, token: FormText,
+                    channels: Annotated[list[str] | None, Form()] = None,
+                    phone: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+                    time_zone: Annotated[str, Form()] = "UTC",
+                    quiet_start: Annotated[str, Form()] = "", quiet_end: Annotated[str, Form()] = "",
+                    digest: Annotated[str, Form()] = "") -> Response:
+    check_form_token(request, token)
+    try:
+        preferences = read_preferences(channels or [], phone, email, time_zone, quiet_start,
+                                       quiet_end, bool(digest))
+        save_preferences(request.app.state.board.engine, provider_id, preferences)
+    except InputError as err:
+        return _providers(request, user, error=str(err), status_code=400)
+    return RedirectResponse(f"/providers#provider-{provider_id}", status_code=303)
+
+
+@router.post("/twilio/status")
+async def twilio_status(request: Request) -> Response:
+    """Twilio's status callback; only a request signed with our auth token is believed."""
+    settings = load_alert_settings()
+    form = await request.form()
+    params = {key: str(value) for key, value in form.items()}
+    url = settings.twilio_status_callback_url or str(request.url)
+    token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else None
+    if not signature_is_valid(token, url, params, request.headers.get("x-twilio-signature")):
+        return Response("signature does not match\n", status_code=403, media_type="text/plain")
+    record_status(request.app.state.board.engine, params.get("MessageSid", ""),
+                  params.get("MessageStatus", ""), params.get("ErrorCode") or None)
+    return Response(status_code=204)
+
+
+def _providers(request: Request, user: User, error: str | None = None,
+               status_code: int = 200) -> Response:
+    return render(request, "providers.html", user, status_code=status_code,
+                  providers=list_providers(request.app.state.board.engine), error=error,
+                  channels=("sms", "email", "console"))
