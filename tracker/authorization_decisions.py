@@ -57,6 +57,12 @@ def change_status(db: DbSession, auth: AuthorizationRow, to_status: str, *, acto
     db.add(auth)
 
 
+def mark_decided(auth: AuthorizationRow, at: datetime) -> None:
+    """The payer has decided: nothing more to ask, and no longer overdue."""
+    auth.decided_at, auth.next_check_at = at, None
+    auth.flags = [f for f in (auth.flags or []) if f != "decision_overdue"]
+
+
 def decision_deadline(payer: str, submitted_at: datetime, priority: str) -> datetime:
     """When the payer must have decided, from the payer's decision clock in its policy file
     (CMS-0057-F: 72 hours expedited, 7 calendar days standard)."""
@@ -114,9 +120,8 @@ def record_answer(db: DbSession, auth: AuthorizationRow, interpretation: PasResp
         quantities = [i.quantity for i in interpretation.items if i.quantity is not None]
         auth.approved_units = int(sum(quantities)) if quantities else None
     if to_status in DECIDED:
-        auth.decided_at, auth.next_check_at = now, None
+        mark_decided(auth, now)
         auth.decision_reason = _reason(interpretation)
-        auth.flags = [f for f in (auth.flags or []) if f != "decision_overdue"]
     else:
         auth.next_check_at = next_check(auth.checks, now)
         if interpretation.status == CONTACT_PAYER and "contact_payer" not in (auth.flags or []):

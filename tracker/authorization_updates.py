@@ -1,5 +1,7 @@
-"""A person changes an authorization's status by hand (a fax or portal answer, a phone call):
-the new state and an event row saying who, when and why, in one transaction."""
+"""A person changes an authorization's status by hand (a correction, a phone call): the new state
+and an event row saying who, when and why, in one transaction. The event is written by
+`tracker.authorization_decisions.change_status`, as for every other change; a fax or portal
+payer's submission and decision have their own, fuller entries in `tracker.payers.manual_entry`."""
 
 from __future__ import annotations
 
@@ -8,14 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 
+from tracker.authorization_decisions import change_status, mark_decided
 from tracker.errors import InputError
-from tracker.store.tables import (
-    AUTHORIZATION_STATUSES,
-    AuthorizationEventRow,
-    AuthorizationRow,
-    SessionRow,
-    utc_now,
-)
+from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, SessionRow, utc_now
 
 DECIDED = ("approved", "partial", "denied")
 MAX_REASON = 2000
@@ -54,13 +51,11 @@ def change_authorization_status(engine: Engine, authorization_id: int, to_status
         assert session is not None and auth.id is not None
         now = utc_now()
         from_status = auth.status
-        db.add(AuthorizationEventRow(authorization_id=auth.id, from_status=from_status,
-                                     to_status=to_status, actor=actor, at=now, reason=reason))
-        auth.status, auth.updated_at = to_status, now
+        change_status(db, auth, to_status, actor=actor, reason=reason, at=now)
         if auth_number is not None:
             auth.auth_number = auth_number
         if to_status in DECIDED:
-            auth.decided_at = now
+            mark_decided(auth, now)
         db.add(auth)
         db.commit()
         return StatusChange(authorization_id=authorization_id, patient_id=session.patient_id,

@@ -2,7 +2,8 @@
 
 Rest-hook notifications from payers are stored as they arrive (`receive_notification`, called by
 the board's endpoint) and applied here; requests still waiting are asked about with `$inquire`
-on a backoff (15 minutes, doubling, at most 12 hours apart) until the payer decides. Each run also
+on a backoff (15 minutes, doubling, at most 12 hours apart) until the payer decides — in batches,
+each payer asked up to its endpoint's `max_concurrent` requests at once. Each run also
 flags decisions overdue against the payer's clock, approvals that end before the visit, and
 approvals for fewer units than requested.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,7 +23,9 @@ from sqlmodel import col, select
 
 from tracker.authorization_decisions import WAITING, change_status, record_answer
 from tracker.payer_gateways import PayerGateways
+from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.errors import GatewayError, PayerError
+from tracker.payers.gateway import GatewayReply, PayerGateway
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
 from tracker.store.migrating import require_current_schema
 from tracker.store.tables import (
@@ -34,6 +38,7 @@ from tracker.store.tables import (
 )
 
 ACTOR = "follow-up-authorizations"
+INQUIRY_BATCH = 200  # authorizations read, asked about and recorded together
 log = logging.getLogger("painauth.follow_up")
 
 
@@ -126,20 +131,33 @@ def _due(engine: Engine, now: datetime) -> list[int]:
 
 def inquire_due(engine: Engine, gateways: PayerGateways, summary: FollowUpSummary,
                 now: datetime | None = None) -> None:
+    """Ask each payer about its due requests, `INQUIRY_BATCH` at a time: one read of the batch's
+    requests, the inquiries in flight together (up to each payer's `max_concurrent`), and one
+    transaction recording the answers."""
     now = now or utc_now()
-    for authorization_id in _due(engine, now):
-        with DbSession(engine) as db:
-            auth = db.get(AuthorizationRow, authorization_id)
-            attempt = db.exec(select(SubmissionAttemptRow)
-                              .where(SubmissionAttemptRow.authorization_id == authorization_id,
-                                     SubmissionAttemptRow.state == "sent")
-                              .order_by(col(SubmissionAttemptRow.attempt).desc())).first()
-            if auth is None or attempt is None:
+    due = _due(engine, now)
+    pools: dict[str, ThreadPoolExecutor] = {}  # one per payer, for the whole run
+    try:
+        for start in range(0, len(due), INQUIRY_BATCH):
+            _inquire_batch(engine, gateways, pools, summary, due[start:start + INQUIRY_BATCH], now)
+    finally:
+        for pool in pools.values():
+            pool.shutdown(cancel_futures=True)
+
+
+def _inquire_batch(engine: Engine, gateways: PayerGateways, pools: dict[str, ThreadPoolExecutor],
+                   summary: FollowUpSummary, batch: list[int], now: datetime) -> None:
+    replies = _ask_payers(gateways, pools, _latest_sent_requests(engine, batch))
+    with DbSession(engine) as db:
+        auths = {a.id: a for a in db.exec(select(AuthorizationRow)
+                                          .where(col(AuthorizationRow.id).in_(list(replies))))}
+        for authorization_id in batch:
+            reply = replies.get(authorization_id)
+            auth = auths.get(authorization_id)
+            if reply is None or auth is None:
                 continue
-            try:
-                reply = gateways(auth.payer).inquire(attempt.request)
-            except (GatewayError, PayerError) as error:
-                summary.problems.append(f"authorization {authorization_id}: {error}")
+            if isinstance(reply, PayerError):
+                summary.problems.append(f"authorization {authorization_id}: {reply}")
                 continue
             summary.inquiries += 1
             auth.checks += 1
@@ -150,7 +168,62 @@ def inquire_due(engine: Engine, gateways: PayerGateways, summary: FollowUpSummar
                 recorded = record_answer(db, auth, reply.interpretation, actor=ACTOR, now=now)
                 if recorded.decided:
                     summary.decisions[recorded.to_status] += 1
-            db.commit()
+        db.commit()
+
+
+def _latest_sent_requests(engine: Engine, batch: list[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+    """Each authorization's payer and the request of its latest attempt that went out."""
+    with DbSession(engine) as db:
+        rows = db.exec(select(SubmissionAttemptRow.authorization_id, SubmissionAttemptRow.request,
+                              AuthorizationRow.payer)
+                       .join(AuthorizationRow,
+                             col(AuthorizationRow.id) == col(SubmissionAttemptRow.authorization_id))
+                       .where(col(SubmissionAttemptRow.authorization_id).in_(batch),
+                              SubmissionAttemptRow.state == "sent")
+                       .order_by(col(SubmissionAttemptRow.attempt).desc())).all()
+    latest: dict[int, tuple[str, dict[str, Any]]] = {}
+    for authorization_id, request, payer in rows:
+        latest.setdefault(authorization_id, (payer, dict(request)))
+    return latest
+
+
+def _ask_payers(gateways: PayerGateways, pools: dict[str, ThreadPoolExecutor],
+                requests: dict[int, tuple[str, dict[str, Any]]]) -> dict[int, GatewayReply | PayerError]:
+    """`$inquire` for every request, each payer's at most `max_concurrent` at once, all payers
+    together. A payer that cannot be reached or read answers with the error, per request."""
+    by_payer: dict[str, list[int]] = {}
+    for authorization_id, (payer, _) in requests.items():
+        by_payer.setdefault(payer, []).append(authorization_id)
+    answers: dict[int, GatewayReply | PayerError] = {}
+    pending: dict[int, Future[GatewayReply | PayerError]] = {}
+    for payer, ids in by_payer.items():
+        try:
+            gateway = gateways(payer)
+        except PayerError as error:  # not configured: say so for each of its requests
+            answers.update(dict.fromkeys(ids, error))
+            continue
+        if payer not in pools:
+            pools[payer] = ThreadPoolExecutor(_in_flight(gateway),
+                                              thread_name_prefix=f"inquire-{payer}")
+        for authorization_id in ids:
+            pending[authorization_id] = pools[payer].submit(_inquire, gateway,
+                                                            requests[authorization_id][1])
+    answers.update({i: future.result() for i, future in pending.items()})
+    return answers
+
+
+def _inquire(gateway: PayerGateway, request: dict[str, Any]) -> GatewayReply | PayerError:
+    try:
+        return gateway.inquire(request)
+    except (GatewayError, PayerError) as error:
+        return error
+
+
+def _in_flight(gateway: PayerGateway) -> int:
+    """How many inquiries to keep in flight to one payer: its endpoint's `max_concurrent` (a PAS
+    gateway also holds itself to it); one for a gateway without an endpoint (fax or portal)."""
+    endpoint = getattr(gateway, "endpoint", None)
+    return endpoint.max_concurrent if isinstance(endpoint, PayerEndpoint) else 1
 
 
 def _flag(db: DbSession, auth: AuthorizationRow, flag: str, reason: str,

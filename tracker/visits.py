@@ -46,6 +46,7 @@ class UpcomingVisit:
     counters: tuple[str, ...]
     next_eligible_date: str | None
     findings: tuple[str, ...]
+    authorization_id: int | None = None  # the newest authorization of the session, if any
 
     @property
     def needs_attention(self) -> bool:
@@ -104,11 +105,12 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
 
 
 def _visit(session: Any, patient: Any, provider: Any, evaluation: Any,
-           codes: dict[int, str], auths: dict[int, str]) -> UpcomingVisit:
+           codes: dict[int, str], auths: dict[int, tuple[int, str]]) -> UpcomingVisit:
     result: dict[str, Any] = evaluation.result if evaluation is not None else {}
     verdict = evaluation.verdict if evaluation is not None else "not evaluated"
+    authorization_id = None
     if session.id in auths:
-        auth_status = auths[session.id]
+        authorization_id, auth_status = auths[session.id]
     elif result:
         auth_status = "required" if result.get("prior_auth_required") else "not_required"
     else:
@@ -122,6 +124,7 @@ def _visit(session: Any, patient: Any, provider: Any, evaluation: Any,
         counters=tuple(counter_text(c) for c in result.get("counters", [])),
         next_eligible_date=result.get("next_eligible_date"),
         findings=tuple(f"{f['code']}: {f['message']}" for f in result.get("findings", [])),
+        authorization_id=authorization_id,
     )
 
 
@@ -140,8 +143,8 @@ def _codes_by_session(connection: Any, session_ids: list[int]) -> dict[int, str]
     return {sid: " ".join(codes) for sid, codes in lines.items()}
 
 
-def _newest_authorizations(connection: Any, session_ids: list[int]) -> dict[int, str]:
-    newest: dict[int, tuple[Any, str]] = {}
+def _newest_authorizations(connection: Any, session_ids: list[int]) -> dict[int, tuple[int, str]]:
+    newest: dict[int, tuple[int, str]] = {}
     for start in range(0, len(session_ids), 900):
         chunk = session_ids[start:start + 900]
         rows = connection.execute(
@@ -151,4 +154,4 @@ def _newest_authorizations(connection: Any, session_ids: list[int]) -> dict[int,
         for session_id, status, auth_id in rows:
             if session_id not in newest or newest[session_id][0] < auth_id:
                 newest[session_id] = (auth_id, status)
-    return {sid: status for sid, (_, status) in newest.items()}
+    return newest

@@ -1,6 +1,7 @@
 """Staff record what happened with a fax or portal payer: that the packet went out, and what the
 payer decided. Each change is the new state plus an event row saying who, when and why, in one
-transaction. The CLI and the board call these; they hold no HTTP or form logic.
+transaction, written by `tracker.authorization_decisions.change_status` like every other change.
+The CLI and the board call these; they hold no HTTP or form logic.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
+from sqlmodel import col, select
 
+from tracker.authorization_decisions import change_status, decision_deadline, mark_decided
 from tracker.errors import InputError
-from tracker.store.tables import AuthorizationEventRow, AuthorizationRow, utc_now
+from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow, utc_now
 
 SUBMITTABLE = ("needed", "ready", "documentation_missing")
 DECISIONS = ("approved", "partial", "denied", "pended")
@@ -38,17 +41,30 @@ def record_manual_submission(engine: Engine, authorization_id: int, *, actor: st
         reason += f": {note.strip()}"
     with DbSession(engine) as db:
         auth = _authorization(db, authorization_id)
-        if auth.status not in SUBMITTABLE:
+        if auth.status not in SUBMITTABLE and not awaiting_manual_submission(db, auth):
             raise InputError("authorization", f"authorization {authorization_id} is {auth.status}; "
                              "only a request not yet submitted can be recorded as sent")
         now = utc_now()
         entry = _change(db, auth, "submitted", actor=actor, reason=reason, at=now)
         auth.submitted_at = submitted_at or now
+        auth.decision_due_at = decision_deadline(auth.payer, auth.submitted_at, auth.priority)
+        auth.checks, auth.next_check_at = 0, None
         if reference and auth.submission_id is None:
             auth.submission_id = reference
         db.add(auth)
         db.commit()
         return entry
+
+
+def awaiting_manual_submission(db: DbSession, auth: AuthorizationRow) -> bool:
+    """Submitted by the submit flow to a fax or portal payer: the packet was handed to staff (the
+    attempt went out with no payer answer), so staff may still record when and how they sent it."""
+    if auth.status != "submitted" or auth.id is None:
+        return False
+    attempt = db.exec(select(SubmissionAttemptRow)
+                      .where(SubmissionAttemptRow.authorization_id == auth.id)
+                      .order_by(col(SubmissionAttemptRow.attempt).desc())).first()
+    return attempt is not None and attempt.state == "sent" and attempt.response is None
 
 
 def record_manual_decision(engine: Engine, authorization_id: int, *, actor: str, decision: str,
@@ -83,7 +99,7 @@ def record_manual_decision(engine: Engine, authorization_id: int, *, actor: str,
         auth.valid_to = valid_to or auth.valid_to
         auth.decision_reason = reason or auth.decision_reason
         if decision != "pended":
-            auth.decided_at = now
+            mark_decided(auth, now)
         db.add(auth)
         db.commit()
         return entry
@@ -101,10 +117,8 @@ def _change(db: DbSession, auth: AuthorizationRow, to_status: str, *, actor: str
     if not actor.strip():
         raise InputError("actor", "say who records this")
     assert auth.id is not None
-    db.add(AuthorizationEventRow(authorization_id=auth.id, from_status=auth.status,
-                                 to_status=to_status, actor=actor.strip(), at=at, reason=reason))
     entry = ManualEntry(authorization_id=auth.id, from_status=auth.status, to_status=to_status)
-    auth.status, auth.updated_at = to_status, at
+    change_status(db, auth, to_status, actor=actor.strip(), reason=reason, at=at)
     return entry
 
 

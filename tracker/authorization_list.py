@@ -1,0 +1,72 @@
+"""The practice's authorizations, newest change first, filtered by status and by flag: the board's
+Authorizations page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session as DbSession
+from sqlmodel import col
+
+from tracker.errors import InputError
+from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, PatientRow, SessionRow
+
+FLAGS: tuple[str, ...] = ("decision_overdue", "expires_before_visit", "units_short",
+                          "contact_payer")
+# "rejected" is set by the submit service when a payer refuses a request as sent.
+LISTED_STATUSES: tuple[str, ...] = (*AUTHORIZATION_STATUSES, "rejected")
+MOST_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class AuthorizationListing:
+    id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    session_date: date
+    payer: str
+    status: str
+    flags: tuple[str, ...]
+    auth_number: str | None
+    decision_due_at: datetime | None
+    updated_at: datetime
+
+
+def checked_filters(status: str | None, flag: str | None) -> tuple[str | None, str | None]:
+    """The filters as given, empty ones as None; InputError naming an unknown one."""
+    status, flag = (status or "").strip() or None, (flag or "").strip() or None
+    if status is not None and status not in LISTED_STATUSES:
+        raise InputError("status", f"unknown status {status!r}; choose one of "
+                         + ", ".join(LISTED_STATUSES))
+    if flag is not None and flag not in FLAGS:
+        raise InputError("flag", f"unknown flag {flag!r}; choose one of " + ", ".join(FLAGS))
+    return status, flag
+
+
+def list_authorizations(engine: Engine, *, status: str | None = None, flag: str | None = None,
+                        limit: int = MOST_SHOWN) -> tuple[list[AuthorizationListing], int]:
+    """Up to `limit` matching authorizations, most recently changed first, and how many match."""
+    query = (select(AuthorizationRow, SessionRow, PatientRow)
+             .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
+             .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
+             .order_by(col(AuthorizationRow.updated_at).desc(), col(AuthorizationRow.id).desc()))
+    if status is not None:
+        query = query.where(col(AuthorizationRow.status) == status)
+    with DbSession(engine) as db:
+        rows = db.execute(query).all()
+    # flags are a JSON list, read alike on SQLite and PostgreSQL by filtering here
+    found = [_listing(auth, session, patient) for auth, session, patient in rows
+             if flag is None or flag in (auth.flags or [])]
+    return found[:limit], len(found)
+
+
+def _listing(auth: AuthorizationRow, session: SessionRow, patient: PatientRow) -> AuthorizationListing:
+    assert auth.id is not None and patient.id is not None
+    return AuthorizationListing(
+        id=auth.id, patient_id=patient.id, patient_name=f"{patient.family_name}, {patient.given_name}",
+        mrn=patient.mrn, session_date=session.date, payer=auth.payer, status=auth.status,
+        flags=tuple(auth.flags or ()), auth_number=auth.auth_number,
+        decision_due_at=auth.decision_due_at, updated_at=auth.updated_at)

@@ -1,0 +1,131 @@
+"""One authorization as the board's authorization page shows it: where it stands, its flags, what
+is missing, the audit trail, and every submission attempt with the payer's answer read line by
+line (by `tracker.payers.interpret_pas_response`, the reader the submit and follow-up use)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from tracker.payers.errors import PayerError
+from tracker.payers.pas_response import PasResponse, interpret_pas_response
+from tracker.store.tables import (
+    AuthorizationEventRow,
+    AuthorizationRow,
+    PatientRow,
+    SessionCodeRow,
+    SessionRow,
+    SubmissionAttemptRow,
+)
+
+
+@dataclass(frozen=True)
+class AuthorizationEvent:
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class SubmissionAttempt:
+    bundle_identifier: str
+    attempt: int
+    state: str
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    answer: PasResponse | None  # the payer's response as read; None when it sent none
+    unreadable: str | None = None  # why a stored response could not be read
+
+
+@dataclass(frozen=True)
+class AuthorizationOverview:
+    id: int
+    patient_id: int
+    patient_name: str
+    mrn: str
+    session_date: date
+    codes: str
+    payer: str
+    status: str
+    priority: str
+    flags: tuple[str, ...]
+    missing_items: tuple[str, ...]
+    submission_id: str | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    decision_due_at: datetime | None
+    next_check_at: datetime | None
+    checks: int
+    auth_number: str | None
+    valid_from: date | None
+    valid_to: date | None
+    approved_units: int | None
+    requested_units: int
+    decision_reason: str | None
+    events: tuple[AuthorizationEvent, ...]
+    attempts: tuple[SubmissionAttempt, ...]
+
+
+def authorization_overview(engine: Engine, authorization_id: int) -> AuthorizationOverview | None:
+    with DbSession(engine) as db:
+        auth = db.get(AuthorizationRow, authorization_id)
+        if auth is None:
+            return None
+        session = db.get(SessionRow, auth.session_id)
+        assert session is not None
+        patient = db.get(PatientRow, session.patient_id)
+        assert patient is not None
+        lines = list(db.exec(select(SessionCodeRow).where(SessionCodeRow.session_id == session.id)
+                             .order_by(col(SessionCodeRow.position))))
+        events = db.exec(select(AuthorizationEventRow)
+                         .where(AuthorizationEventRow.authorization_id == authorization_id)
+                         .order_by(col(AuthorizationEventRow.at), col(AuthorizationEventRow.id)))
+        attempts = db.exec(select(SubmissionAttemptRow)
+                           .where(SubmissionAttemptRow.authorization_id == authorization_id)
+                           .order_by(col(SubmissionAttemptRow.attempt)))
+        return AuthorizationOverview(
+            id=authorization_id, patient_id=patient.id or 0,
+            patient_name=f"{patient.family_name}, {patient.given_name}", mrn=patient.mrn,
+            session_date=session.date,
+            codes=" ".join(_line_text(line) for line in lines),
+            payer=auth.payer, status=auth.status, priority=auth.priority,
+            flags=tuple(auth.flags or ()), missing_items=tuple(auth.missing_items or ()),
+            submission_id=auth.submission_id, submitted_at=auth.submitted_at,
+            decided_at=auth.decided_at, decision_due_at=auth.decision_due_at,
+            next_check_at=auth.next_check_at, checks=auth.checks, auth_number=auth.auth_number,
+            valid_from=auth.valid_from, valid_to=auth.valid_to,
+            approved_units=auth.approved_units, requested_units=sum(line.units for line in lines),
+            decision_reason=auth.decision_reason,
+            events=tuple(AuthorizationEvent(at=e.at, from_status=e.from_status,
+                                            to_status=e.to_status, actor=e.actor, reason=e.reason)
+                         for e in events),
+            attempts=tuple(_attempt(a) for a in attempts))
+
+
+def _attempt(row: SubmissionAttemptRow) -> SubmissionAttempt:
+    answer, unreadable = _read(row.response)
+    return SubmissionAttempt(bundle_identifier=row.bundle_identifier, attempt=row.attempt,
+                             state=row.state, error=row.error, created_at=row.created_at,
+                             finished_at=row.finished_at, answer=answer, unreadable=unreadable)
+
+
+def _read(response: dict[str, Any] | None) -> tuple[PasResponse | None, str | None]:
+    if response is None:
+        return None, None
+    try:
+        return interpret_pas_response(response), None
+    except PayerError as error:
+        return None, str(error)
+
+
+def _line_text(line: SessionCodeRow) -> str:
+    text = line.code + "".join(f"-{m}" for m in line.modifiers or ())
+    return text + (f"×{line.units}" if line.units != 1 else "")

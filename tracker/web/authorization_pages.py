@@ -1,0 +1,161 @@
+"""The board's authorization pages: the list with status and flag filters, one authorization with
+its history, attempts and payer answers, its packet and request bundle, and the forms billing
+uses to record a fax or portal payer's submission and decision (tracker.payers.manual_entry)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from tracker.authorization_list import FLAGS, LISTED_STATUSES, checked_filters, list_authorizations
+from tracker.authorization_overview import AuthorizationOverview, authorization_overview
+from tracker.errors import InputError, PainauthError
+from tracker.packages.errors import AuthorizationNotFound
+from tracker.payers.manual_entry import (
+    CHANNELS,
+    DECISIONS,
+    SUBMITTABLE,
+    record_manual_decision,
+    record_manual_submission,
+)
+from tracker.settings import load_settings
+from tracker.store.users import User
+from tracker.web.authorization_words import flag_words, status_meaning
+from tracker.web.pages import message_page, render
+from tracker.web.signing_in import PageUser, RoleNeeded, check_form_token
+
+router = APIRouter()
+Billing = Annotated[User, Depends(RoleNeeded("billing", "Recording a payer's answer"))]
+FormText = Annotated[str, Form()]
+OptionalText = Annotated[str, Form()]
+
+
+@router.get("/authorizations")
+def authorizations_page(request: Request, user: PageUser, status: str | None = None,
+                        flag: str | None = None) -> Response:
+    engine = request.app.state.board.engine
+    context: dict[str, Any] = {"statuses": LISTED_STATUSES, "flags": FLAGS, "flag_words": flag_words}
+    try:
+        status, flag = checked_filters(status, flag)
+    except InputError as err:
+        return render(request, "authorizations.html", user, status_code=400, authorizations=[],
+                      total=0, chosen_status=None, chosen_flag=None, error=str(err), **context)
+    found, total = list_authorizations(engine, status=status, flag=flag)
+    return render(request, "authorizations.html", user, authorizations=found, total=total,
+                  chosen_status=status, chosen_flag=flag, error=None, **context)
+
+
+@router.get("/authorizations/{authorization_id}")
+def authorization_page(request: Request, user: PageUser, authorization_id: int) -> Response:
+    return _page(request, user, authorization_id)
+
+
+@router.get("/authorizations/{authorization_id}/packet.pdf")
+def packet_download(request: Request, user: PageUser, authorization_id: int) -> Response:
+    from tracker.authorization_files import packet_pdf
+
+    board = request.app.state.board
+    try:
+        packet = packet_pdf(board.engine, authorization_id, _packets(), board.today())
+    except AuthorizationNotFound as err:
+        return message_page(request, "No such authorization", str(err), status_code=404)
+    except PainauthError as err:
+        return message_page(request, "No packet", str(err), status_code=409)
+    return Response(packet.content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{packet.name}"'})
+
+
+@router.get("/authorizations/{authorization_id}/request.json")
+def request_download(request: Request, user: PageUser, authorization_id: int) -> Response:
+    from tracker.authorization_files import request_bundle
+
+    board = request.app.state.board
+    try:
+        name, bundle = request_bundle(board.engine, authorization_id, board.today())
+    except AuthorizationNotFound as err:
+        return message_page(request, "No such authorization", str(err), status_code=404)
+    except PainauthError as err:
+        return message_page(request, "No request bundle", str(err), status_code=409)
+    return Response(json.dumps(bundle, indent=2, ensure_ascii=False), media_type="application/fhir+json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/authorizations/{authorization_id}/manual-submission")
+def manual_submission(request: Request, user: Billing, authorization_id: int, token: FormText,
+                      channel: FormText, reference: OptionalText = "",
+                      note: OptionalText = "") -> Response:
+    check_form_token(request, token)
+    try:
+        record_manual_submission(request.app.state.board.engine, authorization_id,
+                                 actor=user.name, channel=channel, reference=reference, note=note)
+    except InputError as err:
+        return _page(request, user, authorization_id, error=str(err), status_code=400)
+    return RedirectResponse(f"/authorizations/{authorization_id}#history", status_code=303)
+
+
+@router.post("/authorizations/{authorization_id}/manual-decision")
+def manual_decision(request: Request, user: Billing, authorization_id: int, token: FormText,
+                    decision: FormText, auth_number: OptionalText = "",
+                    valid_from: OptionalText = "", valid_to: OptionalText = "",
+                    units: OptionalText = "", reason: OptionalText = "") -> Response:
+    check_form_token(request, token)
+    try:
+        record_manual_decision(
+            request.app.state.board.engine, authorization_id, actor=user.name, decision=decision,
+            auth_number=auth_number, approved_units=_units(units),
+            valid_from=_day("valid_from", valid_from), valid_to=_day("valid_to", valid_to),
+            reason=reason)
+    except InputError as err:
+        return _page(request, user, authorization_id, error=str(err), status_code=400)
+    return RedirectResponse(f"/authorizations/{authorization_id}#history", status_code=303)
+
+
+def _page(request: Request, user: User, authorization_id: int, error: str | None = None,
+          status_code: int = 200) -> Response:
+    overview = authorization_overview(request.app.state.board.engine, authorization_id)
+    if overview is None:
+        return message_page(request, "No such authorization",
+                            f"There is no authorization with id {authorization_id}.", status_code=404)
+    return render(request, "authorization.html", user, status_code=status_code, auth=overview,
+                  meaning=status_meaning(overview.status), flag_words=flag_words,
+                  channels=CHANNELS, decisions=DECISIONS,
+                  may_record_submission=overview.status in SUBMITTABLE or _handed_to_staff(overview),
+                  may_record_decision=overview.status in ("submitted", "pended"), error=error)
+
+
+def _handed_to_staff(overview: AuthorizationOverview) -> bool:
+    """The submit run handed the packet to staff (a fax or portal payer): no payer answer yet.
+    The same test as `tracker.payers.manual_entry.awaiting_manual_submission`, on what is shown."""
+    if overview.status != "submitted" or not overview.attempts:
+        return False
+    latest = overview.attempts[-1]
+    return latest.state == "sent" and latest.answer is None and latest.unreadable is None
+
+
+def _packets() -> Path:
+    return load_settings().home / "packets"
+
+
+def _units(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError("units", f"{text!r} is not a whole number of units") from None
+
+
+def _day(field: str, text: str) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a date; write it as YYYY-MM-DD") from None
