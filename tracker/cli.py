@@ -85,6 +85,20 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
                     lambda p: importlib.import_module("tracker.packages.arguments")
                     .add_export_arguments(p),
                     "tracker.packages.commands:export_command"),
+    "auth record-submission": ("record that a fax or portal payer was sent the packet",
+                               lambda p: importlib.import_module("tracker.authorization_arguments")
+                               .add_record_submission_arguments(p),
+                               "tracker.authorization_commands:record_submission_command"),
+    "auth record-decision": ("record a fax or portal payer's decision",
+                             lambda p: importlib.import_module("tracker.authorization_arguments")
+                             .add_record_decision_arguments(p),
+                             "tracker.authorization_commands:record_decision_command"),
+    "auth submit": ("prepare the open packages and send every ready one to its payer, exactly once",
+                    lambda p: importlib.import_module("tracker.authorization_arguments")
+                    .add_submit_arguments(p),
+                    "tracker.authorization_commands:submit_command"),
+    "auth follow-up": ("apply payers' notifications, ask about pended requests, flag trouble",
+                       _add_nothing, "tracker.authorization_commands:follow_up_command"),
     "serve": ("run the status board (http://127.0.0.1:8000 by default)",
               lambda p: importlib.import_module("tracker.board_arguments").add_serve_arguments(p),
               "tracker.web.serve_command:serve_command"),
