@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,14 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
+from tracker.demo_report import alerts_table, authorizations_table, packets_summary
+from tracker.demo_services import (
+    PEND_SECONDS,
+    notification_endpoint,
+    payer_sandbox,
+    payer_settings,
+    subscribe_payers,
+)
 from tracker.rules.findings import SEVERITY
 from tracker.settings import load_settings
 from tracker.status_command import visits_table
@@ -31,6 +40,7 @@ from tracker.store.tables import EvaluationResultRow, SessionRow
 from tracker.synthetic_practice import HORIZON_DAYS, PracticeShape, seed_practice
 from tracker.visits import upcoming_visits
 
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 DEMO_PATIENTS = 300
 DEMO_SEED = 7
 # Quiet Prefect for the demo's own process unless the user chose otherwise: no INFO chatter, no
@@ -81,20 +91,80 @@ def _environment(values: dict[str, str], *, override: bool) -> Iterator[None]:
                 os.environ[name] = old
 
 
-def _run_flow(as_of: date) -> dict[str, Any] | str:
-    """The summary of the flow run, or what went wrong in one line."""
+def _run_flow(flow: Any, **parameters: Any) -> dict[str, Any] | str:
+    """The flow run's return value, or what went wrong in one line."""
     from prefect.exceptions import PrefectException
 
-    from flows.pre_visit_check import pre_visit_check
-
     try:
-        state = pre_visit_check(as_of=as_of, return_state=True)
+        state = flow(**parameters, return_state=True)
         if not state.is_completed():
             return f"the flow run ended {state.type.value.lower()}: {state.message or ''}".strip()
         result: dict[str, Any] = state.result()
         return result
     except (PrefectException, OSError, RuntimeError) as err:
-        return f"Prefect could not run the flow: {type(err).__name__}: {err}"
+        return f"Prefect could not run {flow.name}: {type(err).__name__}: {err}"
+
+
+def run_flows(console: Console, today: date) -> dict[str, dict[str, Any]] | str:
+    """Every flow once, in the order the day runs them; the outcome of each, or what failed."""
+    from flows.dispatch_alerts import dispatch_alerts
+    from flows.follow_up_authorizations import follow_up_authorizations_flow
+    from flows.import_practice_data import import_practice_data
+    from flows.pre_visit_check import pre_visit_check
+    from flows.send_alerts import send_alerts
+    from flows.submit_authorizations import submit_authorizations
+
+    api = os.environ.get("PREFECT_API_URL")
+    console.print("Running the flows " + (f"on the Prefect server at {api}" if api
+                                          else "in Prefect's ephemeral mode") + ":")
+    steps: list[tuple[Any, dict[str, Any]]] = [
+        (import_practice_data, {}),
+        (pre_visit_check, {"as_of": today}),
+        (submit_authorizations, {"as_of": today}),
+        (follow_up_authorizations_flow, {}),
+        (send_alerts, {}),
+        (dispatch_alerts, {}),
+    ]
+    outcomes: dict[str, dict[str, Any]] = {}
+    for flow, parameters in steps:
+        if flow is follow_up_authorizations_flow:
+            time.sleep(PEND_SECONDS + 1)  # the payer decides the pended requests and notifies
+        outcome = _run_flow(flow, **parameters)
+        if isinstance(outcome, str):
+            return f"{flow.name} failed: {outcome}"
+        outcomes[flow.name] = outcome
+        console.print(f"  [green]✓[/] {flow.name}: {_in_words(flow.name, outcome)}")
+    return outcomes
+
+
+def _in_words(name: str, outcome: dict[str, Any]) -> str:
+    if name == "pre-visit-check":
+        return (f"{outcome['evaluated']} visits evaluated, {outcome['authorizations_opened']} "
+                f"authorizations opened, verdicts {outcome['verdicts']}")
+    if name == "submit-authorizations":
+        return (f"{outcome['ready']} packages ready; sent {outcome['outcomes']}; "
+                f"now {outcome['statuses']}")
+    if name == "follow-up-authorizations":
+        return (f"{outcome['notifications']} payer notifications applied, "
+                f"{outcome['inquiries']} inquiries, decisions {outcome['decisions']}")
+    if name == "send-alerts":
+        return f"{outcome.get('new', 0)} alerts queued {outcome.get('new_by_kind', {})}"
+    if name == "dispatch-alerts":
+        return f"{outcome.get('sent', 0)} delivered {outcome.get('by_channel', {})}"
+    return ", ".join(f"{k} {v}" for k, v in outcome.items()) or "nothing to do"
+
+
+@contextmanager
+def _console_alerts_only() -> Iterator[None]:
+    """The demo never texts or emails anyone: Twilio and SMTP settings are hidden from it."""
+    hidden = {k: v for k, v in os.environ.items()
+              if k.startswith(("PAINAUTH_TWILIO_", "PAINAUTH_SMTP_"))}
+    for name in hidden:
+        del os.environ[name]
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
 
 
 def _counts_table(counts: Counter[str]) -> Table:
@@ -109,8 +179,11 @@ def _counts_table(counts: Counter[str]) -> Table:
 
 
 def run_practice_demo(console: Console) -> int:
+    """Seed a practice, start the payer sandbox and the board's notification endpoint on
+    loopback, run every flow once in order, and show what each person would see."""
     settings = load_settings()
     url = demo_database(settings.home)
+    home = settings.home / "demo"
     today = date.today()
     upgrade(url)
     engine = connect(url)
@@ -122,24 +195,27 @@ def run_practice_demo(console: Console) -> int:
                       f"({report.scenario_patients} built to raise one finding each), "
                       f"{report.performed} performed sessions over 18 months, "
                       f"{report.scheduled_in_horizon} visits booked in the next {HORIZON_DAYS} days.")
-        api = os.environ.get("PREFECT_API_URL")
-        console.print("Running the Prefect flow [bold]pre-visit-check[/] "
-                      + (f"on the server at {api}" if api else "in Prefect's ephemeral mode")
-                      + " …")
-        with _environment({"PAINAUTH_DATABASE_URL": url}, override=True), \
-                _environment(QUIET_PREFECT, override=False):
-            outcome = _run_flow(today)
-        if isinstance(outcome, str):
-            console.print(f"[bold red]pre-visit check failed[/]: {outcome}")
+        drop = home / "drop"
+        drop.mkdir(parents=True, exist_ok=True)
+        for sample in sorted(SAMPLES.glob("*.csv")):
+            shutil.copy(sample, drop / sample.name)
+        with payer_sandbox() as payer_url, notification_endpoint(engine) as (board_url, token):
+            environment = {"PAINAUTH_DATABASE_URL": url, "PAINAUTH_HOME": str(home),
+                           "PAINAUTH_NOTIFICATION_TOKEN": token, **payer_settings(payer_url)}
+            with _environment(environment, override=True), \
+                    _environment(QUIET_PREFECT, override=False), _console_alerts_only():
+                subscribe_payers(payer_url, board_url, token)
+                outcomes = run_flows(console, today)
+        if isinstance(outcomes, str):
+            console.print(f"[bold red]{outcomes}[/]")
             return 1
-        console.print(f"{outcome['evaluated']} visits evaluated, "
-                      f"{outcome['authorizations_opened']} authorizations opened, verdicts "
-                      f"{outcome['verdicts']}; not evaluated: {outcome['no_coverage']} "
-                      f"({'; '.join(outcome['problems']) or 'none'}).")
         visits = [v for v in upcoming_visits(engine, today, HORIZON_DAYS) if v.needs_attention]
-        console.print(visits_table(visits, f"Visits needing attention, {today} + {HORIZON_DAYS} "
-                                           f"days ({len(visits)})"))
+        console.print(visits_table(visits, f"The scheduler's board: visits needing attention, "
+                                           f"{today} + {HORIZON_DAYS} days ({len(visits)})"))
         counts = finding_counts(engine, today)
+        console.print(authorizations_table(engine))
+        console.print(packets_summary(home / "packets"))
+        console.print(alerts_table(engine, home / "outbox"))
     finally:
         engine.dispose()
     console.print(_counts_table(counts))

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import col
 
+from tracker.codes import load_catalog
 from tracker.store.tables import (
     ConservativeCareRow,
     CoverageRow,
@@ -265,7 +266,8 @@ class _Writer:
                 "id": sid, "patient_id": pid, "provider_id": provider, "date": s.date,
                 "status": s.status, "place_of_service": s.place_of_service, "intent": s.intent,
                 "muscles": s.muscles, "relief_percent": s.relief_percent,
-                "duration_days": s.duration_days, "created_at": now, "updated_at": now})
+                "duration_days": s.duration_days, "diagnoses": diagnoses_for(s.codes),
+                "created_at": now, "updated_at": now})
             for position, (code, units, modifiers) in enumerate(s.codes):
                 rows["codes"].append({"session_id": sid, "position": position, "code": code,
                                       "units": units, "modifiers": list(modifiers)})
@@ -361,3 +363,32 @@ def seed_practice(engine: Engine, *, seed: int = 7, as_of: date | None = None,
         writer.write(chunk)
         _advance_sequences(connection)
     return report
+
+
+# ICD-10-CM codes a pain practice would record for each family and region (synthetic charts).
+_DIAGNOSES: dict[tuple[str, str | None], list[str]] = {
+    ("esi_transforaminal", "lumbar_sacral"): ["M54.16", "M51.16"],
+    ("esi_interlaminar", "lumbar_sacral"): ["M54.16", "M48.062"],
+    ("esi_transforaminal", "cervical_thoracic"): ["M54.12", "M50.11"],
+    ("esi_interlaminar", "cervical_thoracic"): ["M54.12"],
+    ("facet_injection", "lumbar_sacral"): ["M47.816", "M54.50"],
+    ("facet_injection", "cervical_thoracic"): ["M47.812", "M54.2"],
+    ("facet_rfa", "lumbar_sacral"): ["M47.816"],
+    ("facet_rfa", "cervical_thoracic"): ["M47.812"],
+    ("si_injection", "sacroiliac"): ["M53.3", "M46.1"],
+    ("si_rfa", "sacroiliac"): ["M53.3"],
+    ("trigger_point", None): ["M79.18"],
+    ("scs", None): ["M96.1", "G89.4"],
+}
+
+
+def diagnoses_for(codes: tuple[CodeSpec, ...]) -> list[str]:
+    """The diagnoses charted for a session's procedures (empty when no code is a procedure)."""
+    catalog = load_catalog()
+    found: list[str] = []
+    for code, _units, _modifiers in codes:
+        entry = catalog.get(code)
+        for diagnosis in _DIAGNOSES.get((entry.family, entry.region), []) if entry else []:
+            if diagnosis not in found:
+                found.append(diagnosis)
+    return found

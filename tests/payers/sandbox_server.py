@@ -1,39 +1,5 @@
 """Run the payer sandbox (or any ASGI app) with uvicorn on a free loopback port, in a thread."""
 
-from __future__ import annotations
+from tracker.local_server import free_port, serving
 
-import contextlib
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from typing import Any
-
-import uvicorn
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 until the block ends; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical",
-                                           lifespan="on", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, name=f"sandbox-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the sandbox did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+__all__ = ["free_port", "serving"]

@@ -1,0 +1,65 @@
+"""What the demo runs beside the flows, all on loopback: the payer sandbox standing in for the
+payers' PAS endpoints, and the board's notification endpoint receiving their rest-hooks."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine
+
+from tracker.local_server import serving
+from tracker.payers.endpoints import PayerEndpoint, env_name
+from tracker.payers.subscription import subscribe_to_decisions
+
+PAS_PAYERS = ("medicare", "aetna", "cigna")
+MANUAL_PAYERS = ("unitedhealthcare",)  # reached by fax: the packet is handed to staff
+PEND_SECONDS = 2.0
+
+# How the demo's payers decide, line by line (first match wins): evidence required per family,
+# one RFA joint approved of several, stimulator requests pended, then approved.
+DEMO_RULES: dict[str, Any] = {
+    "lines": [
+        {"codes": ["63650", "63655", "63685"], "requires": ["psych-evaluation"],
+         "decision": "pend", "pend_seconds": PEND_SECONDS, "then": "approve"},
+        {"codes": ["64636", "64634"], "requires": ["diagnostic-blocks"], "max_units": 1},
+        {"families": ["facet_rfa", "si_rfa"], "requires": ["diagnostic-blocks"]},
+        {"families": ["esi", "facet_injection", "si_injection"],
+         "requires": ["conservative-therapy"]},
+    ],
+    "auth_valid_days": 60,
+}
+
+
+@contextmanager
+def payer_sandbox() -> Iterator[str]:
+    from tracker.payers.sandbox import SandboxConfig, create_app
+    from tracker.payers.sandbox.rules import rules_from
+
+    app = create_app(SandboxConfig(rules=rules_from(DEMO_RULES, "demo rules"),
+                                   review_tick_seconds=0.2))
+    with serving(app) as url:
+        yield url
+
+
+@contextmanager
+def notification_endpoint(engine: Engine) -> Iterator[tuple[str, str]]:
+    """The board app (for its /payer-notifications endpoint); yields its URL and the token."""
+    from tracker.web.app import create_app
+
+    with serving(create_app(engine, secrets.token_urlsafe(32))) as url:
+        yield url, secrets.token_urlsafe(24)
+
+
+def payer_settings(sandbox_url: str) -> dict[str, str]:
+    settings = {env_name(p, "URL"): sandbox_url for p in PAS_PAYERS}
+    settings |= {env_name(p, "CHANNEL"): "manual" for p in MANUAL_PAYERS}
+    return settings
+
+
+def subscribe_payers(sandbox_url: str, board_url: str, token: str) -> None:
+    """One subscription: the sandbox answers for every PAS payer, like a clearinghouse."""
+    subscribe_to_decisions(PayerEndpoint(payer="sandbox", base_url=sandbox_url),
+                           f"{board_url}/payer-notifications/sandbox", token)
