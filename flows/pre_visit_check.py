@@ -8,6 +8,7 @@ from datetime import date
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.run_names import dated
 from tracker.pre_visit import (
     DEFAULT_HORIZON_DAYS,
     PreVisitSummary,
@@ -66,14 +67,14 @@ def publish_status(summary: PreVisitSummary) -> None:
         markdown=(f"# Pre-visit check {summary.as_of}\n\n"
                   f"{summary.evaluated} sessions evaluated in a {summary.horizon_days}-day "
                   f"horizon; {summary.changed} changed, {summary.unchanged} unchanged; "
-                  f"{summary.authorizations_opened} authorizations opened, "
-                  f"{summary.authorizations_updated} updated; {len(visits)} need attention.\n\n"
+                  f"{summary.authorizations_opened} authorizations opened; "
+                  f"{len(visits)} need attention.\n\n"
                   f"| verdict | sessions |\n|---|---|\n{verdicts}\n\n"
                   f"## Not evaluated\n\n{problems}\n"),
         description="Counts of the pre-visit check run")
 
 
-@flow(name="pre-visit-check", log_prints=True)
+@flow(name="pre-visit-check", flow_run_name=dated("pre-visit-check"), log_prints=True)
 def pre_visit_check(as_of: date | None = None,
                     horizon_days: int = DEFAULT_HORIZON_DAYS) -> dict[str, object]:
     """Evaluate the upcoming visits in batches, store the results, publish what needs attention."""

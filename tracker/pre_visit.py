@@ -44,9 +44,6 @@ from tracker.store.tables import (
 DEFAULT_HORIZON_DAYS = 21
 DEFAULT_BATCH_PATIENTS = 2000
 ACTOR = "pre-visit-check"
-# Authorization states in which the pre-visit check may still move it between needed and
-# documentation_missing; later states belong to submission and follow-up.
-OPEN_FOR_DOCUMENTATION = ("needed", "documentation_missing")
 CLOSED = ("cancelled", "expired", "denied")
 # Bound parameters per IN (...) list; well under SQLite's and PostgreSQL's limits.
 _IN_CHUNK = 900
@@ -61,13 +58,11 @@ class PreVisitSummary:
     unchanged: int = 0
     no_coverage: int = 0
     authorizations_opened: int = 0
-    authorizations_updated: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
 
     def add(self, other: PreVisitSummary) -> None:
-        for name in ("evaluated", "changed", "unchanged", "no_coverage", "authorizations_opened",
-                     "authorizations_updated"):
+        for name in ("evaluated", "changed", "unchanged", "no_coverage", "authorizations_opened"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.verdicts.update(other.verdicts)
         self.problems.extend(other.problems)
@@ -77,7 +72,6 @@ class PreVisitSummary:
                 "evaluated": self.evaluated, "changed": self.changed, "unchanged": self.unchanged,
                 "no_coverage": self.no_coverage,
                 "authorizations_opened": self.authorizations_opened,
-                "authorizations_updated": self.authorizations_updated,
                 "verdicts": dict(sorted(self.verdicts.items())), "problems": self.problems}
 
 
@@ -224,27 +218,26 @@ def _documentation_missing(result: Result) -> list[str]:
 
 def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result]],
                          summary: PreVisitSummary) -> None:
-    """Open an authorization where one is required and none is open; keep the missing list of
-    those still being prepared up to date. Blocked visits get none: they need rescheduling."""
+    """Open an authorization where one is required and none is open, with what the engine says
+    is missing. An authorization already open belongs to package preparation from then on
+    (tracker.packages.preparation, which knows more of what a package needs), so it is left
+    alone here. Blocked visits get none: they need rescheduling."""
     wanted = {sid: pr for sid, pr in evaluations.items()
               if pr[1].prior_auth_required and pr[1].verdict != "blocked"}
     if not wanted:
         return
     connection = db.connection()
     auths, events = _table(AuthorizationRow), _table(AuthorizationEventRow)
-    current: dict[int, tuple[int, str, list[str]]] = {}
+    current: set[int] = set()
     wanted_ids = sorted(wanted)
     for start in range(0, len(wanted_ids), _IN_CHUNK):
-        for auth_id, session_id, status, missing_items in connection.execute(
-                select(auths.c.id, auths.c.session_id, auths.c.status, auths.c.missing_items)
-                .where(auths.c.session_id.in_(wanted_ids[start:start + _IN_CHUNK]),
-                       auths.c.status.not_in(CLOSED))
-                .order_by(auths.c.id)):
-            current[session_id] = (auth_id, status, missing_items)
+        current.update(connection.execute(
+            select(auths.c.session_id)
+            .where(auths.c.session_id.in_(wanted_ids[start:start + _IN_CHUNK]),
+                   auths.c.status.not_in(CLOSED))).scalars())
     now = utc_now()
     new_auths: list[dict[str, Any]] = []
     new_reasons: list[str] = []
-    changed_auths: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     for session_id in wanted_ids:
         payer, result = wanted[session_id]
@@ -254,15 +247,6 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
             new_auths.append({"session_id": session_id, "payer": payer, "status": status,
                               "missing_items": missing, "created_at": now, "updated_at": now})
             new_reasons.append(_reason(result, missing))
-            continue
-        auth_id, old_status, old_missing = current[session_id]
-        if old_status in OPEN_FOR_DOCUMENTATION and (old_status != status
-                                                     or old_missing != missing):
-            event_rows.append({"authorization_id": auth_id, "from_status": old_status,
-                               "to_status": status, "actor": ACTOR, "at": now,
-                               "reason": _reason(result, missing)})
-            changed_auths.append({"auth_id": auth_id, "status": status, "missing_items": missing,
-                                  "updated_at": now})
     if new_auths:
         # a plain executemany, then the ids read back: far cheaper on PostgreSQL than one
         # INSERT ... RETURNING with thousands of parameters
@@ -279,10 +263,6 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
                                "from_status": None, "to_status": row["status"], "actor": ACTOR,
                                "at": now, "reason": reason})
         summary.authorizations_opened += len(new_auths)
-    if changed_auths:
-        connection.execute(update(auths).where(auths.c.id == bindparam("auth_id")),
-                           changed_auths)
-        summary.authorizations_updated += len(changed_auths)
     if event_rows:
         connection.execute(insert(events), event_rows)
 

@@ -153,12 +153,32 @@ def test_running_again_changes_nothing(engine: Engine) -> None:
               for sid, row in _stored(engine).items()}
     auths, events = _count(engine, AuthorizationRow), _count(engine, AuthorizationEventRow)
     again = check_upcoming_visits(engine, AS_OF)
-    assert (again.changed, again.authorizations_opened, again.authorizations_updated) == (0, 0, 0)
+    assert (again.changed, again.authorizations_opened) == (0, 0)
     assert again.unchanged == len(before)
     assert {sid: (row.id, row.evaluated_at, row.inputs_hash)
             for sid, row in _stored(engine).items()} == before
     assert (_count(engine, AuthorizationRow), _count(engine, AuthorizationEventRow)) == (
         auths, events)
+
+
+def test_a_prepared_authorization_is_not_reverted_by_the_next_check(engine: Engine) -> None:
+    _seed(engine)
+    check_upcoming_visits(engine, AS_OF)
+    with DbSession(engine) as db:
+        auth = db.exec(select(AuthorizationRow).order_by(AuthorizationRow.id)).first()
+        assert auth is not None
+        auth.status, auth.missing_items = "documentation_missing", ["DIAGNOSIS_MISSING: add one"]
+        db.add(auth)
+        db.commit()
+        auth_id = auth.id
+    events = _count(engine, AuthorizationEventRow)
+    check_upcoming_visits(engine, AS_OF)
+    with DbSession(engine) as db:
+        again = db.get(AuthorizationRow, auth_id)
+        assert again is not None
+        assert (again.status, again.missing_items) == ("documentation_missing",
+                                                       ["DIAGNOSIS_MISSING: add one"])
+    assert _count(engine, AuthorizationEventRow) == events
 
 
 def test_worker_processes_store_what_one_process_stores(engine: Engine) -> None:
