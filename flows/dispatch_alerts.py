@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 
 from prefect import flow
 
+from flows.run_names import dated
 from notifications.dispatch import dispatch_alerts as deliver_outbox
 from tracker.settings import load_settings
 from tracker.store.database import connect
 
 
-@flow(name="dispatch-alerts", log_prints=True)
+@flow(name="dispatch-alerts", flow_run_name=dated("dispatch-alerts"), log_prints=True)
 def dispatch_alerts(now: datetime | None = None) -> dict[str, object]:
     """Send every alert that is due, honouring quiet hours, digests and backoff."""
     engine = connect(load_settings().resolved_database_url())

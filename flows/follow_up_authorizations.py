@@ -6,6 +6,7 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
+from flows.run_names import dated
 from tracker.follow_up import FollowUpSummary, follow_up_authorizations
 from tracker.payer_gateways import PayerGateways, configured_opener
 from tracker.settings import load_settings
@@ -25,7 +26,7 @@ def follow_up() -> FollowUpSummary:
         engine.dispose()
 
 
-@flow(name="follow-up-authorizations", log_prints=True)
+@flow(name="follow-up-authorizations", flow_run_name=dated("follow-up-authorizations"), log_prints=True)
 def follow_up_authorizations_flow() -> dict[str, object]:
     """Follow every submitted authorization one step closer to its decision."""
     summary = follow_up()

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from prefect import flow
 
+from flows.run_names import dated
 from tracker.importers.service import SUFFIXES, ImportReport, import_practice_files
 from tracker.settings import load_settings
 from tracker.store.database import connect
 
 
-@flow(name="import-practice-data", log_prints=True)
+@flow(name="import-practice-data", flow_run_name=dated("import-practice-data"), log_prints=True)
 def import_practice_data(drop_folder: str | None = None) -> dict[str, dict[str, int]]:
     """Import every CSV file and FHIR bundle waiting in the drop folder, then file them away."""
     settings = load_settings()

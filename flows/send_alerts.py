@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 
 from prefect import flow
 
+from flows.run_names import dated
 from notifications.outbox import queue_alerts
 from tracker.settings import load_settings
 from tracker.store.database import connect
 
 
-@flow(name="send-alerts", log_prints=True)
+@flow(name="send-alerts", flow_run_name=dated("send-alerts"), log_prints=True)
 def send_alerts(as_of: datetime | None = None) -> dict[str, object]:
     """Raise the alerts of every visit in the horizon and queue the ones not queued before."""
     engine = connect(load_settings().resolved_database_url())
