@@ -53,6 +53,7 @@ from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.inquiry import inquiry_for
 from tracker.payers.pas_gateway import PasGateway
 from tracker.pre_visit import check_upcoming_visits
+from tracker.settings import load_settings
 from tracker.store import connect, upgrade
 from tracker.store.tables import (
     AuthorizationRow,
@@ -101,6 +102,10 @@ def sandbox(folder: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+# As the submit service does by default (PAINAUTH_ATTACH_PACKET): the packet stays on disk.
+ATTACH_PACKET = load_settings().attach_packet
+
+
 def seed(engine: Engine, count: int) -> tuple[list[int], dict[str, Any]]:
     """`count` ready authorizations on synthetic patients, and the package they are copies of."""
     import_practice_files(sorted((REPO / "samples").glob("*.csv")), engine)
@@ -137,7 +142,8 @@ def submit_all(engine: Engine, ids: list[int], template: dict[str, Any], url: st
                concurrency: int) -> None:
     """Send each authorization's first bundle to the sandbox and record the pended answer."""
     bundles = {i: pas_request_bundle(replace(template["package"], authorization_id=i),
-                                     bundle_identifier(i, 1), packet_pdf=template["pdf"])
+                                     bundle_identifier(i, 1),
+                                     packet_pdf=template["pdf"] if ATTACH_PACKET else None)
                for i in ids}
     with PasGateway(PayerEndpoint(payer="aetna", base_url=url, max_concurrent=concurrency)) as gateway, \
             ThreadPoolExecutor(concurrency) as pool:
@@ -150,7 +156,8 @@ def submit_all(engine: Engine, ids: list[int], template: dict[str, Any], url: st
             assert reply.decision == "pended", reply.decision
             db.add(SubmissionAttemptRow(
                 authorization_id=auth.id, bundle_identifier=bundle_identifier(auth.id, 1), attempt=1,
-                state="sent", request=bundles[auth.id], response=reply.response, finished_at=now))
+                state="sent", request=bundles[auth.id], inquiry=inquiry_for(bundles[auth.id]),
+                response=reply.response, finished_at=now))
             auth.status, auth.submitted_at = "pended", now
             auth.submission_id = bundle_identifier(auth.id, 1)
             auth.decision_due_at = decision_deadline(auth.payer, now, auth.priority)

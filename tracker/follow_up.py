@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,7 +38,8 @@ from tracker.store.tables import (
 )
 
 ACTOR = "follow-up-authorizations"
-INQUIRY_BATCH = 200  # authorizations read, asked about and recorded together
+INQUIRY_CHUNK = 1000  # authorizations whose inquiries are read and put in flight together
+RECORD_BATCH = 200  # answers recorded in one transaction
 log = logging.getLogger("painauth.follow_up")
 
 
@@ -131,30 +132,38 @@ def _due(engine: Engine, now: datetime) -> list[int]:
 
 def inquire_due(engine: Engine, gateways: PayerGateways, summary: FollowUpSummary,
                 now: datetime | None = None) -> None:
-    """Ask each payer about its due requests, `INQUIRY_BATCH` at a time: one read of the batch's
-    requests, the inquiries in flight together (up to each payer's `max_concurrent`), and one
-    transaction recording the answers."""
+    """Ask each payer about its due requests. The inquiries of `INQUIRY_CHUNK` authorizations are
+    read at once and kept in flight (up to each payer's `max_concurrent`); answers are recorded
+    `RECORD_BATCH` at a time as they arrive, so the database work overlaps the waiting."""
     now = now or utc_now()
     due = _due(engine, now)
     pools: dict[str, ThreadPoolExecutor] = {}  # one per payer, for the whole run
     try:
-        for start in range(0, len(due), INQUIRY_BATCH):
-            _inquire_batch(engine, gateways, pools, summary, due[start:start + INQUIRY_BATCH], now)
+        for start in range(0, len(due), INQUIRY_CHUNK):
+            chunk = due[start:start + INQUIRY_CHUNK]
+            failed, in_flight = _ask_payers(gateways, pools, _latest_inquiries(engine, chunk))
+            arrived: dict[int, GatewayReply | PayerError] = dict(failed)
+            for future in as_completed(in_flight):
+                arrived[in_flight[future]] = future.result()
+                if len(arrived) >= RECORD_BATCH:
+                    _record_replies(engine, arrived, summary, now)
+                    arrived = {}
+            _record_replies(engine, arrived, summary, now)
     finally:
         for pool in pools.values():
             pool.shutdown(cancel_futures=True)
 
 
-def _inquire_batch(engine: Engine, gateways: PayerGateways, pools: dict[str, ThreadPoolExecutor],
-                   summary: FollowUpSummary, batch: list[int], now: datetime) -> None:
-    replies = _ask_payers(gateways, pools, _latest_sent_requests(engine, batch))
+def _record_replies(engine: Engine, replies: dict[int, GatewayReply | PayerError],
+                    summary: FollowUpSummary, now: datetime) -> None:
+    if not replies:
+        return
     with DbSession(engine) as db:
         auths = {a.id: a for a in db.exec(select(AuthorizationRow)
                                           .where(col(AuthorizationRow.id).in_(list(replies))))}
-        for authorization_id in batch:
-            reply = replies.get(authorization_id)
-            auth = auths.get(authorization_id)
-            if reply is None or auth is None:
+        for authorization_id in sorted(replies):
+            reply, auth = replies[authorization_id], auths.get(authorization_id)
+            if auth is None:
                 continue
             if isinstance(reply, PayerError):
                 summary.problems.append(f"authorization {authorization_id}: {reply}")
@@ -171,45 +180,49 @@ def _inquire_batch(engine: Engine, gateways: PayerGateways, pools: dict[str, Thr
         db.commit()
 
 
-def _latest_sent_requests(engine: Engine, batch: list[int]) -> dict[int, tuple[str, dict[str, Any]]]:
-    """Each authorization's payer and the request of its latest attempt that went out."""
+def _latest_inquiries(engine: Engine, batch: list[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+    """Each authorization's payer and what to ask it about: the inquiry kept with its latest
+    attempt that went out (the request itself for attempts made before inquiries were kept)."""
+    latest: dict[int, tuple[str, dict[str, Any] | None]] = {}
     with DbSession(engine) as db:
-        rows = db.exec(select(SubmissionAttemptRow.authorization_id, SubmissionAttemptRow.request,
-                              AuthorizationRow.payer)
+        rows = db.exec(select(SubmissionAttemptRow.authorization_id, SubmissionAttemptRow.id,
+                              SubmissionAttemptRow.inquiry, AuthorizationRow.payer)
                        .join(AuthorizationRow,
                              col(AuthorizationRow.id) == col(SubmissionAttemptRow.authorization_id))
                        .where(col(SubmissionAttemptRow.authorization_id).in_(batch),
                               SubmissionAttemptRow.state == "sent")
                        .order_by(col(SubmissionAttemptRow.attempt).desc())).all()
-    latest: dict[int, tuple[str, dict[str, Any]]] = {}
-    for authorization_id, request, payer in rows:
-        latest.setdefault(authorization_id, (payer, dict(request)))
-    return latest
+        attempt_of: dict[int, int] = {}
+        for authorization_id, attempt_id, inquiry, payer in rows:
+            if authorization_id not in latest and attempt_id is not None:
+                latest[authorization_id] = (payer, dict(inquiry) if inquiry else None)
+                attempt_of[authorization_id] = attempt_id
+        older = [attempt_of[a] for a, (_, inquiry) in latest.items() if inquiry is None]
+        requests = dict(db.exec(select(SubmissionAttemptRow.id, SubmissionAttemptRow.request)
+                                .where(col(SubmissionAttemptRow.id).in_(older))).all()) \
+            if older else {}
+    return {a: (payer, inquiry if inquiry is not None else dict(requests[attempt_of[a]]))
+            for a, (payer, inquiry) in latest.items()}
 
 
 def _ask_payers(gateways: PayerGateways, pools: dict[str, ThreadPoolExecutor],
-                requests: dict[int, tuple[str, dict[str, Any]]]) -> dict[int, GatewayReply | PayerError]:
+                requests: dict[int, tuple[str, dict[str, Any]]]
+                ) -> tuple[dict[int, PayerError], dict[Future[GatewayReply | PayerError], int]]:
     """`$inquire` for every request, each payer's at most `max_concurrent` at once, all payers
-    together. A payer that cannot be reached or read answers with the error, per request."""
-    by_payer: dict[str, list[int]] = {}
-    for authorization_id, (payer, _) in requests.items():
-        by_payer.setdefault(payer, []).append(authorization_id)
-    answers: dict[int, GatewayReply | PayerError] = {}
-    pending: dict[int, Future[GatewayReply | PayerError]] = {}
-    for payer, ids in by_payer.items():
+    together: the answers to come, and an error for each request whose payer cannot be asked."""
+    failed: dict[int, PayerError] = {}
+    in_flight: dict[Future[GatewayReply | PayerError], int] = {}
+    for authorization_id, (payer, request) in requests.items():
         try:
             gateway = gateways(payer)
         except PayerError as error:  # not configured: say so for each of its requests
-            answers.update(dict.fromkeys(ids, error))
+            failed[authorization_id] = error
             continue
         if payer not in pools:
             pools[payer] = ThreadPoolExecutor(_in_flight(gateway),
                                               thread_name_prefix=f"inquire-{payer}")
-        for authorization_id in ids:
-            pending[authorization_id] = pools[payer].submit(_inquire, gateway,
-                                                            requests[authorization_id][1])
-    answers.update({i: future.result() for i, future in pending.items()})
-    return answers
+        in_flight[pools[payer].submit(_inquire, gateway, request)] = authorization_id
+    return failed, in_flight
 
 
 def _inquire(gateway: PayerGateway, request: dict[str, Any]) -> GatewayReply | PayerError:

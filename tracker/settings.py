@@ -34,6 +34,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=DEFAULT_HOME, description="the data folder")
     database_url: SecretStr | None = Field(default=None, description="SQLAlchemy database URL")
+    attach_packet: bool = Field(
+        default=False, description="also send the PDF packet inside PAS bundles (PAINAUTH_ATTACH_"
+        "PACKET); the evidence travels as structured supportingInfo either way")
     policy_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="extra payer policy folders, os.pathsep-separated")
     secret_key: SecretStr | None = Field(default=None, description="signs the session cookie")

@@ -35,7 +35,9 @@ from tracker.packages.pas_bundle import pas_request_bundle
 from tracker.payer_gateways import PayerGateways, packet_path
 from tracker.payers.errors import GatewayError, NotSent, OutcomeUnknown, PayerError, RequestRejected
 from tracker.payers.gateway import GatewayReply
+from tracker.payers.inquiry import inquiry_for
 from tracker.payers.pas_response import NOT_FOUND
+from tracker.settings import load_settings
 from tracker.store.migrating import require_current_schema
 from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow, utc_now
 
@@ -157,9 +159,11 @@ def _new_attempt(db: DbSession, auth: AuthorizationRow, previous: SubmissionAtte
     pdf = render_packet(package, today=as_of)
     packets.mkdir(parents=True, exist_ok=True)
     packet_path(packets, identifier).write_bytes(pdf)
-    bundle = pas_request_bundle(package, identifier, packet_pdf=pdf)
+    bundle = pas_request_bundle(package, identifier,
+                                packet_pdf=pdf if load_settings().attach_packet else None)
     attempt = SubmissionAttemptRow(authorization_id=auth.id, bundle_identifier=identifier,
-                                   attempt=number, state="sending", request=bundle)
+                                   attempt=number, state="sending", request=bundle,
+                                   inquiry=inquiry_for(bundle))
     db.add(attempt)
     db.flush()
     return attempt

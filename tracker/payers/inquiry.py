@@ -7,7 +7,6 @@ own, with a transaction identifier of its own derived from the request's.
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,15 +39,18 @@ def request_claim(bundle: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def inquiry_for(bundle: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """An inquiry Bundle for a request Bundle; an inquiry Bundle is returned as it is."""
+    """An inquiry Bundle for a request Bundle; an inquiry Bundle is returned as it is.
+
+    The inquiry shares the request's elements rather than copying them: it is serialized and
+    sent, never changed, and copying made asking about a request cost more than the asking."""
     if is_inquiry(bundle):
         return bundle
     claim = request_claim(bundle)
     if claim is None:
         raise ValueError("the Bundle holds no Claim to inquire about")
-    inquiry_claim = {k: copy.deepcopy(v) for k, v in claim.items() if k in INQUIRY_CLAIM_ELEMENTS}
+    inquiry_claim = {k: v for k, v in claim.items() if k in INQUIRY_CLAIM_ELEMENTS}
     inquiry_claim["meta"] = {"profile": [INQUIRY_CLAIM_PROFILE]}
-    inquiry_claim["item"] = [{k: copy.deepcopy(v) for k, v in item.items() if k in INQUIRY_ITEM_ELEMENTS}
+    inquiry_claim["item"] = [{k: v for k, v in item.items() if k in INQUIRY_ITEM_ELEMENTS}
                              for item in objects(claim.get("item"))]
     entries = []
     for entry in objects(bundle.get("entry")):
@@ -58,7 +60,7 @@ def inquiry_for(bundle: dict[str, Any], now: datetime | None = None) -> dict[str
                             "resource": inquiry_claim})
         elif isinstance(resource, dict) and resource.get("resourceType") in (
                 "Patient", "Organization", "Coverage", "Practitioner", "PractitionerRole"):
-            entries.append(copy.deepcopy(entry))
+            entries.append(entry)
     identifier = dict(bundle.get("identifier") or {})
     if identifier.get("value"):
         identifier["value"] = f"{identifier['value']}-inquiry"

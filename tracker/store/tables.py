@@ -206,6 +206,8 @@ class SubmissionAttemptRow(SQLModel, table=True):
     attempt: int = Field(description="1 for the first package sent, 2 after a rejection, ...")
     state: str = Field(max_length=16, description="sending, sent, not_sent, unknown, rejected")
     request: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    inquiry: dict[str, Any] | None = Field(default=None, sa_type=JSON,
+                                           description="the $inquire bundle for this request")
     response: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _stamp()

@@ -51,6 +51,10 @@ class SandboxState:
     tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (sandbox clock)
     tokens_issued: int = 0
     next_number: int = 1
+    # Claim identifier -> submission keys, kept in step with `submissions` (inquiries stay cheap
+    # with thousands of requests on file).
+    _by_claim: dict[tuple[str | None, str | None], set[str]] = field(default_factory=dict, repr=False)
+    _indexed: set[str] = field(default_factory=set, repr=False)
 
     PERSISTED = ("received", "duplicates", "adjudications", "subscriptions", "notifications",
                  "next_number")
@@ -95,16 +99,25 @@ class SandboxState:
                 return fault
         return None
 
+    def _claim_index(self) -> dict[tuple[str | None, str | None], set[str]]:
+        keys = set(self.submissions)
+        if not self._indexed <= keys:  # something was removed (a reset): start over
+            self._by_claim, self._indexed = {}, set()
+        for key in keys - self._indexed:
+            for identifier in _claim_identifiers(self.submissions[key]):
+                self._by_claim.setdefault(identifier, set()).add(key)
+        self._indexed = keys
+        return self._by_claim
+
     def find(self, inquiry: dict[str, Any]) -> list[Submission]:
         """The submissions an inquiry matches: by the Claim identifier, else by the Bundle
         identifier, else by patient, provider and requested services together."""
         claim = _claim(inquiry) or {}
         wanted = {(i["system"], i["value"]) for i in identifiers(claim.get("identifier"))}
-        found = [s for s in self.submissions.values()
-                 if wanted & {(i["system"], i["value"]) for i in
-                              identifiers((_claim(s.request) or {}).get("identifier"))}]
-        if found:
-            return found
+        by_claim = self._claim_index()
+        keys = sorted({key for identifier in wanted for key in by_claim.get(identifier, ())})
+        if keys:
+            return [self.submissions[key] for key in keys]
         key = bundle_key(inquiry)
         for candidate in (key, key.removesuffix("-inquiry") if key else None):
             if candidate in self.submissions:
@@ -113,6 +126,11 @@ class SandboxState:
         return [s for s in self.submissions.values()
                 if target[0] and target[0] == _who_and_what(s.request)[0]
                 and target[1] and target[1] <= _who_and_what(s.request)[1]]
+
+
+def _claim_identifiers(submission: Any) -> set[tuple[str | None, str | None]]:
+    claim = _claim(submission.request) or {}
+    return {(i["system"], i["value"]) for i in identifiers(claim.get("identifier"))}
 
 
 def bundle_key(bundle: dict[str, Any]) -> str | None:
