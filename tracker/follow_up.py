@@ -12,21 +12,24 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, Text, and_, bindparam, cast, func, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorization_decisions import WAITING, change_status, record_answer
+from tracker.authorization_decisions import WAITING, change_status, next_check, record_answer
 from tracker.payer_gateways import PayerGateways
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.errors import GatewayError, PayerError
 from tracker.payers.gateway import GatewayReply, PayerGateway
+from tracker.payers.inquiry import Inquirable, StoredInquiry
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
+from tracker.payers.review_decisions import PENDED
 from tracker.store.migrating import require_current_schema
 from tracker.store.tables import (
     AuthorizationRow,
@@ -38,7 +41,7 @@ from tracker.store.tables import (
 )
 
 ACTOR = "follow-up-authorizations"
-INQUIRY_CHUNK = 1000  # authorizations whose inquiries are read and put in flight together
+INQUIRY_CHUNK = 500  # authorizations whose inquiries are read and put in flight together
 RECORD_BATCH = 200  # answers recorded in one transaction
 log = logging.getLogger("painauth.follow_up")
 
@@ -132,23 +135,36 @@ def _due(engine: Engine, now: datetime) -> list[int]:
 
 def inquire_due(engine: Engine, gateways: PayerGateways, summary: FollowUpSummary,
                 now: datetime | None = None) -> None:
-    """Ask each payer about its due requests. The inquiries of `INQUIRY_CHUNK` authorizations are
-    read at once and kept in flight (up to each payer's `max_concurrent`); answers are recorded
-    `RECORD_BATCH` at a time as they arrive, so the database work overlaps the waiting."""
+    """Ask each payer about its due requests, up to each payer's `max_concurrent` at once.
+
+    The next `INQUIRY_CHUNK` authorizations' inquiries are read while the previous chunk is in
+    flight, and answers are recorded `RECORD_BATCH` at a time as they arrive, so the database
+    work overlaps the waiting; at most two chunks are held in memory."""
     now = now or utc_now()
     due = _due(engine, now)
     pools: dict[str, ThreadPoolExecutor] = {}  # one per payer, for the whole run
+    in_flight: dict[Future[GatewayReply | PayerError], int] = {}
+    arrived: dict[int, GatewayReply | PayerError] = {}
+
+    def collect(keep: int) -> None:
+        nonlocal arrived
+        while len(in_flight) > keep:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                arrived[in_flight.pop(future)] = future.result()
+            if len(arrived) >= RECORD_BATCH:
+                _record_replies(engine, arrived, summary, now)
+                arrived = {}
+
     try:
         for start in range(0, len(due), INQUIRY_CHUNK):
-            chunk = due[start:start + INQUIRY_CHUNK]
-            failed, in_flight = _ask_payers(gateways, pools, _latest_inquiries(engine, chunk))
-            arrived: dict[int, GatewayReply | PayerError] = dict(failed)
-            for future in as_completed(in_flight):
-                arrived[in_flight[future]] = future.result()
-                if len(arrived) >= RECORD_BATCH:
-                    _record_replies(engine, arrived, summary, now)
-                    arrived = {}
-            _record_replies(engine, arrived, summary, now)
+            failed, asked = _ask_payers(gateways, pools,
+                                        _latest_inquiries(engine, due[start:start + INQUIRY_CHUNK]))
+            arrived.update(failed)
+            in_flight.update(asked)
+            collect(keep=INQUIRY_CHUNK)
+        collect(keep=0)
+        _record_replies(engine, arrived, summary, now)
     finally:
         for pool in pools.values():
             pool.shutdown(cancel_futures=True)
@@ -156,19 +172,44 @@ def inquire_due(engine: Engine, gateways: PayerGateways, summary: FollowUpSummar
 
 def _record_replies(engine: Engine, replies: dict[int, GatewayReply | PayerError],
                     summary: FollowUpSummary, now: datetime) -> None:
+    """Record a batch of answers in one transaction. Most answers say "still pended": those only
+    count the inquiry and set the next one, in one statement; any other answer goes through
+    `record_answer` like every decision."""
     if not replies:
         return
     with DbSession(engine) as db:
-        auths = {a.id: a for a in db.exec(select(AuthorizationRow)
-                                          .where(col(AuthorizationRow.id).in_(list(replies))))}
+        state = {row[0]: row[1:] for row in db.exec(
+            select(AuthorizationRow.id, AuthorizationRow.status, AuthorizationRow.checks)
+            .where(col(AuthorizationRow.id).in_(list(replies))))}
+        still_pended: list[dict[str, Any]] = []
+        to_record: dict[int, GatewayReply] = {}
         for authorization_id in sorted(replies):
-            reply, auth = replies[authorization_id], auths.get(authorization_id)
-            if auth is None:
+            reply = replies[authorization_id]
+            if authorization_id not in state:
                 continue
             if isinstance(reply, PayerError):
                 summary.problems.append(f"authorization {authorization_id}: {reply}")
                 continue
             summary.inquiries += 1
+            status, checks = state[authorization_id]
+            answer = reply.interpretation
+            if (answer is not None and not reply.awaiting_manual_entry and status == "pended"
+                    and answer.status == PENDED):
+                still_pended.append({"auth_id": authorization_id, "checks": checks + 1,
+                                     "next_check_at": next_check(checks + 1, now),
+                                     "updated_at": now})
+            else:
+                to_record[authorization_id] = reply
+        if still_pended:
+            table = AuthorizationRow.__table__  # type: ignore[attr-defined]
+            db.connection().execute(
+                update(table).where(table.c.id == bindparam("auth_id"))
+                .values(checks=bindparam("checks"), next_check_at=bindparam("next_check_at"),
+                        updated_at=bindparam("updated_at")), still_pended)
+        for auth in db.exec(select(AuthorizationRow)
+                            .where(col(AuthorizationRow.id).in_(list(to_record)))):
+            assert auth.id is not None
+            reply = to_record[auth.id]
             auth.checks += 1
             if reply.interpretation is None or reply.awaiting_manual_entry:
                 auth.next_check_at = None  # recorded by staff, not asked about
@@ -180,33 +221,40 @@ def _record_replies(engine: Engine, replies: dict[int, GatewayReply | PayerError
         db.commit()
 
 
-def _latest_inquiries(engine: Engine, batch: list[int]) -> dict[int, tuple[str, dict[str, Any]]]:
-    """Each authorization's payer and what to ask it about: the inquiry kept with its latest
-    attempt that went out (the request itself for attempts made before inquiries were kept)."""
-    latest: dict[int, tuple[str, dict[str, Any] | None]] = {}
-    with DbSession(engine) as db:
-        rows = db.exec(select(SubmissionAttemptRow.authorization_id, SubmissionAttemptRow.id,
-                              SubmissionAttemptRow.inquiry, AuthorizationRow.payer)
-                       .join(AuthorizationRow,
-                             col(AuthorizationRow.id) == col(SubmissionAttemptRow.authorization_id))
-                       .where(col(SubmissionAttemptRow.authorization_id).in_(batch),
-                              SubmissionAttemptRow.state == "sent")
-                       .order_by(col(SubmissionAttemptRow.attempt).desc())).all()
-        attempt_of: dict[int, int] = {}
-        for authorization_id, attempt_id, inquiry, payer in rows:
-            if authorization_id not in latest and attempt_id is not None:
-                latest[authorization_id] = (payer, dict(inquiry) if inquiry else None)
-                attempt_of[authorization_id] = attempt_id
-        older = [attempt_of[a] for a, (_, inquiry) in latest.items() if inquiry is None]
-        requests = dict(db.exec(select(SubmissionAttemptRow.id, SubmissionAttemptRow.request)
-                                .where(col(SubmissionAttemptRow.id).in_(older))).all()) \
+def _latest_inquiries(engine: Engine, batch: list[int]) -> dict[int, tuple[str, Inquirable]]:
+    """Each authorization's payer and what to ask it about: the inquiry kept, as stored text,
+    with its latest attempt that went out (the request itself for attempts made before inquiries
+    were kept)."""
+    attempts = SubmissionAttemptRow.__table__  # type: ignore[attr-defined]
+    authorizations = AuthorizationRow.__table__  # type: ignore[attr-defined]
+    latest: dict[int, tuple[str, int, str, str | None]] = {}
+    with engine.connect() as connection:
+        rows = connection.execute(
+            core_select(attempts.c.authorization_id, attempts.c.id, attempts.c.bundle_identifier,
+                   cast(attempts.c.inquiry, Text), authorizations.c.payer)
+            .join(authorizations, authorizations.c.id == attempts.c.authorization_id)
+            .where(attempts.c.authorization_id.in_(batch), attempts.c.state == "sent")
+            .order_by(attempts.c.attempt.desc()))
+        for authorization_id, attempt_id, identifier, inquiry, payer in rows:
+            latest.setdefault(authorization_id, (payer, attempt_id, identifier, inquiry))
+        older = [attempt_id for _, attempt_id, _, inquiry in latest.values()
+                 if inquiry is None or inquiry == "null"]
+        requests = {attempt_id: request for attempt_id, request in connection.execute(
+            core_select(attempts.c.id, attempts.c.request).where(attempts.c.id.in_(older)))} \
             if older else {}
-    return {a: (payer, inquiry if inquiry is not None else dict(requests[attempt_of[a]]))
-            for a, (payer, inquiry) in latest.items()}
+    asked: dict[int, tuple[str, Inquirable]] = {}
+    for authorization_id, (payer, attempt_id, identifier, inquiry) in latest.items():
+        if attempt_id in requests:
+            asked[authorization_id] = (payer, dict(requests[attempt_id]))
+        else:
+            assert inquiry is not None
+            asked[authorization_id] = (payer, StoredInquiry(
+                inquiry, {"system": None, "value": f"{identifier}-inquiry"}))
+    return asked
 
 
 def _ask_payers(gateways: PayerGateways, pools: dict[str, ThreadPoolExecutor],
-                requests: dict[int, tuple[str, dict[str, Any]]]
+                requests: dict[int, tuple[str, Inquirable]]
                 ) -> tuple[dict[int, PayerError], dict[Future[GatewayReply | PayerError], int]]:
     """`$inquire` for every request, each payer's at most `max_concurrent` at once, all payers
     together: the answers to come, and an error for each request whose payer cannot be asked."""
@@ -225,7 +273,7 @@ def _ask_payers(gateways: PayerGateways, pools: dict[str, ThreadPoolExecutor],
     return failed, in_flight
 
 
-def _inquire(gateway: PayerGateway, request: dict[str, Any]) -> GatewayReply | PayerError:
+def _inquire(gateway: PayerGateway, request: Inquirable) -> GatewayReply | PayerError:
     try:
         return gateway.inquire(request)
     except (GatewayError, PayerError) as error:
@@ -252,10 +300,15 @@ def flag_trouble(engine: Engine, summary: FollowUpSummary, now: datetime | None 
     """Overdue decisions, approvals ending before the visit, fewer units than requested."""
     now = now or utc_now()
     with DbSession(engine) as db:
+        summary.still_waiting += db.exec(
+            select(func.count()).select_from(AuthorizationRow)
+            .where(col(AuthorizationRow.status).in_(WAITING))).one()
+        # only what can be flagged: waiting past the deadline, or approved
         rows = db.exec(select(AuthorizationRow, SessionRow)
                        .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
-                       .where(col(AuthorizationRow.status).in_(
-                           ("submitted", "pended", "approved", "partial")))).all()
+                       .where(or_(col(AuthorizationRow.status).in_(("approved", "partial")),
+                                  and_(col(AuthorizationRow.status).in_(WAITING),
+                                       col(AuthorizationRow.decision_due_at) < now)))).all()
         for auth, session in rows:
             due = auth.decision_due_at
             if due is not None and due.tzinfo is None:
@@ -273,8 +326,6 @@ def flag_trouble(engine: Engine, summary: FollowUpSummary, now: datetime | None 
                     _flag(db, auth, "units_short",
                           f"{auth.approved_units} units approved of {requested} requested",
                           summary, now)
-            if auth.status in WAITING:
-                summary.still_waiting += 1
         db.commit()
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tracker.payers.endpoints import PayerEndpoint
+from tracker.payers.inquiry import Inquirable
 from tracker.payers.pas_response import PasResponse
 
 if TYPE_CHECKING:
@@ -58,8 +59,9 @@ class PayerGateway(Protocol):
         """Send a PAS request Bundle; the same Bundle identifier must be reused on any resend."""
         ...
 
-    def inquire(self, bundle_or_inquiry: dict[str, Any]) -> GatewayReply:
-        """Ask for the current answer to an earlier request (the request Bundle or an inquiry)."""
+    def inquire(self, bundle_or_inquiry: Inquirable) -> GatewayReply:
+        """Ask for the current answer to an earlier request (the request Bundle, an inquiry
+        Bundle, or a stored inquiry)."""
         ...
 
     def close(self) -> None:

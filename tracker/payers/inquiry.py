@@ -8,7 +8,7 @@ own, with a transaction identifier of its own derived from the request's.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.payers.fhir_elements import objects
 
@@ -21,6 +21,18 @@ INQUIRY_CLAIM_ELEMENTS = ("resourceType", "id", "identifier", "status", "type", 
                           "diagnosis")
 INQUIRY_ITEM_ELEMENTS = ("sequence", "category", "productOrService", "modifier", "servicedDate",
                          "servicedPeriod", "quantity", "locationCodeableConcept")
+
+
+class StoredInquiry(NamedTuple):
+    """An inquiry Bundle kept as the JSON text it will be sent as: asking about thousands of
+    pended requests need not parse and re-serialize each one."""
+
+    text: str
+    bundle_identifier: dict[str, str | None] | None = None
+
+
+# What a gateway can be asked about: a request Bundle, an inquiry Bundle, or a stored inquiry.
+Inquirable = dict[str, Any] | StoredInquiry
 
 
 def is_inquiry(bundle: dict[str, Any]) -> bool:

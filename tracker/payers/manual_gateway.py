@@ -10,6 +10,7 @@ from typing import Any
 
 from tracker.payers.fhir_elements import identifiers
 from tracker.payers.gateway import GatewayReply, PacketWriter
+from tracker.payers.inquiry import Inquirable, StoredInquiry
 
 
 class ManualGateway:
@@ -25,12 +26,16 @@ class ManualGateway:
                             interpretation=None, bundle_identifier=found[0] if found else None,
                             awaiting_manual_entry=True, packet=packet)
 
-    def inquire(self, bundle_or_inquiry: dict[str, Any]) -> GatewayReply:
+    def inquire(self, bundle_or_inquiry: Inquirable) -> GatewayReply:
         """Nothing to ask electronically: staff record the decision when the payer gives it."""
-        found = identifiers(bundle_or_inquiry.get("identifier"))
+        if isinstance(bundle_or_inquiry, StoredInquiry):
+            identifier = bundle_or_inquiry.bundle_identifier
+        else:
+            found = identifiers(bundle_or_inquiry.get("identifier"))
+            identifier = found[0] if found else None
         return GatewayReply(payer=self.payer, operation="$inquire", status_code=None,
                             response=None, interpretation=None,
-                            bundle_identifier=found[0] if found else None,
+                            bundle_identifier=identifier,
                             awaiting_manual_entry=True)
 
     def close(self) -> None:

@@ -41,7 +41,7 @@ from tracker.payers.errors import (
 )
 from tracker.payers.fhir_elements import identifiers
 from tracker.payers.gateway import GatewayReply
-from tracker.payers.inquiry import inquiry_for
+from tracker.payers.inquiry import Inquirable, StoredInquiry, inquiry_for
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
 from tracker.payers.retry_policy import RetryPolicy, retry_after_seconds
 
@@ -92,17 +92,25 @@ class PasGateway:
         """Send a PAS request Bundle to `Claim/$submit`."""
         return self._call(SUBMIT, bundle, idempotent=False)
 
-    def inquire(self, bundle_or_inquiry: dict[str, Any]) -> GatewayReply:
-        """Ask `Claim/$inquire` about a request (the request Bundle or a PAS inquiry Bundle)."""
+    def inquire(self, bundle_or_inquiry: Inquirable) -> GatewayReply:
+        """Ask `Claim/$inquire` about a request (the request Bundle, a PAS inquiry Bundle, or a
+        stored inquiry sent as it is)."""
+        if isinstance(bundle_or_inquiry, StoredInquiry):
+            return self._call(INQUIRE, bundle_or_inquiry, idempotent=True)
         return self._call(INQUIRE, inquiry_for(bundle_or_inquiry), idempotent=True)
 
     # -- one call, with its retries ------------------------------------------------------------
 
-    def _call(self, operation: str, bundle: dict[str, Any], *, idempotent: bool) -> GatewayReply:
+    def _call(self, operation: str, bundle: dict[str, Any] | StoredInquiry, *,
+              idempotent: bool) -> GatewayReply:
         url = f"{self._base}/Claim/{operation}"
-        content = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
-        found = identifiers(bundle.get("identifier"))
-        bundle_identifier = found[0] if found else None
+        if isinstance(bundle, StoredInquiry):
+            content = bundle.text.encode("utf-8")
+            bundle_identifier = bundle.bundle_identifier
+        else:
+            content = json.dumps(bundle, ensure_ascii=False).encode("utf-8")
+            found = identifiers(bundle.get("identifier"))
+            bundle_identifier = found[0] if found else None
         attempt = 0
         renewed = False
         while True:
