@@ -23,11 +23,20 @@ class Facts:
     conservative_care: tuple[ConservativeCare, ...]
     psych_evaluations: tuple[PsychEvaluation, ...]
     _dates: dict[tuple[Selector, str | None], list[dt.date]] = field(default_factory=dict)
+    _regions: dict[Selector, list[str | None]] = field(default_factory=dict)
     _by_family: dict[tuple[str, str | None], list[tuple[dt.date, Procedure]]] | None = None
 
     @property
     def date(self) -> date:
         return self.scheduled.date
+
+    def regions_of(self, selector: Selector) -> list[str | None]:
+        """The regions of the scheduled procedures the selector speaks of."""
+        regions = self._regions.get(selector)
+        if regions is None:
+            found = {p.region for p in self.procedures if applies_to(selector, p)}
+            regions = self._regions[selector] = sorted(found, key=lambda r: r or "")
+        return regions
 
     def other_dates(self, selector: Selector, region: str | None) -> list[dt.date]:
         """Dates (ascending) of the other sessions holding the selected procedures in the region."""

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 from tracker.dates import add_months
-from tracker.rules.facts import Facts, applies_to
+from tracker.rules.facts import Facts
 from tracker.rules.findings import REGION_WORDS, Counter, Finding
 from tracker.rules.policy import FrequencyLimit, MinimumInterval, Rule, Window
 
@@ -35,12 +35,6 @@ def _where(region: str | None) -> str:
     return f" in the {REGION_WORDS[region]} region" if region else ""
 
 
-def _regions(rule: Rule, facts: Facts) -> list[str | None]:
-    """The regions of the scheduled procedures the rule applies to."""
-    found = {p.region for p in facts.procedures if applies_to(rule.applies, p)}
-    return sorted(found, key=lambda r: r or "")
-
-
 def frequency(rule: FrequencyLimit, facts: Facts, day: date) -> list[tuple[Counter, Finding | None]]:
     """One counter per region the scheduled procedures hold, with its finding if any.
 
@@ -48,7 +42,7 @@ def frequency(rule: FrequencyLimit, facts: Facts, day: date) -> list[tuple[Count
     """
     results = []
     start = window_start(rule.window, day)
-    for region in _regions(rule, facts):
+    for region in facts.regions_of(rule.applies):
         dates = facts.other_dates(rule.applies, region)
         used = bisect_left(dates, day) - bisect_left(dates, start)
         intent = "/".join(sorted(rule.applies.intents)) or None
@@ -82,7 +76,7 @@ def interval(rule: MinimumInterval, facts: Facts, day: date) -> list[Finding]:
     """The nearest session on either side decides: the gap only grows further out."""
     findings = []
     minimum = f"{rule.days} days" if rule.days is not None else f"{rule.months} calendar months"
-    for region in _regions(rule, facts):
+    for region in facts.regions_of(rule.applies):
         dates = facts.other_dates(rule.applies, region)
         before, after = bisect_left(dates, day), bisect_right(dates, day)
         neighbours = ([dates[before - 1]] if before else []) + (
