@@ -8,6 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import select
+
+from tracker.packages.fhir_validation import r4b_problems
+from tracker.packages.pas_rules import package_problems, pas_problems
+from tracker.store import connect
+from tracker.store.tables import SubmissionAttemptRow
+
 REPO = Path(__file__).resolve().parents[2]
 PAINAUTH = Path(sys.executable).with_name("painauth")
 
@@ -32,3 +39,12 @@ def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(tmp
     assert list((tmp_path / "home" / "demo" / "packets").glob("*.pdf"))
     assert "Providers' alerts" in run.stdout
     assert "Every finding code occurred." in run.stdout
+
+    engine = connect(f"sqlite:///{tmp_path / 'home' / 'demo' / 'painauth.sqlite'}")
+    with engine.connect() as connection:
+        bundles = [row[0] for row in connection.execute(select(SubmissionAttemptRow.request))]
+    engine.dispose()
+    assert bundles, "the demo sent no bundle"
+    for bundle in bundles:  # every bundle the demo produced: FHIR R4B and the PAS rules
+        assert r4b_problems(bundle) == [], bundle["identifier"]
+        assert pas_problems(bundle) == [] and package_problems(bundle) == [], bundle["identifier"]
