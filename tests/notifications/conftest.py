@@ -4,83 +4,24 @@ elsewhere), a local stand-in for Twilio behind the real `twilio` client, and an 
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import fake_twilio
 import pytest
 import smtp_server
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlmodel import SQLModel
+from sqlalchemy import Engine
 
 from notifications.settings import AlertSettings
-from tracker.store import connect, upgrade
+from tracker.store import connect
 
-ADMIN_URL = os.environ.get("PAINAUTH_TEST_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BOARD_URL = "https://board.example.org"
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    name = f"painauth_alerts_{secrets.token_hex(6)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL is not reachable at {make_url(ADMIN_URL).host}: start it "
-                    f"(see .ci/run) or set PAINAUTH_TEST_POSTGRES_URL ({error.orig})")
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('alerts') / 'painauth.sqlite'}"
-    upgrade(url)
-    return url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    """A migrated database with empty tables, on each backend in turn."""
-    return _emptied(request.getfixturevalue(f"{request.param}_url"))
-
-
 @pytest.fixture
-def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+def sqlite_engine(sqlite_url: str, empty_tables: Callable[[str], str]) -> Iterator[Engine]:
     """The SQLite database alone, emptied: for what does not depend on the backend."""
-    engine = connect(_emptied(sqlite_url))
-    yield engine
-    engine.dispose()
-
-
-def _emptied(url: str) -> str:
-    engine = connect(url)
-    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
-    engine.dispose()
-    return url
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = connect(database_url)
+    engine = connect(empty_tables(sqlite_url))
     yield engine
     engine.dispose()
 

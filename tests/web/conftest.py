@@ -9,19 +9,15 @@ one user per role. Tests that change data change only what they created or asser
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -35,8 +31,6 @@ from tracker.web.app import create_app
 TODAY = date(2026, 12, 1)
 ROOT = Path(__file__).resolve().parents[2]
 PRACTICE = [ROOT / "samples", Path(__file__).with_name("practice")]
-ADMIN_URL = os.environ.get("PAINAUTH_TEST_POSTGRES_URL",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "synthetic-password-1"
 USERS = {"scheduler": "sam.scheduler", "billing": "bea.billing", "admin": "ada.admin"}
 SECRET = "test-session-key-" + "x" * 40
@@ -76,23 +70,10 @@ def sqlite_practice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Practi
 
 
 @pytest.fixture(scope="session")
-def postgresql_practice() -> Iterator[Practice]:
-    name = f"painauth_web_{secrets.token_hex(6)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL is not reachable at {make_url(ADMIN_URL).host}: start it "
-                    f"(see .ci/run) or set PAINAUTH_TEST_POSTGRES_URL ({error.orig})")
-    practice = load_practice(make_url(ADMIN_URL).set(database=name)
-                             .render_as_string(hide_password=False))
+def postgresql_practice(new_postgresql_database: Callable[[str], str]) -> Iterator[Practice]:
+    practice = load_practice(new_postgresql_database("painauth_web"))
     yield practice
     practice.engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
