@@ -112,7 +112,12 @@ def _visit(session: Any, patient: Any, provider: Any, evaluation: Any,
     if session.id in auths:
         authorization_id, auth_status = auths[session.id]
     elif result:
-        auth_status = "required" if result.get("prior_auth_required") else "not_required"
+        if not result.get("prior_auth_required"):
+            auth_status = "not_required"
+        elif verdict == "blocked":  # none is opened: the visit needs rescheduling first
+            auth_status = "not_opened_blocked"
+        else:
+            auth_status = "required"
     else:
         auth_status = "unknown"
     return UpcomingVisit(

@@ -31,6 +31,7 @@ from tracker.store.tables import (
 )
 from tracker.synthetic_practice import PracticeShape, SeedReport, seed_practice
 from tracker.synthetic_scenarios import SCENARIOS
+from tracker.visits import upcoming_visits
 
 AS_OF = date(2026, 12, 1)
 SCENARIO_NAMES = {build(AS_OF).given_name: code for code, build in SCENARIOS.items()}
@@ -159,6 +160,15 @@ def test_running_again_changes_nothing(engine: Engine) -> None:
             for sid, row in _stored(engine).items()} == before
     assert (_count(engine, AuthorizationRow), _count(engine, AuthorizationEventRow)) == (
         auths, events)
+
+
+def test_a_blocked_visit_needing_authorization_shows_that_none_was_opened(engine: Engine) -> None:
+    _seed(engine)
+    check_upcoming_visits(engine, AS_OF)
+    blocked = [v for v in upcoming_visits(engine, AS_OF, 21)
+               if v.verdict == "blocked" and v.mrn.endswith("0000012")]  # PsychNotCleared, Aetna
+    assert [v.auth_status for v in blocked] == ["not_opened_blocked"]
+    assert _count(engine, AuthorizationRow) > 0  # others were opened
 
 
 def test_a_prepared_authorization_is_not_reverted_by_the_next_check(engine: Engine) -> None:

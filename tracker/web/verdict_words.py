@@ -11,6 +11,12 @@ VERDICT_WORDS: dict[str, str] = {
 }
 
 
+# Authorization states whose plain words are not just the name with spaces.
+STATUS_WORDS: dict[str, str] = {
+    "not_opened_blocked": "none opened: visit blocked",
+}
+
+
 def status_words(status: str) -> str:
     """'documentation_missing' -> 'documentation missing'."""
-    return status.replace("_", " ")
+    return STATUS_WORDS.get(status, status.replace("_", " "))
