@@ -117,6 +117,16 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handle
 }
 
 
+GROUP_HELP = {
+    "policies": "the payer policies: list, show one payer's rules, validate files",
+    "db": "the application database: create or upgrade it",
+    "pas": "Da Vinci PAS messages: read a payer's response",
+    "auth": "authorizations: show, export, submit, follow up, record fax/portal outcomes",
+    "users": "the board's user accounts",
+    "alerts": "provider alerts: queue them, deliver them",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="painauth",
@@ -130,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
             sub = top.add_parser(words[0], help=help_text, description=help_text)
         else:
             if words[0] not in groups:
-                group = top.add_parser(words[0], help=f"{words[0]} commands")
+                group = top.add_parser(words[0], help=GROUP_HELP.get(words[0], ""),
+                                       description=GROUP_HELP.get(words[0]))
                 groups[words[0]] = group.add_subparsers(dest="subcommand", metavar="COMMAND",
                                                         required=True)
             sub = groups[words[0]].add_parser(words[1], help=help_text, description=help_text)
