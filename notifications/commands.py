@@ -14,7 +14,7 @@ from notifications.outbox import queue_alerts
 from notifications.settings import load_alert_settings
 from tracker.errors import InputError
 from tracker.settings import load_settings
-from tracker.store.database import connect
+from tracker.store.database import connect, database_problem
 from tracker.store.migrating import SchemaNotCurrent
 
 
@@ -29,7 +29,7 @@ def send_command(args: argparse.Namespace) -> int:
         return 1
     except SQLAlchemyError as err:
         print(f"painauth alerts send: cannot use the database at "
-              f"{settings.database_url_for_display()}: {_first_line(err)}", file=sys.stderr)
+              f"{settings.database_url_for_display()}: {database_problem(err)}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
@@ -53,7 +53,7 @@ def dispatch_command(args: argparse.Namespace) -> int:
         return 1
     except SQLAlchemyError as err:
         print(f"painauth alerts dispatch: cannot use the database at "
-              f"{settings.database_url_for_display()}: {_first_line(err)}", file=sys.stderr)
+              f"{settings.database_url_for_display()}: {database_problem(err)}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
@@ -72,7 +72,3 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError("--as-of", f"{text!r} is not a date; write it as YYYY-MM-DD") from None
-
-
-def _first_line(err: SQLAlchemyError) -> str:
-    return str(getattr(err, "orig", None) or err).strip().splitlines()[0]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.authorization_arguments import who
 from tracker.errors import InputError, PainauthError
 from tracker.settings import Settings, load_settings
-from tracker.store.database import connect
+from tracker.store.database import connect, database_problem
 from tracker.store.migrating import SchemaNotCurrent, require_current_schema
 
 
@@ -96,7 +96,7 @@ def _database(settings: Settings) -> Iterator[Engine]:
         except SchemaNotCurrent as error:
             raise DatabaseUnusable(str(error)) from None
         except SQLAlchemyError as error:
-            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            reason = database_problem(error)
             raise DatabaseUnusable(f"cannot use the database at "
                                    f"{settings.database_url_for_display()}: {reason}") from None
         yield engine

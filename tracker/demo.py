@@ -19,22 +19,10 @@ from rich.table import Table
 
 from tracker.checking import check
 from tracker.errors import InputError
+from tracker.status_command import VERDICT_STYLE
+from tracker.visits import counter_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "checks"
-VERDICT_STYLE = {"blocked": "bold red", "needs_documentation": "yellow", "needs_auth": "cyan",
-                 "ok": "green"}
-
-
-def _counters(result: dict[str, Any]) -> str:
-    lines = []
-    for c in result.get("counters", []):
-        window = c["window"]
-        span = f"{window['months']} mo" if window["kind"] == "rolling_months" else "year"
-        region = (c["region"] or "").replace("_", "/")
-        lines.append(f"{c['used']} of {c['limit']} {c['family']} {region} ({span})")
-    return "\n".join(lines)
-
-
 def demo_command(args: argparse.Namespace) -> int:
     console = Console(width=max(Console().width, 200))
     details: list[tuple[str, dict[str, Any]]] = []
@@ -59,7 +47,7 @@ def demo_command(args: argparse.Namespace) -> int:
         details.append((name, result))
         table.add_row(name, document["payer"], scheduled["date"], codes,
                       f"[{VERDICT_STYLE[verdict]}]{verdict}[/]", str(result["next_eligible_date"]),
-                      _counters(result), findings)
+                      "\n".join(counter_text(c) for c in result["counters"]), findings)
     console.print(table)
     for name, result in details:
         console.print(f"[bold]{name}[/]")

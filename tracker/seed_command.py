@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.settings import load_settings
-from tracker.store.database import connect
+from tracker.store.database import connect, database_problem
 from tracker.store.migrating import upgrade
 from tracker.synthetic_practice import AlreadySeeded, PracticeShape, seed_practice
 
@@ -37,7 +37,7 @@ def seed_command(args: argparse.Namespace) -> int:
         print(f"painauth seed: {err}", file=sys.stderr)
         return 1
     except SQLAlchemyError as err:
-        first = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        first = database_problem(err)
         print(f"painauth seed: could not write to the database at {shown}: {first}",
               file=sys.stderr)
         return 1

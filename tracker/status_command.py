@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.settings import load_settings
-from tracker.store.database import connect
+from tracker.store.database import connect, database_problem
 from tracker.store.migrating import SchemaNotCurrent, require_current_schema
 from tracker.visits import UpcomingVisit, upcoming_visits
 
@@ -44,7 +44,7 @@ def status_command(args: argparse.Namespace) -> int:
     except SQLAlchemyError as err:
         Console(stderr=True).print(f"painauth status: cannot read the database at "
                                    f"{settings.database_url_for_display()}: "
-                                   f"{str(getattr(err, 'orig', err)).splitlines()[0]}")
+                                   f"{database_problem(err)}")
         return 1
     finally:
         engine.dispose()

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.errors import InputError
 from tracker.settings import load_settings
-from tracker.store.database import connect
+from tracker.store.database import connect, database_problem
 from tracker.store.migrating import SchemaNotCurrent, require_current_schema
 from tracker.store.users import add_user, list_users
 
@@ -89,7 +89,7 @@ def _with_database(command: str, work: Callable[[Engine], int]) -> int:
         print(f"painauth {command}: {err}", file=sys.stderr)
         return 1
     except SQLAlchemyError as err:
-        first = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        first = database_problem(err)
         print(f"painauth {command}: cannot use the database at "
               f"{settings.database_url_for_display()}: {first}", file=sys.stderr)
         return 1

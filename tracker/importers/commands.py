@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from tracker.importers.service import ImportReport, import_practice_files
 from tracker.importers.service import Progress as ProgressCallback
 from tracker.settings import load_settings
-from tracker.store.database import connect
+from tracker.store.database import connect, database_problem
 from tracker.store.migrating import SchemaNotCurrent, require_current_schema
 from tracker.store.tables import QuarantinedRow
 
@@ -42,7 +42,7 @@ def import_command(args: argparse.Namespace) -> int:
         err.print(f"painauth import: {error}")
         return 1
     except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        reason = database_problem(error)
         err.print(f"painauth import: cannot use the database at "
                   f"{settings.database_url_for_display()}: {reason}")
         return 1

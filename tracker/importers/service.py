@@ -23,6 +23,7 @@ from tracker.importers import csv_files, fhir_bundle
 from tracker.importers.errors import ImportFileError, RowProblem
 from tracker.importers.formats import FORMATS, as_row, kind_order
 from tracker.importers.loading import KindCounts, Loader, Pending, Refused
+from tracker.store.database import database_problem
 from tracker.store.migrating import require_current_schema
 from tracker.store.tables import ImportBatchRow, QuarantinedRow, utc_now
 
@@ -118,7 +119,7 @@ def _import_file(path: Path, kind: str, engine: Engine, today: date,
         except SQLAlchemyError as error:
             db.rollback()
             report.error = ("the database refused the file: "
-                            f"{str(getattr(error, 'orig', error)).strip().splitlines()[0]}")
+                            f"{database_problem(error)}")
         for refused in report.refused:
             db.add(QuarantinedRow(batch_id=batch.id, source=source, kind=refused.kind,
                                   line=refused.line, field=refused.field, reason=refused.reason,

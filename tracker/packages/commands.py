@@ -18,7 +18,7 @@ from tracker.errors import InputError
 from tracker.packages.assembly import assemble_package
 from tracker.packages.package import AuthorizationPackage
 from tracker.settings import load_settings
-from tracker.store.database import connect
+from tracker.store.database import connect, database_problem
 from tracker.store.migrating import SchemaNotCurrent, require_current_schema
 from tracker.store.tables import AuthorizationEventRow, AuthorizationRow
 
@@ -129,7 +129,7 @@ def _database() -> Iterator[Engine | None]:
         yield None
         return
     except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        reason = database_problem(error)
         print(f"painauth auth: cannot use the database at "
               f"{settings.database_url_for_display()}: {reason}", file=sys.stderr)
         engine.dispose()

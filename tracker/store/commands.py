@@ -8,6 +8,7 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.settings import load_settings
+from tracker.store.database import database_problem
 from tracker.store.migrating import head_revision, upgrade
 
 
@@ -17,13 +18,9 @@ def upgrade_command(args: argparse.Namespace) -> int:
     try:
         upgrade(settings.resolved_database_url())
     except SQLAlchemyError as error:
-        print(f"painauth: could not upgrade the database at {shown}: {_first_line(error)}\n"
+        print(f"painauth: could not upgrade the database at {shown}: {database_problem(error)}\n"
               "Check PAINAUTH_DATABASE_URL and that the database server is running.",
               file=sys.stderr)
         return 1
     print(f"database at {shown} is at revision {head_revision()}")
     return 0
-
-
-def _first_line(error: Exception) -> str:
-    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.errors import PainauthError
 from tracker.scheduling.running import start_embedded_scheduler
 from tracker.settings import load_settings
-from tracker.store.database import connect
+from tracker.store.database import connect, database_problem
 from tracker.store.migrating import SchemaNotCurrent, require_current_schema
 from tracker.store.users import list_users
 from tracker.web.app import create_app
@@ -30,7 +30,7 @@ def serve_command(args: argparse.Namespace) -> int:
         print(f"painauth serve: {err}", file=sys.stderr)
         return 1
     except SQLAlchemyError as err:
-        first = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        first = database_problem(err)
         print(f"painauth serve: cannot use the database at {settings.database_url_for_display()}: "
               f"{first}", file=sys.stderr)
         return 1
