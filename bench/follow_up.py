@@ -41,18 +41,18 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorization_decisions import decision_deadline
-from tracker.follow_up import follow_up_authorizations
+from tracker.authorizations.decisions import decision_deadline
+from tracker.authorizations.follow_up import follow_up_authorizations
+from tracker.authorizations.gateways import PayerGateways
+from tracker.authorizations.submission import bundle_identifier
 from tracker.importers.service import import_practice_files
 from tracker.packages.assembly import assemble_package
 from tracker.packages.packet import render_packet
 from tracker.packages.pas_bundle import pas_request_bundle
 from tracker.packages.preparation import prepare_open_authorizations
-from tracker.payer_gateways import PayerGateways
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.inquiry import inquiry_for
 from tracker.payers.pas_gateway import PasGateway
-from tracker.pre_visit import check_upcoming_visits
 from tracker.settings import load_settings
 from tracker.store import connect, upgrade
 from tracker.store.tables import (
@@ -63,7 +63,7 @@ from tracker.store.tables import (
     SubmissionAttemptRow,
     utc_now,
 )
-from tracker.submissions import bundle_identifier
+from tracker.visits.pre_visit import check_upcoming_visits
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = date(2026, 12, 1)

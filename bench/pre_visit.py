@@ -2,7 +2,7 @@
 
 For each backend (a SQLite file, and a fresh PostgreSQL database `painauth_bench_<pid>_<n>` on
 127.0.0.1:5432, dropped afterwards) and each history size, it seeds the network with
-`tracker.synthetic_practice` (100,000 patients, 1,000,000 performed sessions and 20,000 scheduled
+`tracker.practice.synthetic` (100,000 patients, 1,000,000 performed sessions and 20,000 scheduled
 in the 21-day horizon by default), then, each in its own child process so that the peak RSS is the
 stage's own:
 
@@ -49,8 +49,8 @@ def _peak_rss_mb() -> float:
 
 def stage_seed(url: str, patients: int, sessions: int, scheduled: int, history_months: int,
                seed: int) -> dict[str, Any]:
+    from tracker.practice.synthetic import PracticeShape, seed_practice
     from tracker.store import connect, upgrade
-    from tracker.synthetic_practice import PracticeShape, seed_practice
 
     upgrade(url)
     engine = connect(url)
@@ -128,8 +128,8 @@ def _forget_results(url: str) -> None:
 
 
 def stage_check(url: str, profile: str | None, workers: int, repeat: int) -> dict[str, Any]:
-    from tracker.pre_visit import check_upcoming_visits
     from tracker.store import connect, upgrade
+    from tracker.visits.pre_visit import check_upcoming_visits
 
     upgrade(url)  # the schema may have moved on since the network was seeded
     engine = connect(url)

@@ -7,8 +7,8 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.run_names import dated
-from tracker.follow_up import FollowUpSummary, follow_up_authorizations
-from tracker.payer_gateways import PayerGateways, configured_opener
+from tracker.authorizations.follow_up import FollowUpSummary, follow_up_authorizations
+from tracker.authorizations.gateways import PayerGateways, configured_opener
 from tracker.settings import load_settings
 from tracker.store.database import connect
 

@@ -9,17 +9,17 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.run_names import dated
-from tracker.pre_visit import (
+from tracker.settings import load_settings
+from tracker.store.database import connect
+from tracker.store.migrating import require_current_schema
+from tracker.visits.pre_visit import (
     DEFAULT_HORIZON_DAYS,
     PreVisitSummary,
     batches,
     check_batch,
     patients_with_visits,
 )
-from tracker.settings import load_settings
-from tracker.store.database import connect
-from tracker.store.migrating import require_current_schema
-from tracker.visits import upcoming_visits
+from tracker.visits.upcoming import upcoming_visits
 
 
 @task

@@ -1,5 +1,5 @@
 """Submit authorizations: prepare the open ones' packages, then send every ready one to its payer
-exactly once (see tracker.submissions for how an uncertain outcome is reconciled)."""
+exactly once (see tracker.authorizations.submission for how an uncertain outcome is reconciled)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.run_names import dated
+from tracker.authorizations.gateways import PayerGateways, configured_opener
+from tracker.authorizations.submission import ACTOR, SubmissionSummary, submit_ready_authorizations
 from tracker.packages.preparation import PreparationSummary, prepare_open_authorizations
-from tracker.payer_gateways import PayerGateways, configured_opener
 from tracker.settings import load_settings
 from tracker.store.database import connect
-from tracker.submissions import ACTOR, SubmissionSummary, submit_ready_authorizations
 
 
 @task

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from notifications.rules import VisitFacts
 from tracker.store.tables import AuthorizationRow, EvaluationResultRow, SessionRow
-from tracker.visits import upcoming_visits
+from tracker.visits.upcoming import upcoming_visits
 
 _IN_CHUNK = 900
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import getpass
 
-# The choices of tracker.payers.manual_entry, repeated here so building the parser imports nothing.
+# The choices of tracker.authorizations.manual_entry, repeated here so building the parser imports nothing.
 CHANNELS = ("fax", "portal", "phone", "mail")
 DECISIONS = ("approved", "partial", "denied", "pended")
 

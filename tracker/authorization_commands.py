@@ -26,7 +26,7 @@ class DatabaseUnusable(PainauthError):
 
 
 def record_submission_command(args: argparse.Namespace) -> int:
-    from tracker.payers.manual_entry import record_manual_submission
+    from tracker.authorizations.manual_entry import record_manual_submission
 
     with _database(load_settings()) as engine:
         entry = record_manual_submission(engine, args.id, actor=who(args), channel=args.channel,
@@ -37,7 +37,7 @@ def record_submission_command(args: argparse.Namespace) -> int:
 
 
 def record_decision_command(args: argparse.Namespace) -> int:
-    from tracker.payers.manual_entry import record_manual_decision
+    from tracker.authorizations.manual_entry import record_manual_decision
 
     valid_from, valid_to = _day("--valid-from", args.valid_from), _day("--valid-to", args.valid_to)
     with _database(load_settings()) as engine:
@@ -50,9 +50,9 @@ def record_decision_command(args: argparse.Namespace) -> int:
 
 def submit_command(args: argparse.Namespace) -> int:
     """Prepare the open packages, then send every ready one — what the submit flow does."""
+    from tracker.authorizations.gateways import PayerGateways, configured_opener
+    from tracker.authorizations.submission import ACTOR, submit_ready_authorizations
     from tracker.packages.preparation import prepare_open_authorizations
-    from tracker.payer_gateways import PayerGateways, configured_opener
-    from tracker.submissions import ACTOR, submit_ready_authorizations
 
     as_of = _day("--as-of", args.as_of) or date.today()
     settings = load_settings()
@@ -69,8 +69,8 @@ def submit_command(args: argparse.Namespace) -> int:
 
 def follow_up_command(args: argparse.Namespace) -> int:
     """Apply payers' notifications, ask about due requests, flag trouble — the follow-up flow."""
-    from tracker.follow_up import follow_up_authorizations
-    from tracker.payer_gateways import PayerGateways, configured_opener
+    from tracker.authorizations.follow_up import follow_up_authorizations
+    from tracker.authorizations.gateways import PayerGateways, configured_opener
 
     settings = load_settings()
     with _database(settings) as engine, \

@@ -53,14 +53,14 @@ def _add_nothing(p: argparse.ArgumentParser) -> None:
 # name -> (help, add-arguments, handler). Nested commands use "group command".
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {
     "check": ("say whether a scheduled procedure will be paid for, and what stands in the way",
-              _add_check, "tracker.checking:check_command"),
+              _add_check, "tracker.visits.checking:check_command"),
     "policies list": ("list the payer policies in force", _add_nothing,
                       "tracker.policy_commands:list_command"),
     "policies show": ("print one payer's rules", _add_policies_show,
                       "tracker.policy_commands:show_command"),
     "policies validate": ("validate policy files and report every problem",
                           _add_policies_validate, "tracker.policy_commands:validate_command"),
-    "demo": ("run the demonstration end to end", _add_nothing, "tracker.demo:demo_command"),
+    "demo": ("run the demonstration end to end", _add_nothing, "tracker.practice.demo:demo_command"),
     "status": ("the upcoming visits: verdict, authorization, counters, next eligible date",
                _add_status, "tracker.status_command:status_command"),
     # -- commands of the store, import, board and flows are registered below --

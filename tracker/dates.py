@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date
 from functools import lru_cache
 
@@ -19,8 +20,14 @@ def add_months(day: date, months: int) -> date:
     return date(year, month0 + 1, min(day.day, last))
 
 
+_CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_date(text: str) -> date:
-    """An ISO calendar date (YYYY-MM-DD); raises ValueError otherwise."""
-    if not isinstance(text, str) or len(text) != 10:
+    """A strict ISO calendar date (YYYY-MM-DD); raises ValueError otherwise.
+
+    `date.fromisoformat` alone also takes week dates (2026-W01-1) and the basic form (20260101).
+    """
+    if not isinstance(text, str) or not _CALENDAR_DATE.fullmatch(text):
         raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD")
     return date.fromisoformat(text)

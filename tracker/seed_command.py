@@ -9,10 +9,10 @@ from datetime import date
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.practice.synthetic import AlreadySeeded, PracticeShape, seed_practice
 from tracker.settings import load_settings
 from tracker.store.database import connect, database_problem
 from tracker.store.migrating import upgrade
-from tracker.synthetic_practice import AlreadySeeded, PracticeShape, seed_practice
 
 
 def seed_command(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker.settings import load_settings
 from tracker.store.database import connect, database_problem
 from tracker.store.migrating import SchemaNotCurrent, require_current_schema
-from tracker.visits import UpcomingVisit, upcoming_visits
+from tracker.visits.upcoming import UpcomingVisit, upcoming_visits
 
 VERDICT_STYLE = {"blocked": "bold red", "needs_documentation": "yellow", "needs_auth": "cyan",
                  "ok": "green"}

@@ -20,13 +20,13 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.authorization_arguments import CHANNELS, DECISIONS
+from tracker.authorizations import manual_entry
 from tracker.importers.service import import_practice_files
 from tracker.packages.preparation import prepare_open_authorizations
-from tracker.payers import manual_entry
 from tracker.payers.sandbox import SandboxConfig, create_app
 from tracker.payers.sandbox.rules import rules_from
-from tracker.pre_visit import check_upcoming_visits
 from tracker.store.tables import AuthorizationEventRow, AuthorizationRow
+from tracker.visits.pre_visit import check_upcoming_visits
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = date(2026, 12, 1)

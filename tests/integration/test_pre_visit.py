@@ -12,11 +12,10 @@ from sqlalchemy import Engine, delete, func, insert
 from sqlmodel import Session as DbSession
 from sqlmodel import select
 
-from tracker.checking import check
 from tracker.codes import load_catalog
-from tracker.history_reach import history_reach
-from tracker.practice_demo import finding_counts
-from tracker.pre_visit import check_upcoming_visits, patients_with_visits
+from tracker.practice.demo_day import finding_counts
+from tracker.practice.scenarios import SCENARIOS
+from tracker.practice.synthetic import PracticeShape, SeedReport, seed_practice
 from tracker.rules import evaluate, policies_in_force
 from tracker.rules.findings import SEVERITY
 from tracker.rules.session import Session
@@ -29,9 +28,10 @@ from tracker.store.tables import (
     SessionCodeRow,
     SessionRow,
 )
-from tracker.synthetic_practice import PracticeShape, SeedReport, seed_practice
-from tracker.synthetic_scenarios import SCENARIOS
-from tracker.visits import upcoming_visits
+from tracker.visits.checking import check
+from tracker.visits.history_reach import history_reach
+from tracker.visits.pre_visit import check_upcoming_visits, patients_with_visits
+from tracker.visits.upcoming import upcoming_visits
 
 AS_OF = date(2026, 12, 1)
 SCENARIO_NAMES = {build(AS_OF).given_name: code for code, build in SCENARIOS.items()}

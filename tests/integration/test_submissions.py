@@ -19,17 +19,17 @@ from payers.sandbox_server import serving
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.follow_up import follow_up_authorizations
+from tracker.authorizations.follow_up import follow_up_authorizations
+from tracker.authorizations.gateways import PayerGateways
+from tracker.authorizations.submission import submit_ready_authorizations
 from tracker.importers.service import import_practice_files
 from tracker.packages.evidence import evidence_codes
 from tracker.packages.preparation import prepare_open_authorizations
-from tracker.payer_gateways import PayerGateways
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.pas_gateway import PasGateway
 from tracker.payers.sandbox import SandboxConfig, create_app
 from tracker.payers.sandbox.rules import rules_from
 from tracker.payers.subscription import subscribe_to_decisions
-from tracker.pre_visit import check_upcoming_visits
 from tracker.store.tables import (
     AuthorizationEventRow,
     AuthorizationRow,
@@ -37,7 +37,7 @@ from tracker.store.tables import (
     SubmissionAttemptRow,
     utc_now,
 )
-from tracker.submissions import submit_ready_authorizations
+from tracker.visits.pre_visit import check_upcoming_visits
 from tracker.web.app import create_app as create_board
 
 REPO = Path(__file__).resolve().parents[2]
@@ -184,11 +184,11 @@ SUBMIT_IN_A_CHILD = """
 import sys
 from datetime import date
 from pathlib import Path
-from tracker.payer_gateways import PayerGateways
+from tracker.authorizations.gateways import PayerGateways
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.pas_gateway import PasGateway
 from tracker.store import connect
-from tracker.submissions import submit_ready_authorizations
+from tracker.authorizations.submission import submit_ready_authorizations
 url, sandbox, packets = sys.argv[1:4]
 gateways = PayerGateways(lambda payer: PasGateway(PayerEndpoint(payer=payer, base_url=sandbox,
                                                                 read_timeout=120)))

@@ -9,7 +9,7 @@ import pytest
 from practice import AS_OF, add_provider, add_visit
 from sqlalchemy import Engine
 
-from notifications.demo import send_demo_alerts
+from notifications.demo_alerts import send_demo_alerts
 from tracker.cli import main
 
 

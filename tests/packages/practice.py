@@ -12,8 +12,8 @@ from sqlmodel import Session as DbSession
 from sqlmodel import select
 
 from tracker.importers.service import import_practice_files
-from tracker.pre_visit import check_upcoming_visits
 from tracker.store.tables import AuthorizationRow, PatientRow, SessionRow
+from tracker.visits.pre_visit import check_upcoming_visits
 
 TODAY = date(2026, 12, 1)
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

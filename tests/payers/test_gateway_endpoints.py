@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tracker.payers.channels import open_gateway
 from tracker.payers.endpoints import load_payer_endpoints, payer_endpoint
 from tracker.payers.errors import GatewayNotConfigured
-from tracker.payers.gateway import open_gateway
 from tracker.payers.manual_gateway import ManualGateway
 from tracker.payers.pas_gateway import PasGateway
 

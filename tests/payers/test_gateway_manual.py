@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, col, select
 
+from tracker.authorizations.manual_entry import record_manual_decision, record_manual_submission
 from tracker.errors import InputError
-from tracker.payers.manual_entry import record_manual_decision, record_manual_submission
 from tracker.payers.manual_gateway import ManualGateway
 from tracker.store.database import connect
 from tracker.store.tables import AuthorizationEventRow, AuthorizationRow, PatientRow, SessionRow

@@ -22,10 +22,10 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from tracker.importers.service import import_practice_files
-from tracker.pre_visit import check_upcoming_visits
 from tracker.store import connect, upgrade
 from tracker.store.tables import PatientRow
 from tracker.store.users import add_user
+from tracker.visits.pre_visit import check_upcoming_visits
 from tracker.web.app import create_app
 
 TODAY = date(2026, 12, 1)

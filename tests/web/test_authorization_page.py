@@ -16,16 +16,16 @@ from sqlalchemy import select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
-from tracker.follow_up import FollowUpSummary, flag_trouble
+from tracker.authorizations.follow_up import FollowUpSummary, flag_trouble
+from tracker.authorizations.gateways import PayerGateways
+from tracker.authorizations.submission import submit_authorization
 from tracker.importers.service import import_practice_files
 from tracker.packages.preparation import prepare_authorization
-from tracker.payer_gateways import PayerGateways
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.pas_gateway import PasGateway
 from tracker.payers.sandbox import SandboxConfig, create_app
 from tracker.payers.sandbox.rules import rules_from
 from tracker.store.tables import AuthorizationEventRow, AuthorizationRow, SessionRow
-from tracker.submissions import submit_authorization
 
 from .conftest import TODAY, Practice, form_token
 

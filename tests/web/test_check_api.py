@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tracker.checking import check
 from tracker.errors import InputError
+from tracker.visits.checking import check
 
 from .conftest import ROOT, TODAY, sign_in
 

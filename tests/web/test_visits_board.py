@@ -12,7 +12,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from tracker.store.tables import ProviderRow
-from tracker.visits import upcoming_visits
+from tracker.visits.upcoming import upcoming_visits
 
 from .conftest import TODAY, Practice
 

@@ -6,11 +6,12 @@ still send) as the practice's decision, and sending requests through one gateway
     decision.status, decision.items[0].auth_number
 
     from tracker.payers import open_gateway, payer_endpoint
-    reply = open_gateway(payer_endpoint("aetna")).submit(bundle)   # see tracker.payers.gateway
+    reply = open_gateway(payer_endpoint("aetna")).submit(bundle)   # see tracker.payers.channels
 
 Importing this package loads no HTTP library; `tracker.payers.pas_gateway` does.
 """
 
+from tracker.payers.channels import open_gateway
 from tracker.payers.claim_response import ItemDecision, Reason, ReviewAction
 from tracker.payers.endpoints import PayerEndpoint, load_payer_endpoints, payer_endpoint
 from tracker.payers.errors import (
@@ -26,7 +27,7 @@ from tracker.payers.errors import (
     RequestRejected,
     UnreadablePayerResponse,
 )
-from tracker.payers.gateway import GatewayReply, PayerGateway, open_gateway
+from tracker.payers.gateway import GatewayReply, PayerGateway
 from tracker.payers.pas_response import (
     Notification,
     PasResponse,

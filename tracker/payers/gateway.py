@@ -7,8 +7,8 @@
 
 `PasGateway` speaks Da Vinci PAS over HTTP; `ManualGateway` produces the packet for staff who
 fax it or type it into a portal. What can go wrong is in `tracker.payers.errors` (`NotSent`,
-`OutcomeUnknown`, `RequestRejected`). This module imports no HTTP library: `open_gateway` loads
-httpx only when a PAS gateway is opened.
+`OutcomeUnknown`, `RequestRejected`); `tracker.payers.channels.open_gateway` opens the gateway
+an endpoint's channel calls for. This module imports no HTTP library.
 """
 
 from __future__ import annotations
@@ -16,14 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.inquiry import Inquirable
 from tracker.payers.pas_response import PasResponse
-
-if TYPE_CHECKING:
-    import httpx
 
 AWAITING_MANUAL_ENTRY = "awaiting_manual_entry"
 
@@ -66,18 +62,3 @@ class PayerGateway(Protocol):
 
     def close(self) -> None:
         ...
-
-
-def open_gateway(endpoint: PayerEndpoint, *, packet_writer: PacketWriter | None = None,
-                 transport: httpx.BaseTransport | None = None) -> PayerGateway:
-    """The gateway an endpoint's channel calls for: PAS over HTTP, or manual (fax or portal)."""
-    endpoint = endpoint.checked()
-    if endpoint.channel == "manual":
-        from tracker.payers.manual_gateway import ManualGateway
-
-        if packet_writer is None:
-            raise ValueError(f"payer {endpoint.payer!r} is reached by hand: pass a packet_writer")
-        return ManualGateway(endpoint.payer, packet_writer)
-    from tracker.payers.pas_gateway import PasGateway
-
-    return PasGateway(endpoint, transport=transport)

@@ -1,7 +1,7 @@
 """Payers reached by fax or portal: "submitting" hands staff the packet to send.
 
 The decision comes back by phone, fax or portal and is typed in by staff through
-`tracker.payers.manual_entry` (record_manual_submission, record_manual_decision).
+`tracker.authorizations.manual_entry` (record_manual_submission, record_manual_decision).
 """
 
 from __future__ import annotations

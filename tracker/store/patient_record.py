@@ -135,7 +135,7 @@ def load_patient_records(db: DbSession, patient_ids: Iterable[int], *, since: da
     """The records of every patient in `patient_ids`, in a few queries per 900 patients.
 
     With `since`, sessions dated before it are left out unless they hold one of `lasting_codes`
-    (see `tracker.history_reach`: the pre-visit check reads only the history its policies can
+    (see `tracker.visits.history_reach`: the pre-visit check reads only the history its policies can
     look at). Without it, every session is read.
     """
     records: dict[int, PatientRecord] = {}

@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from tracker.checking import check
 from tracker.errors import InputError, PainauthError, PolicyErrors
+from tracker.visits.checking import check
 from tracker.web.signing_in import ApiUser
 from tracker.web.visit_filters import VisitFilters
 

@@ -1,6 +1,6 @@
 """The board's authorization pages: the list with status and flag filters, one authorization with
 its history, attempts and payer answers, its packet and request bundle, and the forms billing
-uses to record a fax or portal payer's submission and decision (tracker.payers.manual_entry)."""
+uses to record a fax or portal payer's submission and decision (tracker.authorizations.manual_entry)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from tracker.authorization_list import FLAGS, LISTED_STATUSES, checked_filters, list_authorizations
-from tracker.authorization_overview import AuthorizationOverview, authorization_overview
-from tracker.errors import InputError, PainauthError
-from tracker.packages.errors import AuthorizationNotFound
-from tracker.payers.manual_entry import (
+from tracker.authorizations.listing import FLAGS, LISTED_STATUSES, checked_filters, list_authorizations
+from tracker.authorizations.manual_entry import (
     CHANNELS,
     DECISIONS,
     SUBMITTABLE,
     record_manual_decision,
     record_manual_submission,
 )
+from tracker.authorizations.overview import AuthorizationOverview, authorization_overview
+from tracker.errors import InputError, PainauthError
+from tracker.packages.errors import AuthorizationNotFound
 from tracker.settings import load_settings
 from tracker.store.users import User
 from tracker.web.authorization_words import flag_words, status_meaning
@@ -57,7 +57,7 @@ def authorization_page(request: Request, user: PageUser, authorization_id: int) 
 
 @router.get("/authorizations/{authorization_id}/packet.pdf")
 def packet_download(request: Request, user: PageUser, authorization_id: int) -> Response:
-    from tracker.authorization_files import packet_pdf
+    from tracker.authorizations.files import packet_pdf
 
     board = request.app.state.board
     try:
@@ -72,7 +72,7 @@ def packet_download(request: Request, user: PageUser, authorization_id: int) -> 
 
 @router.get("/authorizations/{authorization_id}/request.json")
 def request_download(request: Request, user: PageUser, authorization_id: int) -> Response:
-    from tracker.authorization_files import request_bundle
+    from tracker.authorizations.files import request_bundle
 
     board = request.app.state.board
     try:
@@ -130,7 +130,7 @@ def _page(request: Request, user: User, authorization_id: int, error: str | None
 
 def _handed_to_staff(overview: AuthorizationOverview) -> bool:
     """The submit run handed the packet to staff (a fax or portal payer): no payer answer yet.
-    The same test as `tracker.payers.manual_entry.awaiting_manual_submission`, on what is shown."""
+    The same test as `tracker.authorizations.manual_entry.awaiting_manual_submission`, on what is shown."""
     if overview.status != "submitted" or not overview.attempts:
         return False
     latest = overview.attempts[-1]

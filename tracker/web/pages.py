@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
-from tracker.authorization_updates import change_authorization_status
+from tracker.authorizations.updates import change_authorization_status
 from tracker.errors import InputError
-from tracker.patient_overview import patient_overview
 from tracker.roles import USER_ROLES
 from tracker.store.tables import AUTHORIZATION_STATUSES, ProviderRow
 from tracker.store.users import User, add_user, authenticate, list_users, set_user
+from tracker.visits.patient_overview import patient_overview
 from tracker.web.signing_in import (
     PageUser,
     RoleNeeded,

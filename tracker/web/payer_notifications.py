@@ -2,7 +2,7 @@
 
 A payer's Subscription carries the header `Authorization: Bearer <PAINAUTH_NOTIFICATION_TOKEN>`;
 a notification without it is refused. Accepted notifications are stored as they came; the
-follow-up flow applies them (tracker.follow_up)."""
+follow-up flow applies them (tracker.authorizations.follow_up)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import os
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from tracker.follow_up import receive_notification
+from tracker.authorizations.follow_up import receive_notification
 
 router = APIRouter()
 TOKEN_VARIABLE = "PAINAUTH_NOTIFICATION_TOKEN"

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine
 
 from tracker.errors import InputError
-from tracker.visits import UpcomingVisit, upcoming_visits
+from tracker.visits.upcoming import UpcomingVisit, upcoming_visits
 
 DEFAULT_DAYS = 21
 MAX_DAYS = 366

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tracker.visits import UpcomingVisit
+from tracker.visits.upcoming import UpcomingVisit
 
 COLUMNS = ("date", "mrn", "patient", "provider", "codes", "payer", "verdict", "auth_status",
            "counters", "next_eligible_date", "findings")

@@ -3,7 +3,7 @@
 It evaluates the worked check cases (the public contract examples, copied into `samples/checks`)
 and prints each verdict as a scheduler would read it; then it seeds a synthetic practice in a fresh
 demo database, runs the pre-visit check flow and prints the visits needing attention
-(`tracker.practice_demo`).
+(`tracker.practice.demo_day`).
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from tracker.checking import check
 from tracker.errors import InputError
 from tracker.status_command import VERDICT_STYLE
-from tracker.visits import counter_text
+from tracker.visits.checking import check
+from tracker.visits.upcoming import counter_text
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "checks"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "checks"
 def demo_command(args: argparse.Namespace) -> int:
     console = Console(width=max(Console().width, 200))
     details: list[tuple[str, dict[str, Any]]] = []
@@ -54,6 +54,6 @@ def demo_command(args: argparse.Namespace) -> int:
         for f in result["findings"]:
             console.print(f"  {f['severity']:>13}  {f['code']}: {f['message']}  "
                           f"[dim]({f['policy']})[/]")
-    from tracker.practice_demo import run_practice_demo
+    from tracker.practice.demo_day import run_practice_demo
 
     return run_practice_demo(console)

@@ -26,7 +26,7 @@ from tracker.store.tables import (
     PatientRow,
     SessionRow,
 )
-from tracker.visits import UpcomingVisit, counter_text, upcoming_visits
+from tracker.visits.upcoming import UpcomingVisit, counter_text, upcoming_visits
 
 UPCOMING_DAYS = 366
 

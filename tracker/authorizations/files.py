@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.authorizations.gateways import packet_path
 from tracker.packages.assembly import assemble_package
 from tracker.packages.errors import AuthorizationNotFound
-from tracker.payer_gateways import packet_path
 from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow
 
 

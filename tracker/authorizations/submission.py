@@ -28,11 +28,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorization_decisions import change_status, decision_deadline, record_answer
+from tracker.authorizations.decisions import change_status, decision_deadline, record_answer
+from tracker.authorizations.gateways import PayerGateways, packet_path
 from tracker.packages.assembly import assemble_package
 from tracker.packages.packet import render_packet
 from tracker.packages.pas_bundle import pas_request_bundle
-from tracker.payer_gateways import PayerGateways, packet_path
 from tracker.payers.errors import GatewayError, NotSent, OutcomeUnknown, PayerError, RequestRejected
 from tracker.payers.gateway import GatewayReply
 from tracker.payers.inquiry import inquiry_for

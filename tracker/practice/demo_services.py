@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from tracker.local_server import serving
 from tracker.payers.endpoints import PayerEndpoint, env_name
 from tracker.payers.subscription import subscribe_to_decisions
+from tracker.web.local_server import serving
 
 PAS_PAYERS = ("medicare", "aetna", "cigna")
 MANUAL_PAYERS = ("unitedhealthcare",)  # reached by fax: the packet is handed to staff

@@ -2,7 +2,7 @@
 
 One use case shared by the Prefect flow, `painauth demo` and the benchmark. Each batch of patients
 is read in a few queries (only the history the payer policies can reach, see
-`tracker.history_reach`), evaluated with the same `evaluate` call `painauth check` makes, and
+`tracker.visits.history_reach`), evaluated with the same `evaluate` call `painauth check` makes, and
 written back in one transaction: a stored result is only rewritten when the evaluation changed,
 and an authorization is opened where the payer requires one and none is open.
 """
@@ -26,7 +26,6 @@ from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, col
 
 from tracker.codes import load_catalog
-from tracker.history_reach import history_reach
 from tracker.rules import evaluate, policies_in_force
 from tracker.rules.findings import Result
 from tracker.store.database import connect
@@ -39,6 +38,7 @@ from tracker.store.tables import (
     SessionRow,
     utc_now,
 )
+from tracker.visits.history_reach import history_reach
 
 DEFAULT_HORIZON_DAYS = 21
 DEFAULT_BATCH_PATIENTS = 2000

@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tracker.check_document import parse_check_document
 from tracker.errors import InputError, PainauthError, PolicyErrors
 from tracker.rules import evaluate, policies_in_force
+from tracker.visits.check_document import parse_check_document
 
 
 def check(document: Any, today: date | None = None) -> dict[str, Any]:

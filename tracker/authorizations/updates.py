@@ -1,7 +1,7 @@
 """A person changes an authorization's status by hand (a correction, a phone call): the new state
 and an event row saying who, when and why, in one transaction. The event is written by
-`tracker.authorization_decisions.change_status`, as for every other change; a fax or portal
-payer's submission and decision have their own, fuller entries in `tracker.payers.manual_entry`."""
+`tracker.authorizations.decisions.change_status`, as for every other change; a fax or portal
+payer's submission and decision have their own, fuller entries in `tracker.authorizations.manual_entry`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 
-from tracker.authorization_decisions import change_status, mark_decided
+from tracker.authorizations.decisions import change_status, mark_decided
 from tracker.errors import InputError
 from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, SessionRow, utc_now
 

@@ -22,8 +22,8 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorization_decisions import WAITING, change_status, next_check, record_answer
-from tracker.payer_gateways import PayerGateways
+from tracker.authorizations.decisions import WAITING, change_status, next_check, record_answer
+from tracker.authorizations.gateways import PayerGateways
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.errors import GatewayError, PayerError
 from tracker.payers.gateway import GatewayReply, PayerGateway

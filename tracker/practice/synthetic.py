@@ -9,7 +9,7 @@ The practice has several providers, patients over the four shipped payers with t
 18 months of performed history (epidurals in both regions, facet blocks and RFA, SI joint, trigger
 points, stimulator trials and implants, with outcomes), conservative care, psychological
 evaluations, and scheduled sessions in the next three weeks. Besides random background patients
-it holds the deliberate scenario patients of `tracker.synthetic_scenarios`, so that across the
+it holds the deliberate scenario patients of `tracker.practice.scenarios`, so that across the
 practice the pre-visit check raises every finding code of the check contract.
 
 Rows go in with SQLAlchemy Core bulk inserts (lists of dicts, in chunks, ids assigned here), so the
@@ -28,6 +28,15 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import col
 
 from tracker.codes import load_catalog
+from tracker.practice.scenarios import (
+    CodeSpec,
+    PlannedCoverage,
+    PlannedPatient,
+    PlannedSession,
+    enough_care,
+    line,
+    scenario_patients,
+)
 from tracker.store.tables import (
     ConservativeCareRow,
     CoverageRow,
@@ -37,15 +46,6 @@ from tracker.store.tables import (
     SessionCodeRow,
     SessionRow,
     utc_now,
-)
-from tracker.synthetic_scenarios import (
-    CodeSpec,
-    PlannedCoverage,
-    PlannedPatient,
-    PlannedSession,
-    enough_care,
-    line,
-    scenario_patients,
 )
 
 PAYERS = ("medicare", "aetna", "cigna", "unitedhealthcare")

@@ -23,24 +23,24 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-from tracker.demo_report import alerts_table, authorizations_table, packets_summary
-from tracker.demo_services import (
+from tracker.practice.demo_report import alerts_table, authorizations_table, packets_summary
+from tracker.practice.demo_services import (
     PEND_SECONDS,
     notification_endpoint,
     payer_sandbox,
     payer_settings,
     subscribe_payers,
 )
+from tracker.practice.synthetic import HORIZON_DAYS, PracticeShape, seed_practice
 from tracker.rules.findings import SEVERITY
 from tracker.settings import load_settings
 from tracker.status_command import visits_table
 from tracker.store.database import connect
 from tracker.store.migrating import upgrade
 from tracker.store.tables import EvaluationResultRow, SessionRow
-from tracker.synthetic_practice import HORIZON_DAYS, PracticeShape, seed_practice
-from tracker.visits import upcoming_visits
+from tracker.visits.upcoming import upcoming_visits
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DEMO_PATIENTS = 300
 DEMO_SEED = 7
 # Quiet Prefect for the demo's own process unless the user chose otherwise: no INFO chatter, no
@@ -105,35 +105,30 @@ def _run_flow(flow: Any, **parameters: Any) -> dict[str, Any] | str:
         return f"Prefect could not run {flow.name}: {type(err).__name__}: {err}"
 
 
+# The day's order; each flow is the one its deployment in prefect.yaml names.
+DAY = ("import-practice-data", "pre-visit-check", "submit-authorizations",
+       "follow-up-authorizations", "send-alerts", "dispatch-alerts")
+DATED = ("pre-visit-check", "submit-authorizations")  # run as of the demo's day
+
+
 def run_flows(console: Console, today: date) -> dict[str, dict[str, Any]] | str:
     """Every flow once, in the order the day runs them; the outcome of each, or what failed."""
-    from flows.dispatch_alerts import dispatch_alerts
-    from flows.follow_up_authorizations import follow_up_authorizations_flow
-    from flows.import_practice_data import import_practice_data
-    from flows.pre_visit_check import pre_visit_check
-    from flows.send_alerts import send_alerts
-    from flows.submit_authorizations import submit_authorizations
+    from tracker.scheduling.deployments import load_deployments
 
     api = os.environ.get("PREFECT_API_URL")
     console.print("Running the flows " + (f"on the Prefect server at {api}" if api
                                           else "in Prefect's ephemeral mode") + ":")
-    steps: list[tuple[Any, dict[str, Any]]] = [
-        (import_practice_data, {}),
-        (pre_visit_check, {"as_of": today}),
-        (submit_authorizations, {"as_of": today}),
-        (follow_up_authorizations_flow, {}),
-        (send_alerts, {}),
-        (dispatch_alerts, {}),
-    ]
+    deployments = {d.name: d for d in load_deployments()}
     outcomes: dict[str, dict[str, Any]] = {}
-    for flow, parameters in steps:
-        if flow is follow_up_authorizations_flow:
+    for name in DAY:
+        flow = deployments[name].flow()
+        if name == "follow-up-authorizations":
             time.sleep(PEND_SECONDS + 1)  # the payer decides the pended requests and notifies
-        outcome = _run_flow(flow, **parameters)
+        outcome = _run_flow(flow, **({"as_of": today} if name in DATED else {}))
         if isinstance(outcome, str):
-            return f"{flow.name} failed: {outcome}"
-        outcomes[flow.name] = outcome
-        console.print(f"  [green]✓[/] {flow.name}: {_in_words(flow.name, outcome)}")
+            return f"{name} failed: {outcome}"
+        outcomes[name] = outcome
+        console.print(f"  [green]✓[/] {name}: {_in_words(name, outcome)}")
     return outcomes
 
 

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tracker.payers.channels import open_gateway
 from tracker.payers.endpoints import payer_endpoint
-from tracker.payers.gateway import PayerGateway, open_gateway
+from tracker.payers.gateway import PayerGateway
 
 Opener = Callable[[str], PayerGateway]
 

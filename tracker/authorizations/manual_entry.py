@@ -1,6 +1,6 @@
 """Staff record what happened with a fax or portal payer: that the packet went out, and what the
 payer decided. Each change is the new state plus an event row saying who, when and why, in one
-transaction, written by `tracker.authorization_decisions.change_status` like every other change.
+transaction, written by `tracker.authorizations.decisions.change_status` like every other change.
 The CLI and the board call these; they hold no HTTP or form logic.
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorization_decisions import change_status, decision_deadline, mark_decided
+from tracker.authorizations.decisions import change_status, decision_deadline, mark_decided
 from tracker.errors import InputError
 from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow, utc_now
 
