@@ -18,7 +18,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
+from tracker.scheduling.embedded_prefect import use_embedded_prefect
 from tracker.store import connect, upgrade
+
+# Before any test imports prefect: give its ephemeral server time to start on a busy machine.
+use_embedded_prefect()
 
 ADMIN_URL = os.environ.get("PAINAUTH_TEST_POSTGRES_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")

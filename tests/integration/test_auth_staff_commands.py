@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorization_arguments import CHANNELS, DECISIONS
 from tracker.authorizations import manual_entry
+from tracker.cli.auth import CHANNELS, DECISIONS
 from tracker.importers.service import import_practice_files
 from tracker.packages.preparation import prepare_open_authorizations
 from tracker.payers.sandbox import SandboxConfig, create_app
@@ -102,7 +102,7 @@ def test_an_approval_without_the_number_is_refused_plainly(engine: Engine, datab
     assert "Traceback" not in refused.stderr
     bad_day = painauth(database_url, tmp_path, "auth", "record-decision", str(ready), "--decision",
                        "approved", "--auth-number", "X", "--valid-to", "2027-02-30")
-    assert bad_day.returncode == 2 and "--valid-to: '2027-02-30' is not a date" in bad_day.stderr
+    assert bad_day.returncode == 2 and "'--valid-to': '2027-02-30' is not a date" in bad_day.stderr
     assert _auth(engine, ready).status == "submitted"
 
 

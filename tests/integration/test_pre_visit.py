@@ -306,7 +306,9 @@ def _mrn(engine: Engine, patient_id: int) -> str:
 def prefect_server() -> Iterator[None]:
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    from tracker.scheduling.embedded_prefect import STARTUP_TIMEOUT_SECONDS
+
+    with prefect_test_harness(server_startup_timeout=STARTUP_TIMEOUT_SECONDS):
         yield
 
 

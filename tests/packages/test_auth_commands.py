@@ -79,7 +79,8 @@ def test_unknown_authorization_and_bad_input_get_a_message_not_a_traceback(
                       cwd=tmp_path)
 
     assert unknown.returncode == 2 and "no authorization with id 9999" in unknown.stderr
-    assert bad_day.returncode == 2 and "YYYY-MM-DD" in bad_day.stderr
-    assert bad_format.returncode == 2 and "invalid choice" in bad_format.stderr
+    assert bad_day.returncode == 2 and "'--as-of': 'yesterday' is not a date" in bad_day.stderr
+    assert bad_format.returncode == 2
+    assert "'--format': 'xml' is not one of 'fhir', 'pdf'" in bad_format.stderr
     for done in (unknown, bad_day, bad_format):
         assert "Traceback" not in done.stderr

@@ -8,7 +8,6 @@ demo database, runs the pre-visit check flow and prints the visits needing atten
 
 from __future__ import annotations
 
-import argparse
 import json
 from datetime import date
 from pathlib import Path
@@ -18,12 +17,13 @@ from rich.console import Console
 from rich.table import Table
 
 from tracker.errors import InputError
-from tracker.status_command import VERDICT_STYLE
 from tracker.visits.checking import check
+from tracker.visits.table import VERDICT_STYLE
 from tracker.visits.upcoming import counter_text
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "checks"
-def demo_command(args: argparse.Namespace) -> int:
+def run_demo() -> int:
+    """The worked cases, then the practice's day (`tracker.practice.demo_day`); the exit code."""
     console = Console(width=max(Console().width, 200))
     details: list[tuple[str, dict[str, Any]]] = []
     table = Table(title="painauth check — the worked cases", show_lines=True)

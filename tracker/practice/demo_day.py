@@ -34,10 +34,10 @@ from tracker.practice.demo_services import (
 from tracker.practice.synthetic import HORIZON_DAYS, PracticeShape, seed_practice
 from tracker.rules.findings import SEVERITY
 from tracker.settings import load_settings
-from tracker.status_command import visits_table
 from tracker.store.database import connect
 from tracker.store.migrating import upgrade
 from tracker.store.tables import EvaluationResultRow, SessionRow
+from tracker.visits.table import visits_table
 from tracker.visits.upcoming import upcoming_visits
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

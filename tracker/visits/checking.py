@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import InputError, PainauthError, PolicyErrors
+from tracker.errors import InputError
 from tracker.rules import evaluate, policies_in_force
 from tracker.visits.check_document import parse_check_document
 
@@ -24,7 +23,8 @@ def check(document: Any, today: date | None = None) -> dict[str, Any]:
     return result
 
 
-def _read(source: str) -> Any:
+def read_document(source: str) -> Any:
+    """The check document in a file, or on standard input for `-`, as parsed JSON."""
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as err:
@@ -36,22 +36,3 @@ def _read(source: str) -> Any:
     except json.JSONDecodeError as err:
         raise InputError("$", f"malformed JSON at line {err.lineno} column {err.colno}: "
                          f"{err.msg}") from None
-
-
-def check_command(args: argparse.Namespace) -> int:
-    try:
-        result = check(_read(args.input))
-    except InputError as err:
-        print(json.dumps({"error": {"message": err.message, "path": err.path}}))
-        print(f"painauth check: {err}", file=sys.stderr)
-        return 2
-    except PolicyErrors as err:
-        print(json.dumps({"error": {"message": str(err), "path": None}}))
-        print(f"painauth check: the payer policies are broken:\n{err}", file=sys.stderr)
-        return 2
-    except PainauthError as err:
-        print(json.dumps({"error": {"message": str(err), "path": None}}))
-        print(f"painauth check: {err}", file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=1))
-    return 0

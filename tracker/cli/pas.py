@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
-from tracker.payers.errors import UnreadablePayerResponse
-from tracker.payers.pas_response import read_pas_response
+import click
 
 
-def add_read_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE",
-                        help="the payer's response (FHIR JSON); - reads standard input")
+@click.group()
+def pas() -> None:
+    """Da Vinci PAS messages: read a payer's response."""
 
 
-def read_command(args: argparse.Namespace) -> int:
-    source = args.file
+@pas.command()
+@click.argument("source", metavar="FILE")
+def read(source: str) -> int:
+    """Read a payer's PAS response: the decision per line, auth numbers and errors.
+
+    FILE is the payer's response (FHIR JSON); - reads standard input.
+    """
+    from tracker.payers.errors import UnreadablePayerResponse
+    from tracker.payers.pas_response import read_pas_response
+
     try:
         content = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as err:

@@ -2,52 +2,44 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.cli.database import database
 from tracker.importers.service import ImportReport, import_practice_files
 from tracker.importers.service import Progress as ProgressCallback
-from tracker.settings import load_settings
-from tracker.store.database import connect, database_problem
-from tracker.store.migrating import SchemaNotCurrent, require_current_schema
 from tracker.store.tables import QuarantinedRow
 
 # A file this many rows long or longer gets a progress bar.
 PROGRESS_FROM_ROWS = 2000
 
 
-def import_command(args: argparse.Namespace) -> int:
+@click.command("import")
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
+@click.option("--errors", is_flag=True, help="list the rows still quarantined instead of importing")
+def import_files(paths: tuple[Path, ...], errors: bool) -> int:
+    """Import practice data: CSV files and FHIR R4 bundles (see docs/import.md).
+
+    PATH is a CSV file, a FHIR bundle (.json) or a folder of them. Bad rows are quarantined with
+    their file, line, field and reason; the good ones are loaded.
+    """
     out, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
-    if not args.errors and not args.paths:
-        err.print("painauth import: name at least one file or folder, or use --errors")
-        return 2
-    settings = load_settings()
-    engine = connect(settings.resolved_database_url())
-    try:
-        if args.errors:
+    if not errors and not paths:
+        raise click.UsageError("name at least one file or folder, or use --errors")
+    with database() as engine:
+        if errors:
             return _list_quarantine(engine, out)
         with _progress_bar(err) as on_progress:
-            report = import_practice_files(args.paths, engine, on_progress=on_progress)
-    except SchemaNotCurrent as error:
-        err.print(f"painauth import: {error}")
-        return 1
-    except SQLAlchemyError as error:
-        reason = database_problem(error)
-        err.print(f"painauth import: cannot use the database at "
-                  f"{settings.database_url_for_display()}: {reason}")
-        return 1
-    finally:
-        engine.dispose()
+            report = import_practice_files(list(paths), engine, on_progress=on_progress)
     print_report(report, out, err)
     return 0 if report.clean else 1
 
@@ -92,7 +84,6 @@ def print_report(report: ImportReport, out: Console, err: Console) -> None:
 
 
 def _list_quarantine(engine: Engine, out: Console) -> int:
-    require_current_schema(engine)
     with DbSession(engine) as db:
         rows = list(db.exec(select(QuarantinedRow).order_by(
             col(QuarantinedRow.source), col(QuarantinedRow.line))))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
+import click
 from rich.console import Console
 from rich.table import Table
 
@@ -26,6 +25,11 @@ from tracker.rules.policy import (
     StepTherapy,
 )
 from tracker.rules.policy_files import configured_policy_dirs, load_policies, policy_for
+
+
+@click.group()
+def policies() -> None:
+    """The payer policies: list them, show one payer's rules, validate files."""
 
 
 def _applies(selector: Selector) -> str:
@@ -79,22 +83,29 @@ def _effective(rule: Rule) -> str:
     return " ".join(p for p in (start, end) if p) or "in force"
 
 
-def list_command(args: argparse.Namespace) -> int:
-    policies = load_policies()
+@policies.command("list")
+def list_policies() -> int:
+    """List the payer policies in force."""
     table = Table(title="Payer policies")
     for column in ("payer", "name", "rules", "files"):
         table.add_column(column)
-    for payer, policy in sorted(policies.items()):
+    for payer, policy in sorted(load_policies().items()):
         table.add_row(payer, policy.name, str(len(policy.rules)), "\n".join(policy.files))
     Console().print(table)
     return 0
 
 
-def show_command(args: argparse.Namespace) -> int:
+@policies.command()
+@click.argument("payer")
+def show(payer: str) -> int:
+    """Print one payer's rules: what each says, when it is in force, its source.
+
+    PAYER is a payer id, e.g. medicare.
+    """
     try:
-        policy = policy_for(args.payer)
+        policy = policy_for(payer)
     except UnknownPayer as err:
-        print(f"painauth policies show: {err}", file=sys.stderr)
+        click.echo(f"painauth policies show: {err}", err=True)
         return 2
     table = Table(title=f"{policy.name} ({policy.payer}) — decision clock "
                   f"{policy.decision_clock.standard_days} days standard, "
@@ -108,16 +119,23 @@ def show_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def validate_command(args: argparse.Namespace) -> int:
-    dirs = [Path(d) for d in args.dirs] if args.dirs else configured_policy_dirs()
+@policies.command()
+@click.argument("dirs", nargs=-1, metavar="[DIR]...",
+                type=click.Path(file_okay=False, path_type=Path))
+def validate(dirs: tuple[Path, ...]) -> int:
+    """Validate policy files and report every problem, by file, rule and field.
+
+    DIR defaults to the shipped and configured policy folders.
+    """
+    folders = list(dirs) or configured_policy_dirs()
     try:
-        policies = load_policies(dirs)
+        loaded = load_policies(folders)
     except PolicyErrors as err:
         for error in err.errors:
-            print(f"error: {error}", file=sys.stderr)
-        print(f"{len(err.errors)} problem(s) in the policy files; nothing was loaded",
-              file=sys.stderr)
+            click.echo(f"error: {error}", err=True)
+        click.echo(f"{len(err.errors)} problem(s) in the policy files; nothing was loaded", err=True)
         return 2
-    rules = sum(len(p.rules) for p in policies.values())
-    print(f"ok: {len(policies)} payer(s), {rules} rule(s) from {', '.join(str(d) for d in dirs)}")
+    rules = sum(len(p.rules) for p in loaded.values())
+    click.echo(f"ok: {len(loaded)} payer(s), {rules} rule(s) from "
+               f"{', '.join(str(d) for d in folders)}")
     return 0

@@ -1,0 +1,39 @@
+"""Option types the commands share: strict calendar dates, and the day a command runs as of."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+
+from tracker.dates import parse_date
+
+
+class CalendarDate(click.ParamType):
+    """A strict ISO calendar date, YYYY-MM-DD; anything else is a usage error naming the option."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_date(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-12-01)",
+                      param, ctx)
+
+
+DATE = CalendarDate()
+
+
+def as_of_option(help_text: str) -> Any:
+    """`--as-of YYYY-MM-DD`, defaulting to today when left out."""
+    return click.option("--as-of", "as_of", type=DATE, default=None, metavar="YYYY-MM-DD",
+                        help=f"{help_text} (default today)")
+
+
+def authorization_id() -> Any:
+    return click.argument("authorization_id", metavar="ID", type=click.IntRange(min=1))
