@@ -18,6 +18,33 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles(graph) == [["a", "b", "c"]]
 
 
+# docs/architecture.md's table, top to bottom: a part may import only the parts after it.
+LAYERS = ("tracker.cli", "tracker.practice", "flows", "tracker.web", "notifications",
+          "tracker.authorizations", "tracker.visits", "tracker.importers", "tracker.scheduling",
+          "tracker.payers", "tracker.packages", "tracker.store", "tracker.rules", "tracker.codes",
+          "policies")
+ROOT_MODULES = ("tracker", "tracker.settings", "tracker.errors", "tracker.dates", "tracker.roles")
+
+
+def _part(module: str) -> str:
+    if module in ROOT_MODULES:
+        return "root"
+    return next(layer for layer in LAYERS if module == layer or module.startswith(layer + "."))
+
+
+def test_every_part_imports_only_the_parts_below_it() -> None:
+    upward = sorted(f"{module} -> {target}" for module, targets in import_graph().items()
+                    for target in targets
+                    if _part(target) != "root" and _part(module) != "root"
+                    and LAYERS.index(_part(target)) < LAYERS.index(_part(module)))
+    assert upward == []
+
+
+def test_the_root_modules_import_nothing_of_the_parts() -> None:
+    assert {m: t for m, t in import_graph().items()
+            if m in ROOT_MODULES and any(_part(x) != "root" for x in t)} == {}
+
+
 def test_nothing_imports_the_flows() -> None:
     importers = {module for module, targets in import_graph().items()
                  if not module.startswith("flows") and any(t.startswith("flows") for t in targets)}
