@@ -14,6 +14,7 @@ from tracker.rules import (
     CodeLine,
     ConservativeCare,
     Counter,
+    Exemption,
     Outcome,
     PsychEvaluation,
     Result,
@@ -42,12 +43,16 @@ def line(text: str) -> CodeLine:
 def session(when: str | date, *codes: str, intent: str | None = None,
             relief: float | None = None, lasted: int | None = None,
             place: str = "11", muscles: int | None = None,
-            no_outcome: bool = False) -> Session:
+            no_outcome: bool = False, medication_reduction: float | None = None,
+            provider: str | None = None) -> Session:
     outcome = None
-    if not no_outcome and (relief is not None or lasted is not None):
-        outcome = Outcome(relief_percent=relief, duration_days=lasted)
+    if not no_outcome and (relief is not None or lasted is not None
+                           or medication_reduction is not None):
+        outcome = Outcome(relief_percent=relief, duration_days=lasted,
+                          medication_reduction_percent=medication_reduction)
     return Session(date=day(when), codes=tuple(line(c) for c in codes), place_of_service=place,
-                   intent=intent, muscles=muscles, outcome=outcome)  # type: ignore[arg-type]
+                   intent=intent, muscles=muscles, outcome=outcome,  # type: ignore[arg-type]
+                   provider_npi=provider)
 
 
 def good(when: str | date, *codes: str, intent: str | None = None) -> Session:
@@ -67,12 +72,14 @@ def request(payer: str, scheduled: Session, history: tuple[Session, ...] | list[
             other_scheduled: tuple[Session, ...] | list[Session] = (),
             conservative_care: tuple[ConservativeCare, ...] | list[ConservativeCare] = (),
             psych_evaluations: tuple[PsychEvaluation, ...] | list[PsychEvaluation] = (),
-            as_of: str | date | None = None) -> CheckRequest:
+            as_of: str | date | None = None, service_state: str | None = None,
+            exemptions: tuple[Exemption, ...] | list[Exemption] = ()) -> CheckRequest:
     return CheckRequest(
         as_of=day(as_of) if as_of is not None else scheduled.date,
         payer=payer, scheduled=scheduled, history=tuple(history),
         other_scheduled=tuple(other_scheduled), conservative_care=tuple(conservative_care),
-        psych_evaluations=tuple(psych_evaluations))
+        psych_evaluations=tuple(psych_evaluations), service_state=service_state,
+        exemptions=tuple(exemptions))
 
 
 @cache

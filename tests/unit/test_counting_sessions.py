@@ -63,7 +63,8 @@ def test_interval_is_measured_to_the_nearest_session_on_either_side():
     assert "INTERVAL_TOO_SHORT" in codes(result)
     assert "2026-12-20" in next(f.message for f in result.findings
                                 if f.code == "INTERVAL_TOO_SHORT")
-    assert result.next_eligible_date == date(2026, 12, 20)  # moved onto the booking: one session
+    # never the booking's own date (check.md): 14 days after it
+    assert result.next_eligible_date == date(2027, 1, 3)
 
 
 def test_next_eligible_date_is_the_scheduled_date_when_nothing_stands_in_the_way():

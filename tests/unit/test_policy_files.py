@@ -408,3 +408,57 @@ def test_a_missing_policy_folder_is_reported(tmp_path):
 def test_the_shipped_policies_are_valid():
     shipped = load_policies([shipped_policy_dir()])
     assert set(shipped) >= {"medicare", "aetna", "cigna", "unitedhealthcare"}
+
+
+# --- programs: clocks, channels, states, plan types -------------------------------------------
+
+PROGRAM = """programs:
+  - id: test-precert
+    name: Test precertification
+    channel: payer_pas
+    clocks:
+      - standard: {calendar_days: 15}
+        expedited: {hours: 72}
+"""
+PROGRAM_RULE = """  - id: test-auth
+    type: prior_auth
+    program: test-precert
+    group: esi
+    source: "test"
+    confidence: C
+"""
+
+
+def test_a_prior_auth_rule_belongs_to_a_program_with_its_clock(tmp_path):
+    text = "payer: testpayer\nname: Test payer\n" + PROGRAM + "rules:\n" + PROGRAM_RULE
+    policy = load_policies([policy_dir(tmp_path, {"t.yaml": text})])["testpayer"]
+    clock = policy.programs["test-precert"].clock_on(date(2026, 6, 1))
+    assert clock is not None and clock.describe() == "15 calendar days standard, 72 hours expedited"
+
+
+@pytest.mark.parametrize(("change", "rule", "field"), [
+    (("program: test-precert", "program: test-other"), "test-auth", "program"),
+    (("group: esi\n", "group: esi\n    states: [TEXAS]\n"), "test-auth", "states"),
+    (("channel: payer_pas", "channel: pigeon"), "program test-precert", "channel"),
+    (("{calendar_days: 15}", "{fortnights: 1}"), "program test-precert",
+     "clocks[0].standard.fortnights"),
+    (("{hours: 72}", "{hours: 0}"), "program test-precert", "clocks[0].expedited.hours"),
+    (("name: Test payer\n", "name: Test payer\nplan_type: hmo\n"), None, "plan_type"),
+])
+def test_bad_program_data_is_reported_with_file_rule_and_field(tmp_path, change, rule, field):
+    text = "payer: testpayer\nname: Test payer\n" + PROGRAM + "rules:\n" + PROGRAM_RULE
+    assert change[0] in text
+    folder = policy_dir(tmp_path, {"broken.yaml": text.replace(*change)})
+    with pytest.raises(PolicyErrors) as raised:
+        load_policies([folder])
+    [error] = raised.value.errors
+    assert (Path(error.file).name, error.rule, error.field) == ("broken.yaml", rule, field)
+
+
+def test_a_payer_holds_the_rules_of_one_plan_type(tmp_path):
+    first = "payer: testpayer\nplan_type: medicare_advantage\nrules:\n" + rule_text()
+    second = "payer: testpayer\nplan_type: commercial\nrules:\n" + rule_text(id="test-two")
+    with pytest.raises(PolicyErrors) as raised:
+        load_policies([policy_dir(tmp_path, {"a.yaml": first, "b.yaml": second})])
+    [error] = raised.value.errors
+    assert (Path(error.file).name, error.field) == ("b.yaml", "plan_type")

@@ -30,21 +30,24 @@ def test_authorization_alone_gives_needs_auth():
 
 
 def test_nothing_in_the_way_gives_ok():
-    result = check("medicare", session(P, "64483"), conservative_care=AMPLE_CARE)
+    result = check("medicare", session(P, "64483"), conservative_care=AMPLE_CARE,
+                   service_state="FL")
     assert codes(result) == set()
     assert result.verdict == "ok"
     assert result.coding_ok
 
 
 def test_a_warning_does_not_change_the_verdict():
-    result = check("medicare", session(P, "64483"), history=THREE_RECENT_ESIS)
+    result = check("medicare", session(P, "64483"), history=THREE_RECENT_ESIS,
+                   service_state="FL")
     assert codes(result) == {"FREQUENCY_LIMIT_APPROACHING"}
     assert result.verdict == "ok"
 
 
 def test_a_coding_error_does_not_change_the_verdict_but_clears_coding_ok():
     result = check("medicare", session(P, "64483", "77003"),
-                   conservative_care=[care("physical_therapy", "2026-09-01", "2026-10-15")])
+                   conservative_care=[care("physical_therapy", "2026-09-01", "2026-10-15")],
+                   service_state="FL")
     assert codes(result) == {"IMAGING_GUIDANCE_BUNDLED"}
     assert result.verdict == "ok"
     assert not result.coding_ok
@@ -75,4 +78,5 @@ def test_every_finding_code_has_the_severity_of_the_contract_table():
         "IMAGING_GUIDANCE_BUNDLED": "coding", "ADDON_WITHOUT_PRIMARY": "coding",
         "TRIGGER_POINT_CODE_MISMATCH": "coding", "BILATERAL_NOT_ALLOWED": "coding",
         "DELETED_CODE": "coding", "UNKNOWN_CODE": "coding",
+        "SERVICE_STATE_UNKNOWN": "warn", "PRIOR_AUTH_EXEMPT": "warn",
     }

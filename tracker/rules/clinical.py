@@ -114,14 +114,25 @@ def prerequisite(rule: Prerequisite, facts: Facts, procedure: Procedure) -> Find
     qualifying = [
         s for s in facts.performed
         if holds(s, rule.requires, procedure.region, rule.same_region)
-        and s.outcome is not None and s.outcome.relief_percent is not None
-        and s.outcome.relief_percent >= rule.min_relief_percent
+        and _responded(rule, s)
     ]
     if len(qualifying) >= rule.count:
         return None
     need = rule.description or f"{rule.count} earlier {rule.requires.label} session(s)"
     return Finding("PREREQUISITE_NOT_MET",
                    f"needs {need}; {len(qualifying)} on file", rule.id, rule.cited_source)
+
+
+def _responded(rule: Prerequisite, session: DatedSession) -> bool:
+    """Relief at the rule's threshold, or (where the rule accepts it) the medication reduction."""
+    outcome = session.outcome
+    if outcome is None:
+        return False
+    if outcome.relief_percent is not None and outcome.relief_percent >= rule.min_relief_percent:
+        return True
+    wanted = rule.or_medication_reduction_percent
+    reduction = outcome.medication_reduction_percent
+    return wanted is not None and reduction is not None and reduction >= wanted
 
 
 def psych_clearance(rule: PsychClearance, facts: Facts) -> Finding | None:

@@ -6,8 +6,10 @@ pre-visit flow and the board all call `evaluate`.
 
 from __future__ import annotations
 
+from datetime import date
+
 from tracker.codes import Catalog, load_catalog
-from tracker.rules import clinical, limits
+from tracker.rules import authorization, clinical, limits
 from tracker.rules.coding import coding_findings
 from tracker.rules.facts import Facts, applies_to, facts_of
 from tracker.rules.findings import SEVERITY, Finding, Result, verdict_of
@@ -39,18 +41,17 @@ def evaluate(request: CheckRequest, policy: Policy, catalog: Catalog | None = No
         if not rule.in_force(day):
             continue
         if isinstance(rule, PriorAuthorization):
-            if _needs_authorization(rule, facts):
-                prior_auth = True
-                findings.append(Finding(
-                    "PRIOR_AUTH_REQUIRED",
-                    f"{policy.name} requires prior authorization for this procedure at place of "
-                    f"service {facts.scheduled.place_of_service}", rule.id, rule.cited_source))
+            finding = authorization.finding(rule, policy, facts)
+            if finding is not None:
+                prior_auth = prior_auth or finding.code == "PRIOR_AUTH_REQUIRED"
+                findings.append(finding)
         else:
             findings.extend(_clinical_findings(rule, facts))
     findings.extend(coding_findings(facts.scheduled, catalog))
     findings = _distinct(findings)
     blocked_by_limits = any(f.code in limits.LIMIT_CODES for f in findings)
-    next_day = limits.next_eligible_date(rules, facts) if blocked_by_limits else day
+    next_day = (limits.next_eligible_date(rules, facts, _taken_dates(facts, catalog))
+                if blocked_by_limits else day)
     return Result(
         verdict=verdict_of(findings, prior_auth),
         prior_auth_required=prior_auth,
@@ -72,10 +73,21 @@ def _rules_for(policy: Policy, facts: Facts) -> tuple[Rule, ...]:
         key=("rules-for", procedures))
 
 
-def _needs_authorization(rule: PriorAuthorization, facts: Facts) -> bool:
-    place_ok = (not rule.places_of_service
-                or facts.scheduled.place_of_service in rule.places_of_service)
-    return place_ok and any(applies_to(rule.applies, p) for p in facts.procedures)
+def _family_group(family: str, catalog: Catalog) -> frozenset[str]:
+    """The families counted together with `family` (its catalog group), itself included."""
+    for families in catalog.groups.values():
+        if family in families:
+            return frozenset(families)
+    return frozenset({family})
+
+
+def _taken_dates(facts: Facts, catalog: Catalog) -> frozenset[date]:
+    """Dates of the other sessions (performed or booked) of a scheduled procedure's family
+    group and region: moved there, the scheduled session would merge with it (check.md)."""
+    wanted = {(family, p.region) for p in facts.procedures
+              for family in _family_group(p.family, catalog)}
+    return frozenset(s.date for s in facts.others
+                     if any((p.family, p.region) in wanted for p in s.procedures))
 
 
 def _clinical_findings(rule: Rule, facts: Facts) -> list[Finding]:

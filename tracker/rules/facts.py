@@ -9,7 +9,13 @@ from datetime import date
 from tracker.codes import Catalog
 from tracker.rules.policy import Selector
 from tracker.rules.procedures import DatedSession, Procedure, dated_sessions, procedures_of
-from tracker.rules.session import CheckRequest, ConservativeCare, PsychEvaluation, Session
+from tracker.rules.session import (
+    CheckRequest,
+    ConservativeCare,
+    Exemption,
+    PsychEvaluation,
+    Session,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,10 @@ class Facts:
     performed: tuple[DatedSession, ...]
     conservative_care: tuple[ConservativeCare, ...]
     psych_evaluations: tuple[PsychEvaluation, ...]
+    service_state: str | None = None
+    exemptions: tuple[Exemption, ...] = ()
+    # the other sessions as recorded (with their places of service), for prior-authorization rules
+    recorded: tuple[Session, ...] = ()
     _dates: dict[tuple[Selector, str | None], list[dt.date]] = field(default_factory=dict)
     _regions: dict[Selector, list[str | None]] = field(default_factory=dict)
     _by_family: dict[tuple[str, str | None], list[tuple[dt.date, Procedure]]] | None = None
@@ -78,6 +88,9 @@ def facts_of(request: CheckRequest, catalog: Catalog) -> Facts:
                                        key=lambda c: (c.start, c.end, c.kind))),
         psych_evaluations=tuple(sorted(request.psych_evaluations,
                                        key=lambda e: (e.date, e.result))),
+        service_state=request.service_state,
+        exemptions=request.exemptions,
+        recorded=request.history + request.other_scheduled,
     )
 
 

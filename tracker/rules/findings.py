@@ -28,6 +28,8 @@ SEVERITY: dict[str, str] = {
     "BILATERAL_NOT_ALLOWED": "coding",
     "DELETED_CODE": "coding",
     "UNKNOWN_CODE": "coding",
+    "SERVICE_STATE_UNKNOWN": "warn",
+    "PRIOR_AUTH_EXEMPT": "warn",
 }
 
 VERDICTS = ("blocked", "needs_documentation", "needs_auth", "ok")

@@ -67,9 +67,12 @@ def _too_close(rule: MinimumInterval, other: date, day: date) -> bool:
     if rule.days is not None:
         return abs((day - other).days) < rule.days
     assert rule.months is not None
-    if other < day:
-        return day < add_months(other, rule.months)
-    return day > add_months(other, -rule.months)
+    try:
+        if other < day:
+            return day < add_months(other, rule.months)
+        return day > add_months(other, -rule.months)
+    except ValueError:  # the interval ends past 9999-12-31 (or before year 1): always too close
+        return True
 
 
 def interval(rule: MinimumInterval, facts: Facts, day: date) -> list[Finding]:
@@ -120,30 +123,49 @@ def _leaves_window(window: Window, session_day: date) -> date:
     return day
 
 
-def _candidates(facts: Facts, rules: Sequence[Rule]) -> Iterator[date]:
-    """Every day on which a frequency or interval finding can stop standing in the way."""
-    yield facts.date
+def _ends(facts: Facts, rules: Sequence[Rule]) -> Iterator[date]:
+    """The days on which a frequency or interval finding can stop standing in the way; those
+    past 9999-12-31 are left out."""
     for rule in rules:
         yield rule.effective_from
         if rule.effective_to < date.max:
             yield rule.effective_to + timedelta(days=1)
     for session in facts.others:
-        yield session.date  # moved onto another session's date, the two are one session
         for rule in rules:
-            if isinstance(rule, FrequencyLimit):
-                yield _leaves_window(rule.window, session.date)
-            elif isinstance(rule, MinimumInterval):
-                yield (session.date + timedelta(days=rule.days) if rule.days is not None
-                       else add_months(session.date, rule.months or 0))
+            try:
+                if isinstance(rule, FrequencyLimit):
+                    yield _leaves_window(rule.window, session.date)
+                elif isinstance(rule, MinimumInterval):
+                    yield (session.date + timedelta(days=rule.days) if rule.days is not None
+                           else add_months(session.date, rule.months or 0))
+            except (OverflowError, ValueError):
+                continue
 
 
-def next_eligible_date(candidate_rules: tuple[Rule, ...], facts: Facts) -> date | None:
-    """The earliest day >= the scheduled date (within SEARCH_DAYS) free of frequency and interval
-    findings for the same session; None when there is none. `candidate_rules` are the policy's
-    rules that apply to the scheduled procedures, whatever their dates."""
+def _candidates(facts: Facts, rules: Sequence[Rule], taken: frozenset[date]) -> Iterator[date]:
+    """Every day that can be the next eligible one: the scheduled date, each day a finding can
+    end, and the day after a taken date (a moved session cannot land on one)."""
+    yield facts.date
+    for day in _ends(facts, rules):
+        yield day
+    for day in taken:
+        if day < date.max:
+            yield day + timedelta(days=1)
+
+
+def next_eligible_date(candidate_rules: tuple[Rule, ...], facts: Facts,
+                       taken: frozenset[date] = frozenset()) -> date | None:
+    """The earliest day >= the scheduled date (within SEARCH_DAYS, never past 9999-12-31) free
+    of frequency and interval findings for the same session and not in `taken` (the dates of
+    other sessions of its family groups and regions); None when there is none.
+    `candidate_rules` are the policy's rules that apply to the scheduled procedures, whatever
+    their dates."""
     rules = [r for r in candidate_rules if isinstance(r, FrequencyLimit | MinimumInterval)]
-    start, last = facts.date, facts.date + timedelta(days=SEARCH_DAYS)
-    for day in sorted({d for d in _candidates(facts, rules) if start <= d <= last}):
+    start = facts.date
+    last = date.max if (date.max - start).days < SEARCH_DAYS else start + timedelta(SEARCH_DAYS)
+    for day in sorted({d for d in _candidates(facts, rules, taken) if start <= d <= last}):
+        if day in taken:
+            continue
         _, findings = limit_findings(rules, facts, day)
         if not any(f.code in LIMIT_CODES for f in findings):
             return day

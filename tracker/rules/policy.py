@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-FOREVER = date(9999, 12, 31)
-BEGINNING = date(1900, 1, 1)
+from tracker.rules.programs import BEGINNING, FOREVER, Clock, Program, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +99,17 @@ class NotCovered(Rule):
 
 @dataclass(frozen=True, slots=True)
 class PriorAuthorization(Rule):
-    """Authorization required for the selected procedures at these places of service (empty: all)."""
+    """Authorization required for the selected procedures at these places of service (empty: all),
+    under a program, in these states (empty: wherever the session is performed).
+
+    With `trial_carries`, a permanent implant needs no request of its own when an earlier trial
+    of the same codes was (or is booked) at one of these places: the trial's number carries.
+    """
 
     places_of_service: frozenset[str] = frozenset()
+    program: str = ""
+    states: frozenset[str] = frozenset()
+    trial_carries: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +149,8 @@ class Prerequisite(Rule):
     requires: Selector = field(default_factory=lambda: Selector("", frozenset()))
     count: int = 1
     min_relief_percent: float = 0
+    # a session also qualifies with at least this fall in medication use (None: relief only)
+    or_medication_reduction_percent: float | None = None
     same_region: bool = True
     first_in_region: bool = False
     description: str = ""
@@ -174,6 +183,10 @@ class DecisionClock:
     standard_days: int = 7
     expedited_hours: int = 72
 
+    def as_clock(self) -> Clock:
+        return Clock(standard=Span(self.standard_days, "calendar_days"),
+                     expedited=Span(self.expedited_hours, "hours"), source="the payer file")
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -182,6 +195,8 @@ class Policy:
     rules: tuple[Rule, ...]
     files: tuple[str, ...] = ()
     decision_clock: DecisionClock = DecisionClock()
+    programs: dict[str, Program] = field(default_factory=dict, compare=False)
+    plan_type: str | None = None  # the plan type the file's rules are for; None: any
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def rules_for(self, selectors_match: Any, key: Any) -> Any:
@@ -196,3 +211,6 @@ class Policy:
 
     def of_type(self, kind: type[Rule], day: date) -> list[Rule]:
         return [r for r in self.rules if type(r) is kind and r.in_force(day)]
+
+    def program_of(self, rule: Rule) -> Program | None:
+        return self.programs.get(rule.program) if isinstance(rule, PriorAuthorization) else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -39,6 +39,8 @@ from tracker.rules.policy import (
     StepTherapy,
     Window,
 )
+from tracker.rules.program_files import read_programs
+from tracker.rules.programs import PLAN_TYPES, Program
 from tracker.rules.session import CARE_KINDS, INTENTS
 
 CONFIDENCES = ("A", "B", "C", "practice-reported")
@@ -49,14 +51,21 @@ _TYPE_FIELDS: dict[str, set[str]] = {
     "interval": {"min_days", "min_months"},
     "levels": {"max_levels"},
     "not_covered": {"reason"},
-    "prior_auth": {"places_of_service"},
+    "prior_auth": {"places_of_service", "program", "states", "trial_carries"},
     "step_therapy": {"min_days", "require_kinds", "when", "lookback_months"},
     "repeat_response": {"min_relief_percent", "min_duration_days", "lookback_months",
                         "failed_first_retry_days"},
     "prerequisite": {"requires", "when", "description"},
     "psych_clearance": {"within_months"},
 }
-_FILE_FIELDS = {"payer", "name", "rules", "decision_clock", "replace"}
+_FILE_FIELDS = {"payer", "name", "rules", "decision_clock", "replace", "programs", "plan_type"}
+# USPS codes of the states, the District of Columbia and the territories
+US_STATES = frozenset({
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC", "PR", "VI", "GU", "AS", "MP",
+})
 
 
 class _PolicyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -247,7 +256,17 @@ def _typed_rule(kind: str, reader: _Reader, common: dict[str, Any]) -> Rule:
             if not (len(place) == 2 and place.isdigit()):
                 raise reader.fail("places_of_service",
                                   f"{place!r} is not a two-digit CMS place-of-service code")
-        return PriorAuthorization(**common, places_of_service=frozenset(places))
+        states = reader.names("states")
+        for state in states:
+            if state not in US_STATES:
+                raise reader.fail("states", f"{state!r} is not a two-letter USPS state code "
+                                  "such as TX")
+        program = reader.raw.get("program", "")
+        if not isinstance(program, str):
+            raise reader.fail("program", f"must be a program id (got {program!r})")
+        return PriorAuthorization(**common, places_of_service=frozenset(places),
+                                  program=program.strip(), states=frozenset(states),
+                                  trial_carries=bool(reader.raw.get("trial_carries", False)))
     if kind == "step_therapy":
         return StepTherapy(**common, min_days=reader.whole("min_days", 0),
                            require_kinds=_require_kinds(reader),
@@ -265,13 +284,16 @@ def _typed_rule(kind: str, reader: _Reader, common: dict[str, Any]) -> Rule:
             raise reader.fail("requires", "must be a mapping: group, intent, count, "
                               "min_relief_percent, same_region")
         extra = set(raw) - {"group", "codes", "intent", "count", "min_relief_percent",
-                            "same_region"}
+                            "same_region", "or_medication_reduction_percent"}
         if extra:
             raise reader.fail(f"requires.{sorted(extra)[0]}", "not a field of requires")
         inner = _Reader(reader.file, reader.rule_id, raw)
         return Prerequisite(**common, requires=_selector(inner, "requires"),
                             count=inner.whole("count", 1, default=1),
                             min_relief_percent=inner.percent("min_relief_percent", default=0),
+                            or_medication_reduction_percent=(
+                                inner.percent("or_medication_reduction_percent")
+                                if inner.has("or_medication_reduction_percent") else None),
                             same_region=bool(raw.get("same_region", True)),
                             first_in_region=_when_first_in_region(reader),
                             description=str(reader.raw.get("description") or ""))
@@ -289,6 +311,8 @@ class PolicyFile:
     rules: list[Rule]
     withdrawn: set[str]
     clock: DecisionClock | None
+    programs: dict[str, Program] = field(default_factory=dict)
+    plan_type: str | None = None
 
 
 def read_policy_file(path: Path) -> PolicyFile:
@@ -329,11 +353,17 @@ def read_policy_file(path: Path) -> PolicyFile:
             rules.append(rule)
     errors.extend(_overlapping_versions(file, rules))
     clock = _decision_clock(file, raw.get("decision_clock"), errors)
+    programs = read_programs(file, raw.get("programs"), errors)
+    plan_type = raw.get("plan_type")
+    if plan_type is not None and plan_type not in PLAN_TYPES:
+        errors.append(PolicyError(file, None, "plan_type", f"must be one of: "
+                                  f"{', '.join(PLAN_TYPES)} (got {plan_type!r}); a file holds "
+                                  "the rules of one plan type"))
     if errors:
         raise PolicyErrors(errors)
     return PolicyFile(path=file, payer=str(payer).strip(), name=raw.get("name"),
                       replace=bool(raw.get("replace", False)), rules=rules, withdrawn=withdrawn,
-                      clock=clock)
+                      clock=clock, programs=programs, plan_type=plan_type)
 
 
 def _overlapping_versions(file: str, rules: list[Rule]) -> list[PolicyError]:
@@ -394,7 +424,31 @@ def load_policies(dirs: Iterable[Path] | None = None) -> dict[str, Policy]:
                 errors.extend(err.errors)
     if errors:
         raise PolicyErrors(errors)
-    return _merge(files)
+    policies = _merge(files)
+    errors = _program_problems(files, policies)
+    if errors:
+        raise PolicyErrors(errors)
+    return policies
+
+
+def _program_problems(files: list[PolicyFile], policies: dict[str, Policy]) -> list[PolicyError]:
+    """Every prior_auth rule names a program its payer defines; a payer's files agree on the
+    plan type their rules are for."""
+    errors = []
+    for pf in files:
+        policy = policies[pf.payer]
+        for rule in pf.rules:
+            if isinstance(rule, PriorAuthorization) and rule.program \
+                    and rule.program not in policy.programs:
+                known = ", ".join(sorted(policy.programs)) or "none defined"
+                errors.append(PolicyError(pf.path, rule.id, "program",
+                                          f"unknown program {rule.program!r} of payer "
+                                          f"{pf.payer}; its programs: {known}"))
+        if pf.plan_type is not None and pf.plan_type != policy.plan_type:
+            errors.append(PolicyError(pf.path, None, "plan_type",
+                                      f"payer {pf.payer} is for plan type {policy.plan_type}; "
+                                      "put rules of another plan type under their own payer id"))
+    return errors
 
 
 def _merge(files: list[PolicyFile]) -> dict[str, Policy]:
@@ -406,14 +460,18 @@ def _merge(files: list[PolicyFile]) -> dict[str, Policy]:
             name = pf.name or pf.payer
             paths: tuple[str, ...] = (pf.path,)
             clock = pf.clock or DecisionClock()
+            programs = dict(pf.programs)
+            plan_type = pf.plan_type
         else:
             replaced = {r.id for r in pf.rules} | pf.withdrawn
             rules = tuple(r for r in base.rules if r.id not in replaced) + tuple(pf.rules)
             name = pf.name or base.name
             paths = base.files + (pf.path,)
             clock = pf.clock or base.decision_clock
+            programs = {**base.programs, **pf.programs}
+            plan_type = base.plan_type or pf.plan_type
         policies[pf.payer] = Policy(payer=pf.payer, name=name, rules=rules, files=paths,
-                                    decision_clock=clock)
+                                    decision_clock=clock, programs=programs, plan_type=plan_type)
     return policies
 
 
@@ -428,8 +486,15 @@ def policies_in_force() -> dict[str, Policy]:
     return _cache[key]
 
 
+def payer_id(payer: str, known: Iterable[str]) -> str | None:
+    """The known payer id `payer` names, matched without regard to case; None when unknown."""
+    wanted = payer.strip().lower()
+    return next((k for k in sorted(known) if k.lower() == wanted), None)
+
+
 def policy_for(payer: str) -> Policy:
     policies = policies_in_force()
-    if payer not in policies:
+    found = payer_id(payer, policies)
+    if found is None:
         raise UnknownPayer(payer, sorted(policies))
-    return policies[payer]
+    return policies[found]

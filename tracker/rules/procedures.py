@@ -97,9 +97,10 @@ def _better(a: Outcome | None, b: Outcome | None) -> Outcome | None:
     if a is None or b is None:
         return a or b
 
-    def rank(o: Outcome) -> tuple[bool, float, bool, int]:
+    def rank(o: Outcome) -> tuple[bool, float, bool, int, float]:
         return (o.relief_percent is not None, o.relief_percent or 0.0,
-                o.duration_days is not None, o.duration_days or 0)
+                o.duration_days is not None, o.duration_days or 0,
+                o.medication_reduction_percent or 0.0)
     return max(a, b, key=rank)
 
 

@@ -40,6 +40,9 @@ class Outcome:
 
     relief_percent: float | None = None
     duration_days: int | None = None
+    # the fall in analgesic use, which Medicare's contractors accept instead of pain relief for a
+    # stimulator trial
+    medication_reduction_percent: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class Session:
     intent: Intent | None = None
     muscles: int | None = None
     outcome: Outcome | None = None
+    provider_npi: str | None = None  # the rendering provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,33 @@ class PsychEvaluation:
 
 
 @dataclass(frozen=True, slots=True)
+class Exemption:
+    """A prior-authorization exemption the practice holds ("gold card") for a program.
+
+    Empty `codes` and `families`: every service of the program. No `provider_npi`: the whole
+    practice. `start` and `end` are both in force.
+    """
+
+    program: str
+    start: date
+    end: date
+    codes: frozenset[str] = frozenset()
+    families: frozenset[str] = frozenset()
+    provider_npi: str | None = None
+    reference: str = ""
+
+    def covers(self, program: str, day: date, provider_npi: str | None,
+               codes: frozenset[str], families: frozenset[str]) -> bool:
+        if self.program.lower() != program.lower() or not self.start <= day <= self.end:
+            return False
+        if self.provider_npi is not None and self.provider_npi != provider_npi:
+            return False
+        if not self.codes and not self.families:
+            return True
+        return not self.codes.isdisjoint(codes) or not self.families.isdisjoint(families)
+
+
+@dataclass(frozen=True, slots=True)
 class CheckRequest:
     """A self-contained eligibility question: the `painauth check` input, parsed."""
 
@@ -79,3 +110,5 @@ class CheckRequest:
     other_scheduled: tuple[Session, ...] = ()
     conservative_care: tuple[ConservativeCare, ...] = ()
     psych_evaluations: tuple[PsychEvaluation, ...] = field(default=())
+    service_state: str | None = None  # USPS code of the state where the session is performed
+    exemptions: tuple[Exemption, ...] = ()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
+from tracker.codes import load_catalog, normalize_code
 from tracker.dates import parse_date
 from tracker.errors import InputError
+from tracker.rules.policy_files import US_STATES, payer_id
 from tracker.rules.session import (
     CARE_KINDS,
     INTENTS,
@@ -14,6 +17,7 @@ from tracker.rules.session import (
     CheckRequest,
     CodeLine,
     ConservativeCare,
+    Exemption,
     Outcome,
     PsychEvaluation,
     Session,
@@ -87,7 +91,19 @@ def _outcome(value: Any, path: str) -> Outcome | None:
     duration = entry.get("duration_days")
     if duration is not None:
         duration = _whole(duration, f"{path}.duration_days", "duration_days")
-    return Outcome(relief_percent=relief, duration_days=duration)
+    reduction = entry.get("medication_reduction_percent")
+    if reduction is not None:
+        reduction = _percent(reduction, f"{path}.medication_reduction_percent")
+    return Outcome(relief_percent=relief, duration_days=duration,
+                   medication_reduction_percent=reduction)
+
+
+def _percent(value: Any, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(path, f"must be a number from 0 to 100 (got {value!r})")
+    if not 0 <= value <= 100:
+        raise InputError(path, f"must be from 0 to 100 (got {value})")
+    return value
 
 
 def _session(value: Any, path: str, with_outcome: bool) -> Session:
@@ -107,6 +123,9 @@ def _session(value: Any, path: str, with_outcome: bool) -> Session:
     muscles = entry.get("muscles")
     if muscles is not None:
         muscles = _whole(muscles, f"{path}.muscles", "muscles")
+    npi = entry.get("provider_npi")
+    if npi is not None:
+        npi = _npi(npi, f"{path}.provider_npi")
     return Session(
         date=_date(entry.get("date"), f"{path}.date"),
         codes=tuple(_code_line(c, f"{path}.codes[{i}]") for i, c in enumerate(codes)),
@@ -114,7 +133,60 @@ def _session(value: Any, path: str, with_outcome: bool) -> Session:
         intent=intent,
         muscles=muscles,
         outcome=_outcome(entry.get("outcome"), f"{path}.outcome") if with_outcome else None,
+        provider_npi=npi,
     )
+
+
+def _npi(value: Any, path: str) -> str:
+    if not (isinstance(value, str) and len(value) == 10 and value.isdigit()):
+        raise InputError(path, f"must be a provider's 10-digit NPI such as \"1234567893\" "
+                         f"(got {value!r})")
+    return value
+
+
+def _state(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if not (isinstance(value, str) and value.strip().upper() in US_STATES):
+        raise InputError(path, f"must be a two-letter USPS state code such as \"TX\" "
+                         f"(got {value!r})")
+    return value.strip().upper()
+
+
+def _exemption(value: Any, path: str, programs: Collection[str]) -> Exemption:
+    entry = _mapping(value, path)
+    program = entry.get("program")
+    if not isinstance(program, str) or not program.strip():
+        raise InputError(f"{path}.program", "is required: the program id the exemption lifts, "
+                         f"one of: {', '.join(sorted(programs)) or 'none for this payer'}")
+    known = {p.lower(): p for p in programs}
+    if program.strip().lower() not in known:
+        raise InputError(f"{path}.program", f"unknown program {program!r} for this payer; "
+                         f"use one of: {', '.join(sorted(programs)) or 'none'}")
+    catalog = load_catalog()
+    codes = [str(c) for c in _list(entry.get("codes"), f"{path}.codes")]
+    for index, code in enumerate(codes):
+        if normalize_code(code) not in catalog.codes:
+            raise InputError(f"{path}.codes[{index}]", f"{code!r} is not a code of the procedure "
+                             "catalog")
+    group = entry.get("group")
+    families: frozenset[str] = frozenset()
+    if group is not None:
+        found = catalog.group_families(group) if isinstance(group, str) else None
+        if found is None:
+            raise InputError(f"{path}.group", f"unknown group {group!r}; use one of: "
+                             f"{', '.join(sorted(catalog.groups))}")
+        families = frozenset(found)
+    npi = entry.get("provider_npi")
+    start = _date(entry.get("from"), f"{path}.from")
+    end = _date(entry.get("to"), f"{path}.to")
+    if end < start:
+        raise InputError(f"{path}.to", f"{end} is before from {start}")
+    reference = entry.get("reference")
+    return Exemption(program=known[program.strip().lower()], start=start, end=end,
+                     codes=frozenset(normalize_code(c) for c in codes), families=families,
+                     provider_npi=None if npi is None else _npi(npi, f"{path}.provider_npi"),
+                     reference="" if reference is None else str(reference))
 
 
 def _care(value: Any, path: str) -> ConservativeCare:
@@ -134,15 +206,21 @@ def _psych(value: Any, path: str) -> PsychEvaluation:
                                           PSYCH_RESULTS))
 
 
-def parse_check_document(document: Any, known_payers: list[str], today: date) -> CheckRequest:
-    """Validate a check document; raises InputError naming the first bad field."""
+def parse_check_document(document: Any, known_payers: list[str], today: date,
+                         programs: Mapping[str, Collection[str]] | None = None) -> CheckRequest:
+    """Validate a check document; raises InputError naming the first bad field.
+
+    `programs` maps each payer id to its prior-authorization program ids (for `exemptions`).
+    """
     doc = _mapping(document, "$")
     as_of = _date(doc["as_of"], "as_of") if doc.get("as_of") is not None else today
     payer = doc.get("payer")
     if not isinstance(payer, str) or not payer.strip():
         raise InputError("payer", f"is required: one of {', '.join(known_payers)}")
-    if payer not in known_payers:
+    known = payer_id(payer, known_payers)
+    if known is None:
         raise InputError("payer", f"unknown payer {payer!r}; known payers: {', '.join(known_payers)}")
+    payer = known
     patient = doc.get("patient")
     patient_id = None
     if patient is not None:
@@ -177,4 +255,8 @@ def parse_check_document(document: Any, known_payers: list[str], today: date) ->
         psych_evaluations=tuple(
             _psych(e, f"psych_evaluations[{i}]")
             for i, e in enumerate(_list(doc.get("psych_evaluations"), "psych_evaluations"))),
+        service_state=_state(doc.get("service_state"), "service_state"),
+        exemptions=tuple(
+            _exemption(e, f"exemptions[{i}]", (programs or {}).get(payer, ()))
+            for i, e in enumerate(_list(doc.get("exemptions"), "exemptions"))),
     )

@@ -16,7 +16,8 @@ from tracker.visits.check_document import parse_check_document
 def check(document: Any, today: date | None = None) -> dict[str, Any]:
     """Evaluate one check document; raises InputError or PolicyErrors."""
     policies = policies_in_force()
-    request = parse_check_document(document, sorted(policies), today or date.today())
+    request = parse_check_document(document, sorted(policies), today or date.today(),
+                                   {payer: list(p.programs) for payer, p in policies.items()})
     result = evaluate(request, policies[request.payer]).as_json()
     result["patient_id"] = request.patient_id
     result["as_of"] = request.as_of.isoformat()
