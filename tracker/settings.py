@@ -9,6 +9,9 @@ working directory:
   PostgreSQL: `postgresql+psycopg://user:password@host:5432/painauth`.
 - `PAINAUTH_POLICY_DIRS` — extra folders of payer policy files, separated by `os.pathsep`
   (`:` on Linux and macOS, `;` on Windows).
+- `PAINAUTH_PRACTICE_STATE` — the USPS code of the state the practice performs sessions in
+  (e.g. `TX`), for state-scoped payer programs such as Medicare's WISeR model; a session's
+  `service_state` (its place or facility) overrides it.
 - `PAINAUTH_SECRET_KEY` — signs the board's session cookie; when unset the board makes one and
   keeps it in a file only its owner can read under `PAINAUTH_HOME` (see `tracker.web.secret_key`).
 
@@ -40,6 +43,20 @@ class Settings(BaseSettings):
     policy_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="extra payer policy folders, os.pathsep-separated")
     secret_key: SecretStr | None = Field(default=None, description="signs the session cookie")
+    practice_state: str | None = Field(
+        default=None, description="USPS code of the state the practice performs sessions in "
+        "(PAINAUTH_PRACTICE_STATE, e.g. TX); a session's own service_state overrides it")
+
+    @field_validator("practice_state")
+    @classmethod
+    def _state_code(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        code = value.strip().upper()
+        if len(code) != 2 or not code.isalpha():
+            raise ValueError(f"PAINAUTH_PRACTICE_STATE must be a two-letter USPS state code such "
+                             f"as TX (got {value!r})")
+        return code
 
     @field_validator("home")
     @classmethod

@@ -18,7 +18,7 @@ from tracker.practice.scenarios import SCENARIOS
 from tracker.practice.synthetic import PracticeShape, SeedReport, seed_practice
 from tracker.rules import evaluate, policies_in_force
 from tracker.rules.findings import SEVERITY
-from tracker.rules.session import Session
+from tracker.rules.session import Exemption, Session
 from tracker.store.patient_record import NoCoverageOnDate, load_patient_records
 from tracker.store.tables import (
     AuthorizationEventRow,
@@ -70,10 +70,28 @@ def _session_json(session: Session, *, with_outcome: bool) -> dict[str, Any]:
         document["intent"] = session.intent
     if session.muscles is not None:
         document["muscles"] = session.muscles
+    if session.provider_npi is not None:
+        document["provider_npi"] = session.provider_npi
     if with_outcome and session.outcome is not None:
         document["outcome"] = {k: v for k, v in (
             ("relief_percent", session.outcome.relief_percent),
-            ("duration_days", session.outcome.duration_days)) if v is not None}
+            ("duration_days", session.outcome.duration_days),
+            ("medication_reduction_percent", session.outcome.medication_reduction_percent))
+            if v is not None}
+    return document
+
+
+def _exemption_json(exemption: Exemption) -> dict[str, Any]:
+    catalog = load_catalog()
+    document: dict[str, Any] = {"program": exemption.program, "from": exemption.start.isoformat(),
+                                "to": exemption.end.isoformat(), "reference": exemption.reference}
+    if exemption.codes:
+        document["codes"] = sorted(exemption.codes)
+    if exemption.families:
+        document["group"] = next(name for name, families in catalog.groups.items()
+                                 if frozenset(families) == exemption.families)
+    if exemption.provider_npi:
+        document["provider_npi"] = exemption.provider_npi
     return document
 
 
@@ -91,6 +109,8 @@ def _check_document(engine: Engine, patient_id: int, session_id: int) -> dict[st
         "psych_evaluations": [{"date": p.date.isoformat(), "result": p.result}
                               for p in request.psych_evaluations],
         "scheduled": _session_json(request.scheduled, with_outcome=False),
+        **({"service_state": request.service_state} if request.service_state else {}),
+        "exemptions": [_exemption_json(e) for e in request.exemptions],
     }
 
 
@@ -110,6 +130,26 @@ def test_stored_results_are_what_painauth_check_answers_for_the_same_document(
         assert stored[session_id].result == answer, name
         compared += 1
     assert compared == 5
+
+
+@pytest.mark.parametrize(("name", "program_finding", "rule"), [
+    ("WiserAuthorization", "PRIOR_AUTH_REQUIRED", "medicare-wiser-prior-auth"),
+    ("PriorAuthRequired", "PRIOR_AUTH_REQUIRED", "medicare-opd-prior-auth-facet"),
+    ("PriorAuthExempt", "PRIOR_AUTH_EXEMPT", "medicare-wiser-prior-auth"),
+])
+def test_stored_program_cases_get_the_findings_painauth_check_gives(
+        engine: Engine, name: str, program_finding: str, rule: str) -> None:
+    """A WISeR visit at the Texas location, an OPD one and an exempt provider's: the pre-visit
+    check on stored data and `painauth check` on the same visit agree finding for finding."""
+    _seed(engine)
+    check_upcoming_visits(engine, AS_OF)
+    patient_id, session_id = _scenario_session(engine, name)
+    answer = check(json.loads(json.dumps(_check_document(engine, patient_id, session_id))),
+                   today=AS_OF)
+    stored = _stored(engine)[session_id].result
+    assert stored["findings"] == answer["findings"]
+    assert stored["verdict"] == answer["verdict"]
+    assert (program_finding, rule) in {(f["code"], f["policy"]) for f in stored["findings"]}
 
 
 def test_the_seeded_practice_raises_every_finding_code_each_scenario_its_own(
@@ -132,7 +172,9 @@ def test_authorizations_are_opened_with_what_is_missing_and_an_event(engine: Eng
     _, needed = _scenario_session(engine, "FrequencyLimitApproaching")
     _, blocked = _scenario_session(engine, "PsychNotCleared")  # aetna requires auth, but blocked
     with DbSession(engine) as db:
-        auths = {a.session_id: a for a in db.exec(select(AuthorizationRow))}
+        # the seeded practice's past, decided requests aside
+        auths = {a.session_id: a for a in db.exec(select(AuthorizationRow))
+                 if a.decided_at is None}
         events = list(db.exec(select(AuthorizationEventRow)))
     assert summary.authorizations_opened == len(auths) == len(events)
     assert auths[documentation].status == "documentation_missing"
@@ -197,8 +239,11 @@ def test_worker_processes_store_what_one_process_stores(engine: Engine) -> None:
     alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
     opened = _count(engine, AuthorizationRow)
     with engine.begin() as connection:
-        for model in (AuthorizationEventRow, AuthorizationRow, EvaluationResultRow):
+        for model in (AuthorizationEventRow, EvaluationResultRow):
             connection.execute(delete(model))
+        # the authorizations the first run opened (the seeded, decided ones stay)
+        connection.execute(delete(AuthorizationRow).where(
+            AuthorizationRow.decided_at.is_(None)))  # type: ignore[union-attr]
     two = check_upcoming_visits(engine, AS_OF, workers=2, batch_patients=7)
     assert two.as_json() == one.as_json()
     assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import or_
 from sqlmodel import Session as DbSession
+from sqlmodel import col, select
 
 from tracker.payers.pas_response import PasResponse
 from tracker.payers.review_decisions import (
@@ -19,8 +21,16 @@ from tracker.payers.review_decisions import (
     PARTIAL,
     PENDED,
 )
+from tracker.rules.policy import DecisionClock
 from tracker.rules.policy_files import policies_in_force
-from tracker.store.tables import AuthorizationEventRow, AuthorizationRow, utc_now
+from tracker.rules.programs import clock_for
+from tracker.store.tables import (
+    AuthorizationEventRow,
+    AuthorizationRow,
+    CoverageRow,
+    SessionRow,
+    utc_now,
+)
 
 # The payer's overall decision -> the authorization's status.
 STATUS_FOR_DECISION = {
@@ -63,14 +73,34 @@ def mark_decided(auth: AuthorizationRow, at: datetime) -> None:
     auth.flags = [f for f in (auth.flags or []) if f != "decision_overdue"]
 
 
-def decision_deadline(payer: str, submitted_at: datetime, priority: str) -> datetime:
-    """When the payer must have decided, from the payer's decision clock in its policy file
-    (CMS-0057-F: 72 hours expedited, 7 calendar days standard)."""
+def decision_deadline(payer: str, submitted_at: datetime, priority: str, *,
+                      program: str | None = None, plan_type: str | None = None) -> datetime:
+    """When the payer must have decided: the clock of the authorization's program in force on
+    the submission date (or the payer file's default clock), shortened to CMS-0057-F's 72 hours /
+    7 days for Medicare Advantage and Medicaid/CHIP plans from 2026-01-01."""
     policy = policies_in_force().get(payer)
-    clock = policy.decision_clock if policy is not None else None
-    if priority == "expedited":
-        return submitted_at + timedelta(hours=clock.expedited_hours if clock else 72)
-    return submitted_at + timedelta(days=clock.standard_days if clock else 7)
+    found = policy.programs.get(program) if policy is not None and program else None
+    default = policy.decision_clock.as_clock() if policy is not None else None
+    clock = clock_for(found, default, plan_type, submitted_at.date())
+    if clock is None:  # no clock in force on that date: the payer file's default numbers
+        clock = default or DecisionClock().as_clock()
+    return clock.deadline(submitted_at, priority)
+
+
+def deadline_for(db: DbSession, auth: AuthorizationRow, submitted_at: datetime) -> datetime:
+    """`decision_deadline` for a stored authorization: its program, and the plan type of the
+    patient's coverage with that payer on the visit's date."""
+    plan_type = None
+    session = db.get(SessionRow, auth.session_id)
+    if session is not None:
+        plan_type = db.exec(
+            select(CoverageRow.plan_type).where(
+                CoverageRow.patient_id == session.patient_id, CoverageRow.payer == auth.payer,
+                col(CoverageRow.effective_start) <= session.date,
+                or_(col(CoverageRow.effective_end).is_(None),
+                    col(CoverageRow.effective_end) >= session.date))).first()
+    return decision_deadline(auth.payer, submitted_at, auth.priority, program=auth.program,
+                             plan_type=plan_type)
 
 
 def next_check(checks: int, now: datetime) -> datetime:

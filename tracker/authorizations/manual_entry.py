@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorizations.decisions import change_status, decision_deadline, mark_decided
+from tracker.authorizations.decisions import change_status, deadline_for, mark_decided
 from tracker.errors import InputError
 from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow, utc_now
 
@@ -47,7 +47,7 @@ def record_manual_submission(engine: Engine, authorization_id: int, *, actor: st
         now = utc_now()
         entry = _change(db, auth, "submitted", actor=actor, reason=reason, at=now)
         auth.submitted_at = submitted_at or now
-        auth.decision_due_at = decision_deadline(auth.payer, auth.submitted_at, auth.priority)
+        auth.decision_due_at = deadline_for(db, auth, auth.submitted_at)
         auth.checks, auth.next_check_at = 0, None
         if reference and auth.submission_id is None:
             auth.submission_id = reference

@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorizations.decisions import change_status, decision_deadline, record_answer
+from tracker.authorizations.decisions import change_status, deadline_for, record_answer
 from tracker.authorizations.gateways import PayerGateways, packet_path
 from tracker.packages.assembly import assemble_package
 from tracker.packages.packet import render_packet
@@ -176,7 +176,7 @@ def _record_sent(db: DbSession, auth: AuthorizationRow, attempt: SubmissionAttem
     db.add(attempt)
     if auth.status == "ready":
         auth.submitted_at, auth.submission_id, auth.checks = now, attempt.bundle_identifier, 0
-        auth.decision_due_at = decision_deadline(auth.payer, now, auth.priority)
+        auth.decision_due_at = deadline_for(db, auth, now)
         how = (f"packet {reply.packet} handed to staff for fax or portal"
                if reply.awaiting_manual_entry else "sent to the payer")
         change_status(db, auth, "submitted", actor=actor,

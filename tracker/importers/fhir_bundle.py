@@ -173,6 +173,7 @@ def _coverage(number: int, resource: dict[str, Any], index: _Index) -> FhirRow:
         "effective_start": _day(period.get("start")),
         "effective_end": _day(period.get("end")),
         "rank": _RANKS.get(order, str(order)) if order is not None else None,
+        "plan_type": _extension(resource, "plan-type"),
     }, _raw(resource))
 
 
@@ -190,6 +191,8 @@ def _session(group: list[tuple[int, dict[str, Any]]], patient: str, day: str) ->
         "muscles": _first_extension(group, "muscles"),
         "relief_percent": _extension(outcome, "relief-percent"),
         "duration_days": _extension(outcome, "duration-days"),
+        "medication_reduction_percent": _extension(outcome, "medication-reduction-percent"),
+        "service_state": _first_extension(group, "service-state"),
         "diagnoses": _diagnoses([r for _, r in group]),
     }, _raw([r for _, r in group]))
 
@@ -209,6 +212,7 @@ def _appointment(number: int, resource: dict[str, Any], status: str, index: _Ind
         "place_of_service": _extension(resource, "place-of-service"),
         "intent": _extension(resource, "intent"),
         "muscles": _extension(resource, "muscles"),
+        "service_state": _extension(resource, "service-state"),
         "diagnoses": _diagnoses([resource]),
     }, _raw(resource))
 

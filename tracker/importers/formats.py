@@ -14,6 +14,8 @@ from typing import Any
 from tracker.importers import fields
 from tracker.importers.errors import RowProblem
 from tracker.importers.fields import Row
+from tracker.rules.policy_files import US_STATES
+from tracker.rules.programs import PLAN_TYPES
 from tracker.rules.session import CARE_KINDS, INTENTS, PSYCH_RESULTS, CodeLine
 from tracker.store.tables import COVERAGE_RANKS, SESSION_STATUSES
 
@@ -42,6 +44,7 @@ class CoverageIn:
     effective_start: date
     effective_end: date | None
     rank: str
+    plan_type: str | None = None
 
     @property
     def key(self) -> Hashable:
@@ -78,6 +81,8 @@ class SessionIn:
     duration_days: int | None
     provider_npi: str | None
     diagnoses: tuple[str, ...] | None = None
+    medication_reduction_percent: float | None = None
+    service_state: str | None = None
 
     @property
     def key(self) -> Hashable:
@@ -144,6 +149,7 @@ def read_coverage(row: Row, today: date) -> CoverageIn:
         effective_start=start,
         effective_end=end,
         rank=fields.choice(row, "rank", COVERAGE_RANKS, default="primary") or "primary",
+        plan_type=fields.choice(row, "plan_type", PLAN_TYPES),
     )
 
 
@@ -186,8 +192,10 @@ def read_session(row: Row, today: date) -> SessionIn:
     day = fields.required_date(row, "date", not_after=today if performed else None)
     relief = fields.percent(row, "relief_percent")
     duration = fields.whole_number(row, "duration_days")
+    reduction = fields.percent(row, "medication_reduction_percent")
     if not performed:
-        for name, value in (("relief_percent", relief), ("duration_days", duration)):
+        for name, value in (("relief_percent", relief), ("duration_days", duration),
+                            ("medication_reduction_percent", reduction)):
             if value is not None:
                 raise RowProblem(name, f"{name} is recorded only for performed sessions; this one "
                                        f"is {status}: leave it empty")
@@ -203,7 +211,19 @@ def read_session(row: Row, today: date) -> SessionIn:
         duration_days=duration,
         provider_npi=fields.npi(row, "provider_npi", required=False),
         diagnoses=fields.diagnoses(row, "diagnoses"),
+        medication_reduction_percent=reduction,
+        service_state=_state(row, "service_state"),
     )
+
+
+def _state(row: Row, name: str) -> str | None:
+    value = (row.get(name) or "").strip().upper()
+    if not value:
+        return None
+    if value not in US_STATES:
+        raise RowProblem(name, f"{name} {row.get(name)!r} is not a two-letter USPS state code "
+                               "such as TX")
+    return value
 
 
 def read_conservative_care(row: Row, today: date) -> ConservativeCareIn:
@@ -241,13 +261,14 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
            ("phone", "email", "time_zone", "alert_channels", "quiet_hours_start",
             "quiet_hours_end", "digest"), read_provider),
     Format("coverages", ("patient_mrn", "payer", "member_id", "effective_start"),
-           ("effective_end", "rank"), read_coverage),
+           ("effective_end", "rank", "plan_type"), read_coverage),
     Format("conservative_care", ("patient_mrn", "kind", "start", "end"), (),
            read_conservative_care),
     Format("psych_evaluations", ("patient_mrn", "date", "result"), (), read_psych_evaluation),
     Format("sessions", ("patient_mrn", "date", "status", "codes"),
            ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
-            "provider_npi", "diagnoses"), read_session),
+            "provider_npi", "diagnoses", "medication_reduction_percent", "service_state"),
+           read_session),
 )}
 KINDS: tuple[str, ...] = tuple(FORMATS)
 

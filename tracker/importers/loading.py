@@ -158,7 +158,8 @@ class Loader:
         if isinstance(record, CoverageIn):
             return {"patient_id": patient_id, "payer": record.payer, "member_id": record.member_id,
                     "effective_start": record.effective_start,
-                    "effective_end": record.effective_end, "rank": record.rank}
+                    "effective_end": record.effective_end, "rank": record.rank,
+                    "plan_type": record.plan_type}
         if isinstance(record, ConservativeCareIn):
             return {"patient_id": patient_id, "kind": record.kind, "start": record.start,
                     "end": record.end}
@@ -169,6 +170,8 @@ class Loader:
                 "place_of_service": record.place_of_service, "intent": record.intent,
                 "muscles": record.muscles, "relief_percent": record.relief_percent,
                 "duration_days": record.duration_days,
+                "medication_reduction_percent": record.medication_reduction_percent,
+                "service_state": record.service_state,
                 "diagnoses": list(record.diagnoses) if record.diagnoses is not None else None,
                 "codes": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)}
                           for c in record.codes]}

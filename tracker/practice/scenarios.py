@@ -9,11 +9,18 @@ family name "Scenario", given name the finding they demonstrate.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 CodeSpec = tuple[str, int, tuple[str, ...]]  # code, units, modifiers
+# The practice's two locations: the main clinic (New Mexico, outside Medicare's WISeR states) and
+# the Texas location, where Medicare ESIs need WISeR authorization from 2026-01-15.
+MAIN_STATE = "NM"
+TEXAS = "TX"
+# The exemption the Texas location's first provider holds (WISeR, every ESI).
+EXEMPT_PROVIDER_INDEX = 0
 
 
 @dataclass
@@ -26,6 +33,9 @@ class PlannedSession:
     muscles: int | None = None
     relief_percent: float | None = None
     duration_days: int | None = None
+    service_state: str | None = MAIN_STATE  # None: the location was not recorded
+    # a decided authorization on file for it: (payer, program, status, decided on)
+    authorization: tuple[str, str, str, dt.date] | None = None
 
 
 @dataclass
@@ -34,6 +44,7 @@ class PlannedCoverage:
     start: date
     end: date | None = None
     rank: str = "primary"
+    plan_type: str | None = None
 
 
 @dataclass
@@ -47,6 +58,7 @@ class PlannedPatient:
     psych: list[tuple[date, str]] = field(default_factory=list)  # date, result
     coverages: list[PlannedCoverage] = field(default_factory=list)
     family_name: str = "Scenario"
+    provider_index: int | None = None  # which of the practice's providers; None: by patient id
 
 
 def line(code: str, units: int = 1, *modifiers: str) -> CodeSpec:
@@ -71,9 +83,10 @@ def _performed(day: date, codes: tuple[CodeSpec, ...], *, intent: str | None = N
 
 
 def _booked(day: date, codes: tuple[CodeSpec, ...], *, intent: str | None = None,
-            place: str = "11", muscles: int | None = None) -> PlannedSession:
+            place: str = "11", muscles: int | None = None,
+            state: str | None = MAIN_STATE) -> PlannedSession:
     return PlannedSession(date=day, status="scheduled", codes=codes, intent=intent,
-                          place_of_service=place, muscles=muscles)
+                          place_of_service=place, muscles=muscles, service_state=state)
 
 
 TFESI_L = (line("64483"), line("J1010", 40))
@@ -225,6 +238,49 @@ def unknown_code(day: date) -> PlannedPatient:
     return p
 
 
+def service_state_unknown(day: date) -> PlannedPatient:
+    """Medicare: an office TFESI whose location was not recorded; WISeR may apply."""
+    p = PlannedPatient("ServiceStateUnknown", "medicare", care=enough_care(day))
+    p.sessions = [_booked(day, TFESI_L, state=None)]
+    return p
+
+
+def prior_auth_exempt(day: date) -> PlannedPatient:
+    """Medicare: an office TFESI at the Texas location by the provider holding a WISeR exemption."""
+    p = PlannedPatient("PriorAuthExempt", "medicare", care=enough_care(day),
+                       provider_index=EXEMPT_PROVIDER_INDEX)
+    p.sessions = [_booked(day, TFESI_L, state=TEXAS)]
+    return p
+
+
+def wiser_authorization(day: date) -> PlannedPatient:
+    """Medicare: an office TFESI at the Texas location: WISeR asks for authorization."""
+    p = PlannedPatient("WiserAuthorization", "medicare", care=enough_care(day),
+                       provider_index=EXEMPT_PROVIDER_INDEX + 1)
+    p.sessions = [_booked(day, TFESI_L, state=TEXAS)]
+    return p
+
+
+def opd_decision_history(as_of: date) -> list[PlannedPatient]:
+    """Past OPD facet requests of the exempt provider in this year's review period (1 January to
+    30 September): 11 of 12 affirmed, 92 %, so the board shows the provider qualifying."""
+    low = date(as_of.year, 1, 1)
+    high = min(date(as_of.year, 9, 30), as_of - timedelta(days=1))
+    span = max(0, (high - low).days - 5)
+    patients = []
+    for n in range(12):  # each decided 3 days before its session, inside the period
+        day = low + timedelta(days=5 + span * n // 12)
+        status = "denied" if n == 5 else "approved"
+        p = PlannedPatient("OpdDecision", "medicare", provider_index=EXEMPT_PROVIDER_INDEX,
+                           family_name=f"History{n + 1:02d}")
+        p.sessions = [PlannedSession(
+            date=day, status="performed", codes=(line("64493"),), place_of_service="22",
+            intent="diagnostic", relief_percent=85, duration_days=1,
+            authorization=("medicare", "medicare-opd", status, day - timedelta(days=3)))]
+        patients.append(p)
+    return patients
+
+
 def coverage_lapsed(day: date) -> PlannedPatient:
     """No coverage in force on the visit date: reported by the pre-visit check, not evaluated."""
     p = PlannedPatient("CoverageLapsed", "aetna", care=enough_care(day))
@@ -255,13 +311,16 @@ SCENARIOS: dict[str, Callable[[date], PlannedPatient]] = {
     "BILATERAL_NOT_ALLOWED": bilateral_not_allowed,
     "DELETED_CODE": deleted_code,
     "UNKNOWN_CODE": unknown_code,
+    "SERVICE_STATE_UNKNOWN": service_state_unknown,
+    "PRIOR_AUTH_EXEMPT": prior_auth_exempt,
 }
 DATED_FROM_AS_OF = frozenset({"INTERVAL_TOO_SHORT"})
 
 
 def scenario_patients(as_of: date, copies: int = 1) -> list[PlannedPatient]:
-    """`copies` of every scenario, their visits spread over the first three weeks, and one patient
-    whose coverage lapsed."""
+    """`copies` of every scenario, their visits spread over the first three weeks, one patient
+    whose coverage lapsed, a WISeR visit at the Texas location and the exempt provider's
+    decision history."""
     patients = []
     for copy in range(copies):
         for index, (code, build) in enumerate(SCENARIOS.items()):
@@ -269,4 +328,12 @@ def scenario_patients(as_of: date, copies: int = 1) -> list[PlannedPatient]:
                 as_of + timedelta(days=1 + (copy * 7 + index) % 20))
             patients.append(build(day))
         patients.append(coverage_lapsed(as_of + timedelta(days=5 + copy % 10)))
-    return patients
+        patients.append(wiser_authorization(as_of + timedelta(days=2 + copy % 10)))
+    return patients + opd_decision_history(as_of)
+
+
+def held_exemptions(as_of: date) -> list[dict[str, object]]:
+    """The exemption letter the practice holds: WISeR, every ESI, for the exempt provider."""
+    return [{"payer": "medicare", "program": "medicare-wiser", "service_group": "esi",
+             "starts": date(as_of.year, 1, 1), "ends": date(as_of.year, 12, 31),
+             "reference": f"WISeR-GC-{as_of.year}-001"}]

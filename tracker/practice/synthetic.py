@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
@@ -29,17 +29,22 @@ from sqlmodel import col
 
 from tracker.codes import load_catalog
 from tracker.practice.scenarios import (
+    EXEMPT_PROVIDER_INDEX,
+    TEXAS,
     CodeSpec,
     PlannedCoverage,
     PlannedPatient,
     PlannedSession,
     enough_care,
+    held_exemptions,
     line,
     scenario_patients,
 )
 from tracker.store.tables import (
+    AuthorizationRow,
     ConservativeCareRow,
     CoverageRow,
+    ExemptionRow,
     PatientRow,
     ProviderRow,
     PsychEvaluationRow,
@@ -174,6 +179,9 @@ class _Background:
         ahead = rng.sample(range(0, HORIZON_DAYS + 1), min(scheduled, HORIZON_DAYS + 1))
         ahead += rng.sample(range(HORIZON_DAYS + 1, HORIZON_DAYS + 60), later)
         p.sessions += [self._session(self.as_of + timedelta(days=d), "scheduled") for d in ahead]
+        if number % 5 == 0:  # one patient in five is seen at the Texas location
+            for session in p.sessions:
+                session.service_state = TEXAS
         return p
 
     def _coverages(self, payer: str) -> list[PlannedCoverage]:
@@ -233,12 +241,14 @@ class _Writer:
 
     def write(self, patients: list[PlannedPatient]) -> None:
         rows: dict[str, list[dict[str, Any]]] = {
-            "patients": [], "coverages": [], "sessions": [], "codes": [], "care": [], "psych": []}
+            "patients": [], "coverages": [], "sessions": [], "codes": [], "care": [], "psych": [],
+            "authorizations": []}
         for planned in patients:
             self._rows_of(planned, rows)
         for model, key in ((PatientRow, "patients"), (CoverageRow, "coverages"),
                            (SessionRow, "sessions"), (SessionCodeRow, "codes"),
-                           (ConservativeCareRow, "care"), (PsychEvaluationRow, "psych")):
+                           (ConservativeCareRow, "care"), (PsychEvaluationRow, "psych"),
+                           (AuthorizationRow, "authorizations")):
             for start in range(0, len(rows[key]), _INSERT_CHUNK):
                 self.connection.execute(insert(model), rows[key][start:start + _INSERT_CHUNK])
             self.report.counts[key] = self.report.counts.get(key, 0) + len(rows[key])
@@ -257,8 +267,9 @@ class _Writer:
             rows["coverages"].append({
                 "patient_id": pid, "payer": c.payer, "member_id": f"SYN{pid:08d}{c.payer[:2].upper()}",
                 "effective_start": c.start, "effective_end": c.end, "rank": c.rank,
-                "created_at": now, "updated_at": now})
-        provider = self.provider_ids[pid % len(self.provider_ids)]
+                "plan_type": c.plan_type, "created_at": now, "updated_at": now})
+        index = pid if planned.provider_index is None else planned.provider_index
+        provider = self.provider_ids[index % len(self.provider_ids)]
         for s in planned.sessions:
             sid = self.next_session
             self.next_session += 1
@@ -267,7 +278,16 @@ class _Writer:
                 "status": s.status, "place_of_service": s.place_of_service, "intent": s.intent,
                 "muscles": s.muscles, "relief_percent": s.relief_percent,
                 "duration_days": s.duration_days, "diagnoses": diagnoses_for(s.codes),
-                "created_at": now, "updated_at": now})
+                "service_state": s.service_state, "created_at": now, "updated_at": now})
+            if s.authorization is not None:
+                payer, program, status, decided = s.authorization
+                at = datetime(decided.year, decided.month, decided.day, 15, tzinfo=UTC)
+                rows["authorizations"].append({
+                    "session_id": sid, "payer": payer, "program": program, "status": status,
+                    "missing_items": [], "flags": [], "priority": "standard", "checks": 0,
+                    "auth_number": f"UTN{sid:08d}" if status == "approved" else None,
+                    "submitted_at": at - timedelta(days=2), "decided_at": at,
+                    "created_at": at - timedelta(days=2), "updated_at": at})
             for position, (code, units, modifiers) in enumerate(s.codes):
                 rows["codes"].append({"session_id": sid, "position": position, "code": code,
                                       "units": units, "modifiers": list(modifiers)})
@@ -283,6 +303,16 @@ class _Writer:
         for day, result in planned.psych:
             rows["psych"].append({"patient_id": pid, "date": day, "result": result,
                                   "created_at": now, "updated_at": now})
+
+
+def _exemptions(connection: Connection, as_of: date, provider_ids: list[int]) -> None:
+    """The exemption letters of the synthetic practice, for its exempt provider."""
+    npi = connection.execute(select(col(ProviderRow.npi)).where(
+        col(ProviderRow.id) == provider_ids[EXEMPT_PROVIDER_INDEX % len(provider_ids)])).scalar_one()
+    for letter in held_exemptions(as_of):
+        connection.execute(insert(ExemptionRow), [{
+            **letter, "codes": [], "provider_npi": npi, "recorded_by": "synthetic practice",
+            "created_at": utc_now()}])
 
 
 def _next_id(connection: Connection, model: Any) -> int:
@@ -349,9 +379,10 @@ def seed_practice(engine: Engine, *, seed: int = 7, as_of: date | None = None,
                               .where(col(PatientRow.mrn).startswith(prefix)).limit(1)).first():
             raise AlreadySeeded(f"the database already holds the synthetic practice of seed {seed} "
                                 f"(MRNs {prefix}…); use another --seed or a fresh database")
-        writer = _Writer(connection, seed, _providers(connection, seed, provider_count, report),
-                         report)
+        provider_ids = _providers(connection, seed, provider_count, report)
+        writer = _Writer(connection, seed, provider_ids, report)
         writer.write(scenarios)
+        _exemptions(connection, day, provider_ids)
         maker = _Background(rng, day, shape.history_months)
         chunk: list[PlannedPatient] = []
         for number, (performed, booked, later) in enumerate(

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from tracker.rules.programs import BEGINNING, FOREVER, Clock, Program, Span
+from tracker.rules.session import Exemption
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,7 @@ class Policy:
     decision_clock: DecisionClock = DecisionClock()
     programs: dict[str, Program] = field(default_factory=dict, compare=False)
     plan_type: str | None = None  # the plan type the file's rules are for; None: any
+    exemptions: tuple[Exemption, ...] = ()  # held by the practice, listed in its policy files
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def rules_for(self, selectors_match: Any, key: Any) -> Any:

@@ -39,9 +39,9 @@ from tracker.rules.policy import (
     StepTherapy,
     Window,
 )
-from tracker.rules.program_files import read_programs
+from tracker.rules.program_files import read_exemptions, read_programs
 from tracker.rules.programs import PLAN_TYPES, Program
-from tracker.rules.session import CARE_KINDS, INTENTS
+from tracker.rules.session import CARE_KINDS, INTENTS, Exemption
 
 CONFIDENCES = ("A", "B", "C", "practice-reported")
 _COMMON = {"id", "type", "group", "codes", "intent", "source", "confidence", "effective_from",
@@ -58,7 +58,8 @@ _TYPE_FIELDS: dict[str, set[str]] = {
     "prerequisite": {"requires", "when", "description"},
     "psych_clearance": {"within_months"},
 }
-_FILE_FIELDS = {"payer", "name", "rules", "decision_clock", "replace", "programs", "plan_type"}
+_FILE_FIELDS = {"payer", "name", "rules", "decision_clock", "replace", "programs", "plan_type",
+                "exemptions"}
 # USPS codes of the states, the District of Columbia and the territories
 US_STATES = frozenset({
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
@@ -313,6 +314,7 @@ class PolicyFile:
     clock: DecisionClock | None
     programs: dict[str, Program] = field(default_factory=dict)
     plan_type: str | None = None
+    exemptions: tuple[Exemption, ...] = ()
 
 
 def read_policy_file(path: Path) -> PolicyFile:
@@ -354,6 +356,7 @@ def read_policy_file(path: Path) -> PolicyFile:
     errors.extend(_overlapping_versions(file, rules))
     clock = _decision_clock(file, raw.get("decision_clock"), errors)
     programs = read_programs(file, raw.get("programs"), errors)
+    exemptions = read_exemptions(file, raw.get("exemptions"), errors)
     plan_type = raw.get("plan_type")
     if plan_type is not None and plan_type not in PLAN_TYPES:
         errors.append(PolicyError(file, None, "plan_type", f"must be one of: "
@@ -363,7 +366,8 @@ def read_policy_file(path: Path) -> PolicyFile:
         raise PolicyErrors(errors)
     return PolicyFile(path=file, payer=str(payer).strip(), name=raw.get("name"),
                       replace=bool(raw.get("replace", False)), rules=rules, withdrawn=withdrawn,
-                      clock=clock, programs=programs, plan_type=plan_type)
+                      clock=clock, programs=programs, plan_type=plan_type,
+                      exemptions=exemptions)
 
 
 def _overlapping_versions(file: str, rules: list[Rule]) -> list[PolicyError]:
@@ -444,6 +448,11 @@ def _program_problems(files: list[PolicyFile], policies: dict[str, Policy]) -> l
                 errors.append(PolicyError(pf.path, rule.id, "program",
                                           f"unknown program {rule.program!r} of payer "
                                           f"{pf.payer}; its programs: {known}"))
+        for index, exemption in enumerate(pf.exemptions):
+            if exemption.program not in policy.programs:
+                errors.append(PolicyError(pf.path, None, f"exemptions[{index}].program",
+                                          f"unknown program {exemption.program!r} of payer "
+                                          f"{pf.payer}"))
         if pf.plan_type is not None and pf.plan_type != policy.plan_type:
             errors.append(PolicyError(pf.path, None, "plan_type",
                                       f"payer {pf.payer} is for plan type {policy.plan_type}; "
@@ -462,6 +471,7 @@ def _merge(files: list[PolicyFile]) -> dict[str, Policy]:
             clock = pf.clock or DecisionClock()
             programs = dict(pf.programs)
             plan_type = pf.plan_type
+            exemptions = pf.exemptions
         else:
             replaced = {r.id for r in pf.rules} | pf.withdrawn
             rules = tuple(r for r in base.rules if r.id not in replaced) + tuple(pf.rules)
@@ -470,8 +480,10 @@ def _merge(files: list[PolicyFile]) -> dict[str, Policy]:
             clock = pf.clock or base.decision_clock
             programs = {**base.programs, **pf.programs}
             plan_type = base.plan_type or pf.plan_type
+            exemptions = base.exemptions + pf.exemptions
         policies[pf.payer] = Policy(payer=pf.payer, name=name, rules=rules, files=paths,
-                                    decision_clock=clock, programs=programs, plan_type=plan_type)
+                                    decision_clock=clock, programs=programs, plan_type=plan_type,
+                                    exemptions=exemptions)
     return policies
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from tracker.codes import load_catalog, normalize_code
 from tracker.dates import parse_date
 from tracker.errors import PolicyError
 from tracker.rules.programs import (
@@ -34,6 +35,7 @@ from tracker.rules.programs import (
     Program,
     Span,
 )
+from tracker.rules.session import Exemption
 
 _PROGRAM_FIELDS = {"id", "name", "channel", "clocks", "validity_days", "one_date_of_service",
                    "exemption", "source"}
@@ -47,7 +49,8 @@ class _Fields:
         self.file, self.program, self.raw, self.prefix = file, program, raw, prefix
 
     def fail(self, field: str, message: str) -> PolicyError:
-        return PolicyError(self.file, f"program {self.program}", self.prefix + field, message)
+        return PolicyError(self.file, f"program {self.program}" if self.program else None,
+                           self.prefix + field, message)
 
     def only(self, allowed: set[str]) -> None:
         unknown = sorted(set(self.raw) - allowed)
@@ -186,3 +189,49 @@ def read_programs(file: str, raw: Any, errors: list[PolicyError]) -> dict[str, P
                                       "two programs share this id"))
         programs[program.id] = program
     return programs
+
+
+_EXEMPTION_FIELDS = {"program", "codes", "group", "provider_npi", "from", "to", "reference"}
+
+
+def read_exemptions(file: str, raw: Any, errors: list[PolicyError]) -> tuple[Exemption, ...]:
+    """The exemptions a practice lists in a payer file (`exemptions:`), the same fields as the
+    check document's; problems go to `errors`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        errors.append(PolicyError(file, None, "exemptions", "must be a list of exemptions"))
+        return ()
+    catalog = load_catalog()
+    found = []
+    for index, entry in enumerate(raw):
+        fields = _Fields(file, "", entry if isinstance(entry, dict) else {},
+                         f"exemptions[{index}].")
+        try:
+            if not isinstance(entry, dict):
+                raise fields.fail("", "must be a mapping: program, from, to, …")
+            fields.only(_EXEMPTION_FIELDS)
+            group = entry.get("group")
+            families = catalog.group_families(str(group)) if group is not None else ()
+            if families is None:
+                raise fields.fail("group", f"unknown group {group!r}")
+            codes = [normalize_code(str(c)) for c in entry.get("codes") or []]
+            unknown = [c for c in codes if c not in catalog.codes]
+            if unknown:
+                raise fields.fail("codes", f"{unknown[0]} is not in the procedure catalog")
+            npi = entry.get("provider_npi")
+            if npi is not None and not (isinstance(npi, str) and len(npi) == 10
+                                        and npi.isdigit()):
+                raise fields.fail("provider_npi", f"must be a 10-digit NPI in quotes (got {npi!r})")
+            program = fields.text("program")
+            if not program:
+                raise fields.fail("program", "name the program the exemption lifts")
+            start, end = fields.day("from", BEGINNING), fields.day("to", FOREVER)
+            if "from" not in entry or "to" not in entry or end < start:
+                raise fields.fail("to", "give from and to (both in force), to not before from")
+            found.append(Exemption(program=program, start=start, end=end,
+                                   codes=frozenset(codes), families=frozenset(families),
+                                   provider_npi=npi, reference=fields.text("reference")))
+        except PolicyError as err:
+            errors.append(err)
+    return tuple(found)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, cast
 
@@ -27,15 +27,19 @@ from tracker.rules.session import (
     CheckRequest,
     CodeLine,
     ConservativeCare,
+    Exemption,
     Outcome,
     PsychEvaluation,
     Session,
 )
+from tracker.settings import load_settings
+from tracker.store.exemptions import held_exemptions
 from tracker.store.tables import (
     COVERAGE_RANKS,
     ConservativeCareRow,
     CoverageRow,
     PatientRow,
+    ProviderRow,
     PsychEvaluationRow,
     SessionCodeRow,
     SessionRow,
@@ -43,6 +47,13 @@ from tracker.store.tables import (
 
 # Bound parameters per IN (...) list; well under SQLite's and PostgreSQL's limits.
 _CHUNK = 900
+
+
+class Unset:
+    """The default of an argument that, when not given, is read from the settings."""
+
+
+UNSET = Unset()
 
 
 class NoCoverageOnDate(LookupError):
@@ -56,6 +67,7 @@ class StoredSession:
     id: int
     status: str
     session: Session
+    service_state: str | None = None  # where it is performed, when not the practice's state
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +76,7 @@ class CoverageSpan:
     rank: str
     start: date
     end: date | None
+    plan_type: str | None = None
 
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -77,16 +90,24 @@ class PatientRecord:
     conservative_care: tuple[ConservativeCare, ...]
     psych_evaluations: tuple[PsychEvaluation, ...]
     coverages: tuple[CoverageSpan, ...]
+    # the practice's state (PAINAUTH_PRACTICE_STATE) and the exemptions it holds, by payer
+    practice_state: str | None = None
+    exemptions: Mapping[str, tuple[Exemption, ...]] = field(default_factory=dict)
 
     def scheduled(self) -> tuple[StoredSession, ...]:
         return tuple(s for s in self.sessions if s.status == "scheduled")
 
     def payer_on(self, day: date) -> str | None:
         """The payer of the highest-ranked coverage in force on `day`."""
+        coverage = self.coverage_on(day)
+        return coverage.payer if coverage else None
+
+    def coverage_on(self, day: date) -> CoverageSpan | None:
+        """The highest-ranked coverage in force on `day`."""
         in_force = [c for c in self.coverages if c.covers(day)]
         if not in_force:
             return None
-        return min(in_force, key=lambda c: (_rank_order(c.rank), c.start)).payer
+        return min(in_force, key=lambda c: (_rank_order(c.rank), c.start))
 
     def check_request(self, session_id: int, as_of: date, payer: str | None = None) -> CheckRequest:
         """The engine's question about scheduled session `session_id`, evaluated on `as_of`.
@@ -120,6 +141,8 @@ class PatientRecord:
             other_scheduled=others,
             conservative_care=tuple(c for c in self.conservative_care if c.start <= as_of),
             psych_evaluations=tuple(p for p in self.psych_evaluations if p.date <= as_of),
+            service_state=target.service_state or self.practice_state,
+            exemptions=self.exemptions.get(chosen, ()),
         )
 
 
@@ -131,18 +154,26 @@ def load_patient_record(db: DbSession, patient_id: int) -> PatientRecord:
 
 
 def load_patient_records(db: DbSession, patient_ids: Iterable[int], *, since: date | None = None,
-                         lasting_codes: Iterable[str] = ()) -> dict[int, PatientRecord]:
+                         lasting_codes: Iterable[str] = (),
+                         practice_state: str | None | Unset = UNSET,
+                         exemptions: Mapping[str, tuple[Exemption, ...]] | None = None,
+                         ) -> dict[int, PatientRecord]:
     """The records of every patient in `patient_ids`, in a few queries per 900 patients.
 
     With `since`, sessions dated before it are left out unless they hold one of `lasting_codes`
     (see `tracker.visits.history_reach`: the pre-visit check reads only the history its policies can
-    look at). Without it, every session is read.
+    look at). Without it, every session is read. Each record carries the practice's state
+    (PAINAUTH_PRACTICE_STATE unless given) and the exemptions it holds (stored and in the policy
+    files, unless given), so every caller asks the engine the same question.
     """
     records: dict[int, PatientRecord] = {}
     window = _SessionWindow(since, tuple(sorted(set(lasting_codes))))
     for chunk in _chunks(sorted(set(patient_ids))):
         records.update(_load_chunk(db, chunk, window))
-    return records
+    state = load_settings().practice_state if isinstance(practice_state, Unset) else practice_state
+    held = held_exemptions(db) if exemptions is None else exemptions
+    return {pid: replace(record, practice_state=state, exemptions=held)
+            for pid, record in records.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,12 +224,14 @@ def _load_chunk(db: DbSession, ids: Sequence[int],
             .order_by(col(PsychEvaluationRow.date))):
         psych[pid].append(PsychEvaluation(date=day, result=cast(Any, result)))
     coverages: dict[int, list[CoverageSpan]] = defaultdict(list)
-    for pid, payer, rank, start, end in connection.execute(
+    for pid, payer, rank, start, end, plan_type in connection.execute(
             select(col(CoverageRow.patient_id), col(CoverageRow.payer), col(CoverageRow.rank),
-                   col(CoverageRow.effective_start), col(CoverageRow.effective_end))
+                   col(CoverageRow.effective_start), col(CoverageRow.effective_end),
+                   col(CoverageRow.plan_type))
             .where(_among(connection, col(CoverageRow.patient_id), ids))
             .order_by(col(CoverageRow.effective_start))):
-        coverages[pid].append(CoverageSpan(payer=payer, rank=rank, start=start, end=end))
+        coverages[pid].append(CoverageSpan(payer=payer, rank=rank, start=start, end=end,
+                                           plan_type=plan_type))
     return {
         pid: PatientRecord(
             patient_id=pid, mrn=mrn, sessions=tuple(sessions[pid]),
@@ -215,7 +248,8 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
     sessions = (col(SessionRow.id), col(SessionRow.patient_id), col(SessionRow.status),
                 col(SessionRow.date), col(SessionRow.place_of_service), col(SessionRow.intent),
                 col(SessionRow.muscles), col(SessionRow.relief_percent),
-                col(SessionRow.duration_days))
+                col(SessionRow.duration_days), col(SessionRow.medication_reduction_percent),
+                col(SessionRow.service_state), col(SessionRow.provider_id))
     lines_of = (col(SessionCodeRow.code), col(SessionCodeRow.units),
                 cast_sql(col(SessionCodeRow.modifiers), Text).label("modifiers"),
                 col(SessionCodeRow.position))
@@ -237,16 +271,19 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
                             lateral)
     rows = _rows(connection.execute(
         query.order_by(col(SessionRow.patient_id), col(SessionRow.date), position)))
+    npis = dict(_rows(connection.execute(select(col(ProviderRow.id), col(ProviderRow.npi)))))
     by_patient: dict[int, list[StoredSession]] = defaultdict(list)
     # Most sessions repeat a handful of code lines: share one CodeLine per distinct line.
     known_lines: dict[tuple[str, int, str | None], CodeLine] = {}
     current: tuple[Any, ...] | None = None
     lines: list[CodeLine] = []
-    for sid, pid, status, day, place, intent, muscles, relief, duration, code, units, mods in rows:
+    for (sid, pid, status, day, place, intent, muscles, relief, duration, reduction, state,
+         provider, code, units, mods) in rows:
         if current is None or current[0] != sid:
             if current is not None:
                 _add_session(by_patient, current, lines)
-            current, lines = (sid, pid, status, day, place, intent, muscles, relief, duration), []
+            current, lines = (sid, pid, status, day, place, intent, muscles, relief, duration,
+                              reduction, state, npis.get(provider)), []
         if code is not None:
             key = (code, units, mods)
             line = known_lines.get(key)
@@ -260,13 +297,16 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
 
 def _add_session(by_patient: dict[int, list[StoredSession]], row: tuple[Any, ...],
                  lines: list[CodeLine]) -> None:
-    sid, pid, status, day, place, intent, muscles, relief, duration = row
+    sid, pid, status, day, place, intent, muscles, relief, duration, reduction, state, npi = row
     outcome = None
-    if status == "performed" and (relief is not None or duration is not None):
-        outcome = Outcome(relief_percent=relief, duration_days=duration)
+    if status == "performed" and (relief is not None or duration is not None
+                                  or reduction is not None):
+        outcome = Outcome(relief_percent=relief, duration_days=duration,
+                          medication_reduction_percent=reduction)
     session = Session(date=day, codes=tuple(lines), place_of_service=place, intent=intent,
-                      muscles=muscles, outcome=outcome)
-    by_patient[pid].append(StoredSession(id=sid, status=status, session=session))
+                      muscles=muscles, outcome=outcome, provider_npi=npi)
+    by_patient[pid].append(StoredSession(id=sid, status=status, session=session,
+                                         service_state=state))
 
 
 def _rows(result: Any) -> Any:

@@ -74,6 +74,9 @@ class CoverageRow(SQLModel, table=True):
     effective_start: date
     effective_end: date | None = None
     rank: str = Field(default="primary", max_length=16)
+    plan_type: str | None = Field(default=None, max_length=32,
+                                  description="commercial, medicare_advantage, medicaid_chip or "
+                                  "marketplace; none for traditional Medicare")
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
 
@@ -115,6 +118,11 @@ class SessionRow(SQLModel, table=True):
     muscles: int | None = None
     relief_percent: float | None = None
     duration_days: int | None = None
+    medication_reduction_percent: float | None = Field(
+        default=None, description="the fall in analgesic use after the session, 0-100")
+    service_state: str | None = Field(
+        default=None, max_length=2, description="USPS code of the state the session is performed "
+        "in, when the place differs from PAINAUTH_PRACTICE_STATE")
     diagnoses: list[str] | None = Field(default=None, sa_type=JSON,
                                         description="ICD-10-CM codes, primary first")
     created_at: datetime = _stamp()
@@ -169,6 +177,8 @@ class AuthorizationRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = _parent("sessions")
     payer: str = Field(max_length=64)
+    program: str | None = Field(default=None, max_length=64,
+                                description="the prior-authorization program asking for it")
     status: str = Field(max_length=32)
     missing_items: list[str] = Field(default_factory=list, sa_type=JSON)
     submission_id: str | None = Field(default=None, max_length=64, unique=True,
@@ -188,6 +198,26 @@ class AuthorizationRow(SQLModel, table=True):
                              description="e.g. decision_overdue, expires_before_visit")
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
+
+
+class ExemptionRow(SQLModel, table=True):
+    """A prior-authorization exemption ("gold card") the practice holds: a program's services
+    (all when neither codes nor group is given) for a provider (all when none) over a period."""
+
+    __tablename__ = "exemptions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    payer: str = Field(max_length=64, index=True)
+    program: str = Field(max_length=64)
+    codes: list[str] = Field(default_factory=list, sa_type=JSON)
+    service_group: str | None = Field(default=None, max_length=64,
+                                      description="a catalog group or family, e.g. esi")
+    provider_npi: str | None = Field(default=None, max_length=10)
+    starts: date
+    ends: date = Field(description="the last day in force")
+    reference: str = Field(default="", max_length=200, description="the letter's reference")
+    recorded_by: str = Field(max_length=100)
+    created_at: datetime = _stamp()
 
 
 class SubmissionAttemptRow(SQLModel, table=True):

@@ -246,6 +246,7 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
         status = "documentation_missing" if missing else "needed"
         if session_id not in current:
             new_auths.append({"session_id": session_id, "payer": payer, "status": status,
+                              "program": _program(payer, result),
                               "missing_items": missing, "created_at": now, "updated_at": now})
             new_reasons.append(_reason(result, missing))
     if new_auths:
@@ -266,6 +267,20 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
         summary.authorizations_opened += len(new_auths)
     if event_rows:
         connection.execute(insert(events), event_rows)
+
+
+def _program(payer: str, result: Result) -> str | None:
+    """The program of the first rule asking for authorization (its clock decides the deadline)."""
+    policy = policies_in_force().get(payer)
+    if policy is None:
+        return None
+    rules = {rule.id: rule for rule in policy.rules}
+    for found in result.findings:
+        if found.code == "PRIOR_AUTH_REQUIRED" and found.policy in rules:
+            program = policy.program_of(rules[found.policy])
+            if program is not None:
+                return program.id
+    return None
 
 
 def _reason(result: Result, missing: list[str]) -> str:
