@@ -53,6 +53,7 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("coverages", "effective_start", "2024-02-30", "not a date"),
     ("coverages", "effective_end", "2023-12-31", "before effective_start"),
     ("coverages", "rank", "third", "not one of"),
+    ("coverages", "plan_type", "hmo", "not one of"),
     ("conservative_care", "patient_mrn", "P-404", "not a known patient"),
     ("conservative_care", "kind", "yoga", "not one of"),
     ("conservative_care", "start", "last week", "not a date"),
@@ -83,6 +84,8 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("sessions", "provider_npi", "42", "not a valid NPI"),
     ("sessions", "diagnoses", "M54.16;5416", "not an ICD-10-CM code"),
     ("sessions", "diagnoses", "M54.16.1", "not an ICD-10-CM code"),
+    ("sessions", "medication_reduction_percent", "150", "outside 0-100"),
+    ("sessions", "service_state", "Texas", "USPS state code"),
 ]
 
 
@@ -314,3 +317,19 @@ def test_session_diagnoses_are_stored_in_claim_form_and_an_empty_column_keeps_th
     assert report.totals()["sessions"].unchanged == 1
     with DbSession(engine) as db:
         assert db.exec(select(SessionRow)).one().diagnoses == ["M54.16", "M47.816"]
+
+
+def test_plan_type_medication_reduction_and_service_state_are_stored(engine: Engine,
+                                                                     tmp_path: Path) -> None:
+    seed_patient_and_provider(engine, tmp_path)
+    run_import(engine, write_csv(tmp_path, "coverages", [
+        {**GOOD_ROWS["coverages"], "plan_type": "Medicare_Advantage"}]))
+    trial = {**GOOD_ROWS["sessions"], "codes": "63650", "intent": "trial", "relief_percent": "20",
+             "medication_reduction_percent": "55%", "service_state": "tx"}
+    report = run_import(engine, write_csv(tmp_path, "sessions", [trial]))
+    assert report.clean
+    with DbSession(engine) as db:
+        coverage = db.exec(select(CoverageRow)).one()
+        session = db.exec(select(SessionRow)).one()
+    assert coverage.plan_type == "medicare_advantage"
+    assert (session.medication_reduction_percent, session.service_state) == (55, "TX")

@@ -117,3 +117,30 @@ def test_resources_the_tracker_does_not_use_are_skipped(engine: Engine, tmp_path
                                         {**_appointment("entered-in-error")}))
     assert report.clean
     assert report.totals()["other"].skipped == 2
+
+
+def _extension(name: str, **value: Any) -> dict[str, Any]:
+    return {"url": f"urn:painauth:fhir:{name}", **value}
+
+
+def test_plan_type_medication_reduction_and_service_state_come_from_extensions(
+        engine: Engine, tmp_path: Path) -> None:
+    coverage = {"resourceType": "Coverage", "id": "cov-1", "status": "active",
+                "beneficiary": {"reference": "Patient/pat-1"}, "subscriberId": "MA-77",
+                "payor": [{"identifier": {"value": "aetna"}}], "period": {"start": "2026-01-01"},
+                "extension": [_extension("plan-type", valueCode="medicare_advantage")]}
+    trial = {"resourceType": "Procedure", "id": "proc-1", "status": "completed",
+             "subject": {"reference": "Patient/pat-1"}, "performedDateTime": "2026-10-01",
+             "code": {"coding": [{"system": CPT, "code": "63650"}]},
+             "extension": [_extension("intent", valueCode="trial"),
+                           _extension("relief-percent", valueInteger=30),
+                           _extension("medication-reduction-percent", valueDecimal=60),
+                           _extension("service-state", valueCode="TX")]}
+    report = run_import(engine, _bundle(tmp_path, PATIENT, coverage, trial))
+    assert report.clean, report
+    with DbSession(engine) as db:
+        stored_coverage = db.exec(select(CoverageRow)).one()
+        session = db.exec(select(SessionRow)).one()
+    assert stored_coverage.plan_type == "medicare_advantage"
+    assert (session.relief_percent, session.medication_reduction_percent,
+            session.service_state) == (30, 60, "TX")

@@ -23,7 +23,13 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
-from tracker.practice.demo_report import alerts_table, authorizations_table, packets_summary
+from tracker.practice.demo_report import (
+    alerts_table,
+    approval_rates_table,
+    authorizations_table,
+    packets_summary,
+    programs_table,
+)
 from tracker.practice.demo_services import (
     PEND_SECONDS,
     notification_endpoint,
@@ -211,6 +217,8 @@ def run_practice_demo(console: Console) -> int:
         console.print(authorizations_table(engine))
         console.print(packets_summary(home / "packets"))
         console.print(alerts_table(engine, home / "outbox"))
+        console.print(programs_table(engine, today, HORIZON_DAYS))
+        console.print(approval_rates_table(engine, today.year))
     finally:
         engine.dispose()
     console.print(_counts_table(counts))

@@ -1,9 +1,10 @@
-"""The demo's closing pages: what billing sees of the authorizations, the packets for staff, and
-the alerts providers received."""
+"""The demo's closing pages: what billing sees of the authorizations, the packets for staff, the
+alerts providers received, and Medicare's programs (WISeR, OPD, exemptions)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from rich.table import Table
@@ -11,7 +12,9 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 from notifications.listing import alert_lines
+from tracker.authorizations.exemptions import approval_rates
 from tracker.store.tables import AuthorizationRow, PatientRow, SessionRow
+from tracker.visits.upcoming import upcoming_visits
 
 EXAMPLES_PER_STATUS = 3
 
@@ -65,4 +68,38 @@ def alerts_table(engine: Engine, outbox: Path) -> Table:
         table.add_row(str(line.id), line.kind_words, line.provider, line.reference,
                       line.visit_date or "", line.urgency, line.status,
                       ", ".join(f"{d.channel} {d.status}" for d in line.deliveries))
+    return table
+
+
+PROGRAM_CODES = ("PRIOR_AUTH_REQUIRED", "PRIOR_AUTH_EXEMPT", "SERVICE_STATE_UNKNOWN")
+
+
+def programs_table(engine: Engine, today: date, days: int) -> Table:
+    """The visits a state-scoped or place-scoped program speaks of (WISeR at the Texas location,
+    the OPD list, an exemption) with the program's own words."""
+    table = Table(title="Medicare's programs on the board: WISeR, OPD and exemptions")
+    for column in ("date", "MRN", "provider", "codes", "verdict", "auth", "program finding"):
+        table.add_column(column, overflow="fold")
+    for visit in upcoming_visits(engine, today, days):
+        if visit.payer != "medicare":
+            continue
+        for finding in visit.findings:
+            if finding.startswith(PROGRAM_CODES):
+                table.add_row(str(visit.date), visit.mrn, visit.provider, visit.codes,
+                              visit.verdict, visit.auth_status, finding)
+    return table
+
+
+def approval_rates_table(engine: Engine, year: int) -> Table:
+    """Each provider's approval rate per program over its review period: who qualifies for an
+    exemption, who is close."""
+    table = Table(title=f"Exemptions: approval rates {year} (the board's /exemptions page)")
+    for column in ("provider", "program", "service", "period", "approved", "rate", "needs",
+                   "standing"):
+        table.add_column(column, overflow="fold")
+    for rate in approval_rates(engine, year):
+        table.add_row(f"{rate.provider_name} (NPI {rate.provider_npi})", rate.program,
+                      rate.service, f"{rate.period[0]} – {rate.period[1]}",
+                      f"{rate.approved} of {rate.requests}", f"{rate.rate_percent:.0f} %",
+                      f"≥ {rate.min_rate_percent:g} % of ≥ {rate.min_requests}", rate.standing)
     return table

@@ -439,7 +439,12 @@ def _program_problems(files: list[PolicyFile], policies: dict[str, Policy]) -> l
     """Every prior_auth rule names a program its payer defines; a payer's files agree on the
     plan type their rules are for."""
     errors = []
+    live: list[PolicyFile] = []  # a file with replace: true drops its payer's earlier files
     for pf in files:
+        if pf.replace:
+            live = [f for f in live if f.payer != pf.payer]
+        live.append(pf)
+    for pf in live:
         policy = policies[pf.payer]
         for rule in pf.rules:
             if isinstance(rule, PriorAuthorization) and rule.program \
