@@ -22,3 +22,12 @@ def test_a_commercial_payer_shows_its_program_on_the_payer_files_clock():
     text = describe_programs(shipped("aetna"))
     assert "aetna-precertification" in text
     assert "clock: the payer file's, 7 days standard, 72 hours expedited" in text
+
+
+def test_painauth_policies_show_medicare_prints_the_programs(capsys):
+    from tracker.cli import main
+
+    assert main(["policies", "show", "Medicare"]) == 0
+    out = capsys.readouterr().out
+    assert "Prior-authorization programs" in out
+    assert "medicare-wiser" in out and "7 calendar days standard" in out

@@ -25,6 +25,7 @@ from tracker.rules.policy import (
     StepTherapy,
 )
 from tracker.rules.policy_files import configured_policy_dirs, load_policies, policy_for
+from tracker.rules.program_words import describe_authorization, describe_programs
 
 
 @click.group()
@@ -53,8 +54,7 @@ def describe_rule(rule: Rule) -> str:
     if isinstance(rule, NotCovered):
         return "not covered" + (f": {rule.reason}" if rule.reason else "")
     if isinstance(rule, PriorAuthorization):
-        where = ", ".join(sorted(rule.places_of_service)) or "every place of service"
-        return f"prior authorization required at {where}"
+        return describe_authorization(rule)
     if isinstance(rule, StepTherapy):
         kinds = " and ".join("(" + " or ".join(sorted(k)) + ")" for k in rule.require_kinds)
         first = " before the first in the region" if rule.first_in_region else ""
@@ -98,7 +98,8 @@ def list_policies() -> int:
 @policies.command()
 @click.argument("payer")
 def show(payer: str) -> int:
-    """Print one payer's rules: what each says, when it is in force, its source.
+    """Print one payer's rules (what each says, when it is in force, its source) and its
+    prior-authorization programs with their decision clocks and approval validity.
 
     PAYER is a payer id, e.g. medicare.
     """
@@ -107,15 +108,16 @@ def show(payer: str) -> int:
     except UnknownPayer as err:
         click.echo(f"painauth policies show: {err}", err=True)
         return 2
-    table = Table(title=f"{policy.name} ({policy.payer}) — decision clock "
-                  f"{policy.decision_clock.standard_days} days standard, "
-                  f"{policy.decision_clock.expedited_hours} hours expedited")
+    table = Table(title=f"{policy.name} ({policy.payer})")
     for column in ("rule", "applies to", "what it says", "effective", "source"):
         table.add_column(column, overflow="fold")
     for rule in policy.rules:
         table.add_row(rule.id, _applies(rule.applies), describe_rule(rule), _effective(rule),
                       rule.cited_source)
-    Console(width=max(Console().width, 160)).print(table)
+    console = Console(width=max(Console().width, 160))
+    console.print(table)
+    console.print("\n[bold]Prior-authorization programs[/]")
+    console.print(describe_programs(policy), markup=False, highlight=False)
     return 0
 
 
