@@ -193,6 +193,7 @@ def _session(group: list[tuple[int, dict[str, Any]]], patient: str, day: str) ->
         "duration_days": _extension(outcome, "duration-days"),
         "medication_reduction_percent": _extension(outcome, "medication-reduction-percent"),
         "service_state": _first_extension(group, "service-state"),
+        "rfa_not_an_option": _first_extension(group, "rfa-not-an-option"),
         "diagnoses": _diagnoses([r for _, r in group]),
     }, _raw([r for _, r in group]))
 
@@ -213,6 +214,7 @@ def _appointment(number: int, resource: dict[str, Any], status: str, index: _Ind
         "intent": _extension(resource, "intent"),
         "muscles": _extension(resource, "muscles"),
         "service_state": _extension(resource, "service-state"),
+        "rfa_not_an_option": _extension(resource, "rfa-not-an-option"),
         "diagnoses": _diagnoses([resource]),
     }, _raw(resource))
 

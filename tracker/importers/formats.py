@@ -83,6 +83,7 @@ class SessionIn:
     diagnoses: tuple[str, ...] | None = None
     medication_reduction_percent: float | None = None
     service_state: str | None = None
+    rfa_not_an_option: str | None = None
 
     @property
     def key(self) -> Hashable:
@@ -213,6 +214,7 @@ def read_session(row: Row, today: date) -> SessionIn:
         diagnoses=fields.diagnoses(row, "diagnoses"),
         medication_reduction_percent=reduction,
         service_state=_state(row, "service_state"),
+        rfa_not_an_option=(row.get("rfa_not_an_option") or "").strip()[:2000] or None,
     )
 
 
@@ -267,7 +269,8 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
     Format("psych_evaluations", ("patient_mrn", "date", "result"), (), read_psych_evaluation),
     Format("sessions", ("patient_mrn", "date", "status", "codes"),
            ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
-            "provider_npi", "diagnoses", "medication_reduction_percent", "service_state"),
+            "provider_npi", "diagnoses", "medication_reduction_percent", "service_state",
+            "rfa_not_an_option"),
            read_session),
 )}
 KINDS: tuple[str, ...] = tuple(FORMATS)

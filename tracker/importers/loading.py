@@ -172,6 +172,7 @@ class Loader:
                 "duration_days": record.duration_days,
                 "medication_reduction_percent": record.medication_reduction_percent,
                 "service_state": record.service_state,
+                "rfa_not_an_option": record.rfa_not_an_option,
                 "diagnoses": list(record.diagnoses) if record.diagnoses is not None else None,
                 "codes": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)}
                           for c in record.codes]}

@@ -100,6 +100,7 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
         scs_trials=tuple(_treatments(performed, lambda p: p.family == "scs"
                                      and p.intent == "trial")) if permanent else (),
         missing=tuple(auth.missing_items or ()),
+        rfa_not_an_option=session.rfa_not_an_option,
     )
     return AssembledPackage(package=package, request=request)
 

@@ -5,8 +5,8 @@ wants and the record lacks; block findings mean the visit cannot be authorized a
 findings get a claim denied whatever the evidence, so they are resolved before `ready`. On top
 of that a package needs what every request carries: a diagnosis, a provider's NPI, and the
 evidence payers ask for the procedure (blocks before an ablation, a psychological evaluation
-before a stimulator, the trial before a permanent implant, the response to the last injection).
-Pure: no store, no network.
+before a stimulator, the trial before a permanent implant, the response to the last injection),
+and what the payer's rules ask it to say (`package_documents`). No store, no network.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from tracker.packages.package import AuthorizationPackage
 from tracker.rules.findings import Result
+from tracker.rules.policy import PACKAGE_DOCUMENTS, Prerequisite
+from tracker.rules.policy_files import policies_in_force
 
 # Engine finding codes that already speak of what a package need below would say.
 _COVERED_BY: dict[str, frozenset[str]] = {
@@ -62,7 +64,7 @@ def check_completeness(package: AuthorizationPackage, result: Result) -> Complet
     missing = [MissingItem(f.code, f.severity, f.message) for f in result.findings
                if f.severity in ("block", "documentation", "coding")]
     engine_codes = {f.code for f in result.findings}
-    for need in package_needs(package):
+    for need in package_needs(package) + documents_needed(package):
         if engine_codes.isdisjoint(_COVERED_BY.get(need.code, frozenset())):
             missing.append(need)
     order = {"block": 0, "coding": 1, "documentation": 2, "package": 3}
@@ -102,6 +104,25 @@ def package_needs(package: AuthorizationPackage) -> list[MissingItem]:
         needs.append(MissingItem("SCS_TRIAL_MISSING", "package",
                                  "no stimulator trial with recorded relief before the permanent "
                                  "implant"))
+    return needs
+
+
+def documents_needed(package: AuthorizationPackage) -> list[MissingItem]:
+    """What the payer's rules ask the package to say beyond the evidence (e.g. Medicare: why
+    RFA is not an option, with a therapeutic facet injection), when the session lacks it."""
+    policy = policies_in_force().get(package.coverage.payer)
+    wanted: dict[str, str] = {}
+    for rule in policy.in_force(package.requested_date) if policy else ():
+        if isinstance(rule, Prerequisite) and any(
+                rule.applies.matches(p.family, p.intent, frozenset(p.codes))
+                for p in package.procedures):
+            for name in rule.package_documents:
+                wanted.setdefault(name, rule.id)
+    needs = []
+    if "rfa_not_an_option" in wanted and not package.rfa_not_an_option:
+        needs.append(MissingItem("RFA_REASON_MISSING", "package",
+                                 f"say {PACKAGE_DOCUMENTS['rfa_not_an_option']} "
+                                 f"(rfa_not_an_option on the session; {wanted['rfa_not_an_option']})"))
     return needs
 
 

@@ -19,6 +19,7 @@ EVIDENCE_KINDS: dict[str, str] = {
     "diagnostic-blocks": "Diagnostic block results before radiofrequency ablation",
     "psych-evaluation": "Psychological evaluation before spinal cord stimulation",
     "scs-trial": "Spinal cord stimulator trial dates and relief before a permanent implant",
+    "rfa-not-an-option": "Why radiofrequency ablation is not an option",
     "imaging": "Imaging findings supporting the indication",
     "treatment-plan": "The treatment plan",
 }

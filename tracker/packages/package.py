@@ -178,6 +178,7 @@ class AuthorizationPackage:
     psych_evaluations: tuple[PsychEvaluation, ...] = ()
     scs_trials: tuple[PriorTreatment, ...] = ()
     missing: tuple[str, ...] = field(default=())
+    rfa_not_an_option: str | None = None  # why radiofrequency ablation is not an option
 
     @property
     def families(self) -> frozenset[str]:
@@ -207,6 +208,9 @@ class AuthorizationPackage:
                 f"{evaluation.result.replace('_', ' ')}", start=evaluation.date))
         for trial in self.scs_trials:
             found.append(_treatment_evidence("scs-trial", trial))
+        if self.rfa_not_an_option:
+            found.append(Evidence("rfa-not-an-option", "Radiofrequency ablation is not an "
+                                  f"option: {self.rfa_not_an_option}", start=self.requested_date))
         found.append(Evidence("treatment-plan", self.treatment_plan(),
                               start=self.requested_date))
         return tuple(found)

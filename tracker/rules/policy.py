@@ -155,6 +155,14 @@ class Prerequisite(Rule):
     same_region: bool = True
     first_in_region: bool = False
     description: str = ""
+    # what the authorization package must also say (see PACKAGE_DOCUMENTS), not a check finding
+    package_documents: tuple[str, ...] = ()
+
+
+# documentation items a rule can ask of the authorization package -> what it must say
+PACKAGE_DOCUMENTS: dict[str, str] = {
+    "rfa_not_an_option": "why radiofrequency ablation is not an option for this patient",
+}
 
 
 @dataclass(frozen=True, slots=True)

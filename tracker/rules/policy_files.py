@@ -23,6 +23,7 @@ from tracker.errors import PolicyError, PolicyErrors, UnknownPayer
 from tracker.rules.policy import (
     BEGINNING,
     FOREVER,
+    PACKAGE_DOCUMENTS,
     RULE_TYPES,
     DecisionClock,
     FrequencyLimit,
@@ -55,7 +56,7 @@ _TYPE_FIELDS: dict[str, set[str]] = {
     "step_therapy": {"min_days", "require_kinds", "when", "lookback_months"},
     "repeat_response": {"min_relief_percent", "min_duration_days", "lookback_months",
                         "failed_first_retry_days"},
-    "prerequisite": {"requires", "when", "description"},
+    "prerequisite": {"requires", "when", "description", "package_documents"},
     "psych_clearance": {"within_months"},
 }
 _FILE_FIELDS = {"payer", "name", "rules", "decision_clock", "replace", "programs", "plan_type",
@@ -239,6 +240,15 @@ def _rule(file: str, index: int, raw: Any) -> Rule | None:
     return _typed_rule(kind, reader, common)
 
 
+def _package_documents(reader: _Reader) -> tuple[str, ...]:
+    names = reader.names("package_documents")
+    for name in names:
+        if name not in PACKAGE_DOCUMENTS:
+            raise reader.fail("package_documents", f"unknown document {name!r}; use one of: "
+                              f"{', '.join(PACKAGE_DOCUMENTS)}")
+    return tuple(names)
+
+
 def _typed_rule(kind: str, reader: _Reader, common: dict[str, Any]) -> Rule:
     if kind == "frequency":
         return FrequencyLimit(**common, window=_window(reader), limit=reader.whole("limit", 1))
@@ -297,7 +307,8 @@ def _typed_rule(kind: str, reader: _Reader, common: dict[str, Any]) -> Rule:
                                 if inner.has("or_medication_reduction_percent") else None),
                             same_region=bool(raw.get("same_region", True)),
                             first_in_region=_when_first_in_region(reader),
-                            description=str(reader.raw.get("description") or ""))
+                            description=str(reader.raw.get("description") or ""),
+                            package_documents=_package_documents(reader))
     if kind == "psych_clearance":
         return PsychClearance(**common, within_months=reader.optional_whole("within_months", 1))
     raise reader.fail("type", f"unhandled rule type {kind!r}")  # pragma: no cover

@@ -123,6 +123,9 @@ class SessionRow(SQLModel, table=True):
     service_state: str | None = Field(
         default=None, max_length=2, description="USPS code of the state the session is performed "
         "in, when the place differs from PAINAUTH_PRACTICE_STATE")
+    rfa_not_an_option: str | None = Field(
+        default=None, sa_type=Text, description="why radiofrequency ablation is not an option "
+        "(Medicare asks for it with a therapeutic facet injection)")
     diagnoses: list[str] | None = Field(default=None, sa_type=JSON,
                                         description="ICD-10-CM codes, primary first")
     created_at: datetime = _stamp()

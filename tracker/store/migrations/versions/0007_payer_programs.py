@@ -1,5 +1,6 @@
-"""Payer programs: coverages carry a plan type, sessions their state and medication reduction,
-authorizations their program, and the practice's exemptions ("gold cards") get a table.
+"""Payer programs: coverages carry a plan type, sessions their state, medication reduction and
+why RFA is not an option, authorizations their program, and the practice's exemptions ("gold
+cards") get a table.
 
 Revision ID: 0007
 Revises: 0006
@@ -24,6 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("medication_reduction_percent", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("service_state", sa.String(length=2), nullable=True))
+        batch_op.add_column(sa.Column("rfa_not_an_option", sa.Text(), nullable=True))
     with op.batch_alter_table("authorizations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("program", sa.String(length=64), nullable=True))
     op.create_table(
@@ -51,6 +53,7 @@ def downgrade() -> None:
     with op.batch_alter_table("authorizations", schema=None) as batch_op:
         batch_op.drop_column("program")
     with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_column("rfa_not_an_option")
         batch_op.drop_column("service_state")
         batch_op.drop_column("medication_reduction_percent")
     with op.batch_alter_table("coverages", schema=None) as batch_op:
