@@ -36,7 +36,7 @@ def test_import_prints_a_summary_and_errors_lists_what_was_quarantined(
     assert main(["import", "--errors"]) == 0
     out, _ = capsys.readouterr()
     assert "more_patients.csv" in out and "birth_date" in out and "not a date" in out
-    assert count(engine, SessionRow) == 10
+    assert count(engine, SessionRow) == 11
 
 
 def test_import_of_a_missing_file_names_it(configured: str, tmp_path: Path,

@@ -122,8 +122,8 @@ def test_every_sample_file_loads_without_a_quarantined_row(engine: Engine, sampl
     report = run_import(engine, samples)
     assert report.clean
     assert {k: c.loaded for k, c in report.totals().items()} == {
-        "patients": 5, "providers": 2, "coverages": 6, "conservative_care": 3,
-        "psych_evaluations": 1, "sessions": 10}
+        "patients": 5, "providers": 2, "coverages": 6, "conservative_care": 4,
+        "psych_evaluations": 1, "sessions": 11}
 
 
 def test_reimporting_the_same_files_changes_nothing(engine: Engine, samples: Path) -> None:
@@ -135,7 +135,7 @@ def test_reimporting_the_same_files_changes_nothing(engine: Engine, samples: Pat
     report = run_import(engine, samples)
 
     assert all(c.loaded == c.updated == c.quarantined == 0 for c in report.totals().values())
-    assert sum(c.unchanged for c in report.totals().values()) == 27
+    assert sum(c.unchanged for c in report.totals().values()) == 29
     with DbSession(engine) as db:
         after = [(s.id, s.status, s.updated_at) for s in db.exec(select(SessionRow))]
     assert sorted(after) == sorted(before)

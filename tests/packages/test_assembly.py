@@ -64,7 +64,8 @@ def test_scs_trial_package_carries_the_psychological_evaluation(practice: Practi
 def test_bilateral_si_injection_package_for_the_secondary_payer(practice: Practice) -> None:
     with DbSession(practice.engine) as db:
         session_id = db.exec(select(SessionRow.id).join(PatientRow)
-                             .where(PatientRow.mrn == "SYN-1003")).one()
+                             .where(PatientRow.mrn == "SYN-1003",
+                                    SessionRow.status == "scheduled")).one()
         assert session_id is not None
         auth = AuthorizationRow(session_id=session_id, payer="cigna", status="needed")
         db.add(auth)

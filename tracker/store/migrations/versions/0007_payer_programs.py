@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("payer", sa.String(length=64), nullable=False),
         sa.Column("program", sa.String(length=64), nullable=False),
-        sa.Column("codes", sa.JSON(), nullable=True),
+        sa.Column("codes", sa.JSON(), nullable=False),
         sa.Column("service_group", sa.String(length=64), nullable=True),
         sa.Column("provider_npi", sa.String(length=10), nullable=True),
         sa.Column("starts", sa.Date(), nullable=False),
