@@ -39,6 +39,12 @@ def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(tmp
     assert list((tmp_path / "home" / "demo" / "packets").glob("*.pdf"))
     assert "Providers' alerts" in run.stdout
     assert "Every finding code occurred." in run.stdout
+    # the Texas location's office TFESI under WISeR, and the provider whose approvals qualify
+    board = " ".join(run.stdout.split())
+    assert "Medicare's programs on the board" in run.stdout
+    assert "PRIOR_AUTH_REQUIRED: Medicare WISeR model" in board
+    assert "PRIOR_AUTH_EXEMPT" in board
+    assert "medicare-opd" in board and "qualifies" in board
 
     engine = connect(f"sqlite:///{tmp_path / 'home' / 'demo' / 'painauth.sqlite'}")
     with engine.connect() as connection:
