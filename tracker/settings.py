@@ -28,7 +28,14 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tracker.errors import PainauthError
+
 DEFAULT_HOME = Path("var")
+
+
+class BadSetting(PainauthError):
+    """A setting from the environment that painauth cannot use; the message names it."""
+
 DATABASE_FILE_NAME = "painauth.sqlite"
 
 
@@ -47,16 +54,16 @@ class Settings(BaseSettings):
         default=None, description="USPS code of the state the practice performs sessions in "
         "(PAINAUTH_PRACTICE_STATE, e.g. TX); a session's own service_state overrides it")
 
-    @field_validator("practice_state")
-    @classmethod
-    def _state_code(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
+    def practice_state_code(self) -> str | None:
+        """PAINAUTH_PRACTICE_STATE as a USPS code; a clear error (not a traceback) when it is not
+        one."""
+        value = (self.practice_state or "").strip().upper()
+        if not value:
             return None
-        code = value.strip().upper()
-        if len(code) != 2 or not code.isalpha():
-            raise ValueError(f"PAINAUTH_PRACTICE_STATE must be a two-letter USPS state code such "
-                             f"as TX (got {value!r})")
-        return code
+        if len(value) != 2 or not value.isalpha():
+            raise BadSetting(f"PAINAUTH_PRACTICE_STATE must be a two-letter USPS state code such "
+                             f"as TX (got {self.practice_state!r})")
+        return value
 
     @field_validator("home")
     @classmethod

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, select
 
-from tracker.settings import Settings
+from tracker.settings import BadSetting, Settings
 from tracker.store import SchemaNotCurrent, connect, require_current_schema, upgrade
-from tracker.store.patient_record import NoCoverageOnDate, load_patient_record
+from tracker.store.patient_record import NoCoverageOnDate, load_patient_record, load_patient_records
 from tracker.store.tables import PatientRow, SessionRow
 
 from .practice_files import GOOD_ROWS, TODAY, run_import, write_csv
@@ -118,3 +118,17 @@ def test_session_after_coverage_ended_has_no_payer(engine: Engine, samples: Path
     assert record.payer_on(date(2026, 12, 15)) == "aetna"
     with pytest.raises(NoCoverageOnDate, match="SYN-1002"):
         record.check_request(_session_id(engine, patient, date(2027, 1, 5)), as_of=TODAY)
+
+
+def test_the_practice_state_setting_is_the_state_of_stored_visits(
+        engine: Engine, samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_import(engine, samples)
+    patient = _patient_id(engine, "SYN-1001")
+    session = _session_id(engine, patient, date(2026, 12, 10))
+    monkeypatch.setenv("PAINAUTH_PRACTICE_STATE", "tx")
+    with DbSession(engine) as db:
+        record = load_patient_records(db, [patient])[patient]
+    assert record.check_request(session, as_of=TODAY).service_state == "TX"
+    monkeypatch.setenv("PAINAUTH_PRACTICE_STATE", "Texas")
+    with DbSession(engine) as db, pytest.raises(BadSetting, match="PAINAUTH_PRACTICE_STATE"):
+        load_patient_records(db, [patient])

@@ -170,7 +170,8 @@ def load_patient_records(db: DbSession, patient_ids: Iterable[int], *, since: da
     window = _SessionWindow(since, tuple(sorted(set(lasting_codes))))
     for chunk in _chunks(sorted(set(patient_ids))):
         records.update(_load_chunk(db, chunk, window))
-    state = load_settings().practice_state if isinstance(practice_state, Unset) else practice_state
+    state = (load_settings().practice_state_code() if isinstance(practice_state, Unset)
+             else practice_state)
     held = held_exemptions(db) if exemptions is None else exemptions
     return {pid: replace(record, practice_state=state, exemptions=held)
             for pid, record in records.items()}

@@ -274,7 +274,9 @@ def _program(payer: str, result: Result) -> str | None:
     policy = policies_in_force().get(payer)
     if policy is None:
         return None
-    rules = {rule.id: rule for rule in policy.rules}
+    rules = policy.memo.get("rules-by-id")
+    if rules is None:
+        rules = policy.memo["rules-by-id"] = {rule.id: rule for rule in policy.rules}
     for found in result.findings:
         if found.code == "PRIOR_AUTH_REQUIRED" and found.policy in rules:
             program = policy.program_of(rules[found.policy])
