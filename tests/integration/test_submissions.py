@@ -212,7 +212,12 @@ def test_a_submit_process_killed_between_sending_and_recording_is_reconciled_nex
     with DbSession(engine) as db:
         assert db.exec(select(SubmissionAttemptRow)).one().state == "sending"
     with gateways_for(sandbox) as gateways:
-        summary = submit_ready_authorizations(engine, gateways, tmp_path, as_of=AS_OF)
+        # while the dead run's lease holds, its attempt counts as in flight and is left alone
+        early = submit_ready_authorizations(engine, gateways, tmp_path, as_of=AS_OF)
+        after_lease = lambda: utc_now() + timedelta(hours=1)  # noqa: E731
+        summary = submit_ready_authorizations(engine, gateways, tmp_path, as_of=AS_OF,
+                                              clock=after_lease)
+    assert early.outcomes == {"in_flight": 1}
     assert summary.outcomes == {"reconciled": 1}
     assert len(sandbox.submits()) == 1 and sandbox.duplicates() == 0
     assert authorization(engine, ready_authorization).status == "approved"

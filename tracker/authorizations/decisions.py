@@ -40,6 +40,8 @@ STATUS_FOR_DECISION = {
 }
 DECIDED = frozenset({"approved", "partial", "denied", "rejected"})
 WAITING = frozenset({"submitted", "pended"})
+# Closed by staff or by time: a payer's answer arriving after that is noted, never applied.
+CLOSED = frozenset({"cancelled", "expired"})
 FIRST_CHECK_AFTER = timedelta(minutes=15)
 LONGEST_CHECK_GAP = timedelta(hours=12)
 
@@ -142,6 +144,11 @@ def record_answer(db: DbSession, auth: AuthorizationRow, interpretation: PasResp
     now = now or utc_now()
     assert auth.id is not None
     from_status = auth.status
+    if from_status in CLOSED:
+        change_status(db, auth, from_status, actor=actor, at=now,
+                      reason=f"late payer answer not applied, the authorization is "
+                             f"{from_status}: {_reason(interpretation)}")
+        return Recorded(authorization_id=auth.id, from_status=from_status, to_status=from_status)
     to_status = STATUS_FOR_DECISION.get(interpretation.status, "submitted")
     if to_status in ("approved", "partial"):
         numbers = [i.auth_number for i in interpretation.items if i.auth_number]

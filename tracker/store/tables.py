@@ -243,6 +243,11 @@ class SubmissionAttemptRow(SQLModel, table=True):
                                            description="the $inquire bundle for this request")
     response: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     error: str | None = Field(default=None, sa_type=Text)
+    claimed_by: str | None = Field(default=None, max_length=100,
+                                   description="the run sending it (host:pid:token)")
+    lease_expires_at: datetime | None = Field(
+        default=None, sa_type=DateTime(timezone=True),
+        description="until then the attempt is in flight and other runs leave it alone")
     created_at: datetime = _stamp()
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
@@ -251,9 +256,12 @@ class PayerNotificationRow(SQLModel, table=True):
     """A rest-hook notification received from a payer, kept until it has been applied."""
 
     __tablename__ = "payer_notifications"
+    __table_args__ = (UniqueConstraint("payer", "bundle_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     payer: str = Field(max_length=64, index=True)
+    bundle_id: str | None = Field(default=None, max_length=200,
+                                  description="the notification Bundle's id: a redelivery's is the same")
     body: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     received_at: datetime = _stamp()
     processed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -333,8 +341,36 @@ class UserRow(SQLModel, table=True):
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=255)
     active: bool = True
+    session_generation: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"},
+        description="sessions signed in under an older generation are over (logout, new "
+                    "password, disabled)")
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
+
+
+class SignInFailureRow(SQLModel, table=True):
+    """One wrong password: sign-in is throttled per account name and per client address."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = _stamp()
+
+
+class AuditEventRow(SQLModel, table=True):
+    """A change a person made on the board: who, when, what, and on which subject."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True), index=True)
+    actor: str = Field(max_length=64, description="the signed-in user's name")
+    action: str = Field(max_length=64, description="e.g. user_added, alert_sent_again")
+    subject: str = Field(max_length=100, description="e.g. user:3, provider:7, alert:12")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
 
 ALERT_STATUSES: tuple[str, ...] = (
