@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from tracker.codes.diagnoses import ICD10CM_SYSTEM
+from tracker.errors import InputError
 from tracker.importers.errors import ImportFileError
+from tracker.visits.json_document import load_json_document
 
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
 HCPCS_SYSTEMS = ("https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
@@ -52,14 +54,11 @@ class BundleRows:
 
 def read_bundle(path: Path) -> BundleRows:
     try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
+        document = load_json_document(path.read_bytes())
     except OSError as error:
         raise ImportFileError(str(path), f"cannot open it ({error.strerror})") from None
-    except UnicodeDecodeError:
-        raise ImportFileError(str(path), "it is not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise ImportFileError(str(path), f"it is not valid JSON (line {error.lineno}, column "
-                                         f"{error.colno}: {error.msg})") from None
+    except InputError as error:
+        raise ImportFileError(str(path), f"it is not valid JSON ({error.message})") from None
     if not isinstance(document, dict) or document.get("resourceType") != "Bundle":
         raise ImportFileError(str(path), "it is JSON but not a FHIR Bundle (resourceType must "
                                          "be \"Bundle\"); export the data as a bundle")

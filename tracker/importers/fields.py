@@ -12,6 +12,7 @@ from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.codes.diagnoses import normalize_diagnosis
+from tracker.dates import parse_date
 from tracker.importers.errors import RowProblem
 from tracker.rules.session import CodeLine
 
@@ -60,9 +61,7 @@ def iso_date(row: Row, name: str, *, required: bool = True,
             raise RowProblem(name, f"{name} is empty; write a date as YYYY-MM-DD, e.g. 2026-03-14")
         return None
     try:
-        if len(value) != 10:
-            raise ValueError(value)
-        day = date.fromisoformat(value)
+        day = parse_date(value)
     except ValueError:
         raise RowProblem(name, f"{name} {value!r} is not a date; write it as YYYY-MM-DD, "
                                "e.g. 2026-03-14") from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from tracker.errors import InputError
 from tracker.rules import evaluate, policies_in_force
 from tracker.visits.check_document import parse_check_document
+from tracker.visits.json_document import load_json_document
 
 
 def check(document: Any, today: date | None = None) -> dict[str, Any]:
@@ -25,15 +25,12 @@ def check(document: Any, today: date | None = None) -> dict[str, Any]:
 
 
 def read_document(source: str) -> Any:
-    """The check document in a file, or on standard input for `-`, as parsed JSON."""
+    """The check document in a file, or on standard input for `-`, as parsed JSON (depth-limited:
+    see tracker.visits.json_document)."""
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as err:
         raise InputError("$", f"cannot read {source}: {err.strerror or err}") from None
     except UnicodeDecodeError:
         raise InputError("$", f"{source} is not UTF-8 text") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InputError("$", f"malformed JSON at line {err.lineno} column {err.colno}: "
-                         f"{err.msg}") from None
+    return load_json_document(text)

@@ -22,6 +22,7 @@ from multiprocessing import get_context
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, col
 
@@ -174,12 +175,41 @@ def _evaluate(record: PatientRecord, session_id: int, as_of: date,
     return request.payer, evaluate(request, policy)
 
 
+def _lock_sessions(db: DbSession, session_ids: list[int]) -> None:
+    """Take the evaluated sessions' rows in id order (PostgreSQL; SQLite serialises writers).
+
+    Two checks over the same patients then write one after the other — the second sees the
+    first's results and authorizations — and, taking rows in the same order, never deadlock."""
+    connection = db.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    sessions = _table(SessionRow)
+    for start in range(0, len(session_ids), _IN_CHUNK):
+        connection.execute(select(sessions.c.id)
+                           .where(sessions.c.id.in_(session_ids[start:start + _IN_CHUNK]))
+                           .order_by(sessions.c.id).with_for_update())
+
+
+def _insert_results(db: DbSession, rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT (session_id) DO UPDATE: a result another check stored a moment ago
+    is overwritten, never a unique-key error."""
+    connection = db.connection()
+    results = _table(EvaluationResultRow)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(results)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[results.c.session_id],
+        set_={name: statement.excluded[name]
+              for name in ("payer", "verdict", "result", "inputs_hash", "evaluated_at")}), rows)
+
+
 def _store_results(db: DbSession, evaluations: dict[int, tuple[str, Result]],
                    summary: PreVisitSummary) -> None:
     connection = db.connection()
     results = _table(EvaluationResultRow)
     existing: dict[int, tuple[int, str]] = {}
-    session_ids = list(evaluations)
+    session_ids = sorted(evaluations)
+    _lock_sessions(db, session_ids)
     for start in range(0, len(session_ids), _IN_CHUNK):
         existing.update(
             (session_id, (row_id, digest)) for row_id, session_id, digest in connection.execute(
@@ -203,7 +233,7 @@ def _store_results(db: DbSession, evaluations: dict[int, tuple[str, Result]],
             continue
         summary.changed += 1
     if inserts:
-        connection.execute(insert(results), inserts)
+        _insert_results(db, inserts)
     if updates:
         # the SET clause comes from the rows' column keys; row_id only selects the row
         connection.execute(update(results).where(results.c.id == bindparam("row_id")), updates)

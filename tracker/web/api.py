@@ -6,7 +6,6 @@ Signed-in users reach it with the board's session cookie. Errors have the shape 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -17,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tracker.errors import InputError, PainauthError, PolicyErrors
 from tracker.visits.checking import check
+from tracker.visits.json_document import load_json_document
 from tracker.web.signing_in import ApiUser
 from tracker.web.visit_filters import VisitFilters
 
@@ -53,14 +53,9 @@ def visits(request: Request, user: ApiUser, start: str | None = None, end: str |
 
 @router.post("/api/check")
 async def check_visit(request: Request, user: ApiUser) -> Response:
-    body = await request.body()
+    body = await request.body()  # read raw: the depth-limited reader parses it, not FastAPI
     try:
-        document: Any = json.loads(body)
-    except UnicodeDecodeError:
-        return error("the body is not UTF-8 text", "$", 400)
-    except json.JSONDecodeError as err:
-        return error(f"malformed JSON at line {err.lineno} column {err.colno}: {err.msg}", "$", 400)
-    try:
+        document: Any = load_json_document(body)
         result = await run_in_threadpool(check, document, request.app.state.board.today())
     except InputError as err:
         return error(err.message, err.path, 400)

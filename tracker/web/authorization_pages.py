@@ -21,6 +21,7 @@ from tracker.authorizations.manual_entry import (
     record_manual_submission,
 )
 from tracker.authorizations.overview import AuthorizationOverview, authorization_overview
+from tracker.dates import parse_date
 from tracker.errors import InputError, PainauthError
 from tracker.packages.errors import AuthorizationNotFound
 from tracker.settings import load_settings
@@ -156,6 +157,6 @@ def _day(field: str, text: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse_date(text)
     except ValueError:
         raise InputError(field, f"{text!r} is not a date; write it as YYYY-MM-DD") from None

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import Engine
 
+from tracker.dates import parse_date
 from tracker.errors import InputError
 from tracker.visits.upcoming import UpcomingVisit, upcoming_visits
 
@@ -80,6 +81,6 @@ def _day(name: str, text: str | None) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse_date(text)
     except ValueError:
         raise InputError(name, f"{text!r} is not a date; use YYYY-MM-DD") from None
