@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,11 @@ _NAME_HINTS: dict[str, str] = {
     "procedure": "sessions", "conservative": "conservative_care", "care": "conservative_care",
     "psych": "psych_evaluations",
 }
+
+
+# csv refuses a field over 128 KiB by raising mid-file, which lost every good row after it. Read
+# any field whole instead; the field checks then quarantine the one row that is too long.
+_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,7 @@ def _kind_named_by(path: Path) -> str | None:
 
 
 def read_header(path: Path) -> list[str]:
+    csv.field_size_limit(_FIELD_LIMIT)
     with _open(path) as handle:
         try:
             first = next(csv.reader(handle), None)
@@ -77,6 +84,7 @@ def count_rows(path: Path) -> int:
 
 def read_rows(path: Path) -> Iterator[CsvRow]:
     """Every non-empty row after the header, with the line it ends on."""
+    csv.field_size_limit(_FIELD_LIMIT)
     with _open(path) as handle:
         reader = csv.reader(handle)
         try:
@@ -86,7 +94,12 @@ def read_rows(path: Path) -> Iterator[CsvRow]:
                     continue
                 values: dict[str, str | None] = dict(zip(header, cells, strict=False))
                 problem = None
-                if len(cells) != len(header):
+                holding_nul = next((name for name, cell in values.items()
+                                    if cell is not None and "\x00" in cell), None)
+                if holding_nul is not None:
+                    problem = (f"{holding_nul} holds a NUL byte (\\0), which no database column "
+                               "takes; remove it from the export")
+                elif len(cells) != len(header):
                     problem = (f"the row has {len(cells)} fields but the header has {len(header)};"
                                " quote values that contain commas")
                     values = {**values, "_cells": ",".join(cells)}

@@ -16,6 +16,7 @@ from typing import Any
 from tracker.codes.diagnoses import ICD10CM_SYSTEM
 from tracker.errors import InputError
 from tracker.importers.errors import ImportFileError
+from tracker.importers.fhir_shapes import entry_problem
 from tracker.visits.json_document import load_json_document
 
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
@@ -68,43 +69,82 @@ def read_bundle(path: Path) -> BundleRows:
     return _rows(entries)
 
 
+_KIND_OF = {"Patient": "patients", "Coverage": "coverages", "Procedure": "sessions",
+            "Appointment": "sessions"}
+UNREADABLE = "fhir_entries"  # the kind of a quarantined entry that is no resource at all
+
+
 def _rows(entries: list[Any]) -> BundleRows:
     result = BundleRows()
     index = _Index()
     resources: list[tuple[int, dict[str, Any]]] = []
     for number, entry in enumerate(entries, start=1):
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict) or resource.get("resourceType") not in _ORDER:
-            result.skipped += 1
+        if isinstance(resource, dict) and resource.get("resourceType") not in _ORDER:
+            result.skipped += 1  # a resource type painauth does not read
             continue
+        problem = entry_problem(entry, number)
+        if problem is not None:
+            kind = _KIND_OF.get(str(resource.get("resourceType")), UNREADABLE) if isinstance(
+                resource, dict) else UNREADABLE
+            result.rows.append(_refused(kind, number, entry, problem))
+            continue
+        assert isinstance(resource, dict) and isinstance(entry, dict)
         index.add(entry.get("fullUrl"), resource)
         resources.append((number, resource))
     resources.sort(key=lambda item: _ORDER.index(item[1]["resourceType"]))
     procedures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
     for number, resource in resources:
-        kind = resource["resourceType"]
-        if kind == "Patient":
-            result.rows.append(_patient(number, resource))
-        elif kind == "Coverage":
-            result.rows.append(_coverage(number, resource, index))
-        elif kind == "Procedure":
-            status = PROCEDURE_STATUS.get(str(resource.get("status")))
-            if status is None:
-                result.skipped += 1
-                continue
-            patient = index.patient_mrn(_reference(resource.get("subject")))
-            day = _day(resource.get("performedDateTime")
-                       or (resource.get("performedPeriod") or {}).get("start"))
-            procedures.setdefault((patient or "", day or ""), []).append((number, resource))
-        elif kind == "Appointment":
-            status = APPOINTMENT_STATUS.get(str(resource.get("status")))
-            if status is None:
-                result.skipped += 1
-                continue
-            result.rows.append(_appointment(number, resource, status, index))
+        try:
+            row = _row(number, resource, index, procedures)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
+            row = _refused(_KIND_OF[resource["resourceType"]], number, resource,
+                           (f"entry[{number - 1}].resource",
+                            f"entry[{number - 1}].resource is not shaped as a FHIR R4 "
+                            f"{resource['resourceType']} ({type(error).__name__}: {error})"))
+        if row is None:
+            result.skipped += 1
+        elif row is not _GROUPED:
+            result.rows.append(row)
     for (patient, day), group in procedures.items():
-        result.rows.append(_session(group, patient, day))
+        try:
+            result.rows.append(_session(group, patient, day))
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
+            number = group[0][0]
+            result.rows.append(_refused("sessions", number, [r for _, r in group], (
+                f"entry[{number - 1}].resource", f"the Procedures of entry[{number - 1}] are not "
+                f"shaped as FHIR R4 ({type(error).__name__}: {error})")))
     return result
+
+
+_GROUPED = FhirRow("sessions", 0, {}, "")  # a Procedure kept for its session's row
+
+
+def _row(number: int, resource: dict[str, Any], index: _Index,
+         procedures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]) -> FhirRow | None:
+    """The row of one resource; None when it is skipped (a status painauth does not take)."""
+    kind = resource["resourceType"]
+    if kind == "Patient":
+        return _patient(number, resource)
+    if kind == "Coverage":
+        return _coverage(number, resource, index)
+    if kind == "Procedure":
+        if PROCEDURE_STATUS.get(str(resource.get("status"))) is None:
+            return None
+        patient = index.patient_mrn(_reference(resource.get("subject")))
+        day = _day(resource.get("performedDateTime")
+                   or (resource.get("performedPeriod") or {}).get("start"))
+        procedures.setdefault((patient or "", day or ""), []).append((number, resource))
+        return _GROUPED
+    status = APPOINTMENT_STATUS.get(str(resource.get("status")))
+    if status is None:
+        return None
+    return _appointment(number, resource, status, index)
+
+
+def _refused(kind: str, number: int, value: Any, problem: tuple[str, str]) -> FhirRow:
+    path, message = problem
+    return FhirRow(kind, number, {}, _raw(value), problem=message, problem_field=path[-64:])
 
 
 class _Index:

@@ -98,6 +98,14 @@ class Loader:
         self._seen: dict[tuple[str, Hashable], tuple[int, dict[str, Any]]] = {}
         self._codes: dict[int, list[dict[str, Any]]] = {}  # stored code lines of this chunk
 
+    def forget(self, chunk: Sequence[Pending]) -> None:
+        """Forget the keys these rows used: their transaction was rolled back."""
+        lines = {(pending.kind, pending.line) for pending in chunk}
+        for key, (line, _values) in list(self._seen.items()):
+            if (key[0], line) in lines:
+                del self._seen[key]
+        self._codes.clear()
+
     def load(self, kind: str, chunk: Sequence[Pending]) -> tuple[KindCounts, list[Refused]]:
         counts, refused = KindCounts(), []
         self._remember_patients(_mrns(chunk))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session as DbSession
 from sqlmodel import col
@@ -29,6 +30,9 @@ from tracker.store.tables import ImportBatchRow, QuarantinedRow, utc_now
 
 FHIR = "fhir_bundle"
 CHUNK_ROWS = 500
+LONGEST_VALUE = 10_000  # characters of one field, far above any real one (a long code list)
+RAW_KEPT = 20_000  # characters of a quarantined row kept to show what came in
+_IMPORT_LOCK = 0x7061_696E  # PostgreSQL advisory lock key: one import at a time
 SUFFIXES = (".csv", ".json")
 
 # Called with (file, rows done, rows in the file) as a file is worked through.
@@ -66,6 +70,30 @@ def import_practice_files(paths: Sequence[Path], engine: Engine, *, today: date 
     """Import CSV files and FHIR bundles (folders are searched for *.csv and *.json)."""
     require_current_schema(engine)
     today = today or date.today()
+    with _one_import_at_a_time(engine):
+        return _import_all(paths, engine, today, on_progress)
+
+
+@contextmanager
+def _one_import_at_a_time(engine: Engine) -> Iterator[None]:
+    """Two imports at once (a drop-folder run and a person, say) take turns on PostgreSQL: each
+    upserts on natural keys it first looks up, so side by side they would both insert one key.
+    SQLite lets one writer in at a time by itself."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _IMPORT_LOCK})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _IMPORT_LOCK})
+            connection.commit()
+
+
+def _import_all(paths: Sequence[Path], engine: Engine, today: date,
+                on_progress: Progress | None) -> ImportReport:
     report = ImportReport()
     planned: list[tuple[int, Path, str]] = []
     for path in expand(paths):
@@ -121,9 +149,10 @@ def _import_file(path: Path, kind: str, engine: Engine, today: date,
             report.error = ("the database refused the file: "
                             f"{database_problem(error)}")
         for refused in report.refused:
-            db.add(QuarantinedRow(batch_id=batch.id, source=source, kind=refused.kind,
-                                  line=refused.line, field=refused.field, reason=refused.reason,
-                                  raw=refused.raw))
+            db.add(QuarantinedRow(batch_id=batch.id, source=source, kind=refused.kind[:32],
+                                  line=refused.line, field=_storable(refused.field, 64),
+                                  reason=_storable(refused.reason, RAW_KEPT) or "",
+                                  raw=_storable(refused.raw, RAW_KEPT) or ""))
         batch.finished_at = utc_now()
         batch.counts = {k: c.as_dict() for k, c in report.counts.items()}
         if report.error:
@@ -153,6 +182,8 @@ def _load_rows(db: DbSession, path: Path, kind: str, today: date, report: FileRe
     for done, (row_kind, line, values, raw, problem, problem_field) in enumerate(stream, 1):
         counts = report.counts.setdefault(row_kind, KindCounts())
         if problem is None:
+            problem, problem_field = _unstorable_value(values)
+        if problem is None:
             try:
                 record = FORMATS[row_kind].read(values, today)
             except RowProblem as error:
@@ -175,13 +206,54 @@ def _load_rows(db: DbSession, path: Path, kind: str, today: date, report: FileRe
 
 def _flush(db: DbSession, loader: Loader, kind: str, chunk: list[Pending],
            report: FileReport) -> None:
+    """Write a chunk in one transaction; should the database refuse it, write its rows one by
+    one, so only the row the database refuses is quarantined — with the database's reason."""
     if not chunk:
         return
-    counts, refused = loader.load(kind, chunk)
+    try:
+        counts, refused = loader.load(kind, chunk)
+        db.commit()
+    except SQLAlchemyError:
+        db.rollback()
+        loader.forget(chunk)
+        counts, refused = KindCounts(), []
+        for pending in chunk:
+            try:
+                one_counts, one_refused = loader.load(kind, [pending])
+                db.commit()
+            except SQLAlchemyError as error:
+                db.rollback()
+                loader.forget([pending])
+                one_counts, one_refused = KindCounts(quarantined=1), [Refused(
+                    kind, pending.line, None,
+                    f"the database refused this row: {database_problem(error)}", pending.raw)]
+            counts.add(one_counts)
+            refused.extend(one_refused)
     report.counts.setdefault(kind, KindCounts()).add(counts)
     report.refused.extend(refused)
-    db.commit()
     chunk.clear()
+
+
+def _unstorable_value(values: dict[str, str | None]) -> tuple[str | None, str | None]:
+    """A value no column could take whatever its field: a NUL byte, or an enormous length."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if "\x00" in value:
+            return (f"{name} holds a NUL byte (\\0), which no database column takes; remove it "
+                    "from the export"), name
+        if len(value) > LONGEST_VALUE:
+            return (f"{name} is {len(value):,} characters long; no field takes more than "
+                    f"{LONGEST_VALUE:,}"), name
+    return None, None
+
+
+def _storable(value: str | None, limit: int) -> str | None:
+    """Text a quarantine row can hold on every backend: no NUL, not unbounded."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "\\0")
+    return value if len(value) <= limit else value[:limit] + f"… ({len(value)} characters)"
 
 
 def _sha256(path: Path) -> str:
