@@ -14,6 +14,8 @@ working directory:
   `service_state` (its place or facility) overrides it.
 - `PAINAUTH_SECRET_KEY` — signs the board's session cookie; when unset the board makes one and
   keeps it in a file only its owner can read under `PAINAUTH_HOME` (see `tracker.web.secret_key`).
+- `PAINAUTH_COOKIE_SECURE` — `true` when the board is served over HTTPS (TLS in front of it): the
+  session cookie is then marked Secure and the board sends Strict-Transport-Security.
 
 The database URL may carry a password, so it is a secret: it is never printed whole; use
 `Settings.database_url_for_display()` in messages and logs.
@@ -50,6 +52,8 @@ class Settings(BaseSettings):
     policy_dirs: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="extra payer policy folders, os.pathsep-separated")
     secret_key: SecretStr | None = Field(default=None, description="signs the session cookie")
+    cookie_secure: bool = Field(
+        default=False, description="the board is reached over HTTPS: Secure cookie and HSTS")
     practice_state: str | None = Field(
         default=None, description="USPS code of the state the practice performs sessions in "
         "(PAINAUTH_PRACTICE_STATE, e.g. TX); a session's own service_state overrides it")

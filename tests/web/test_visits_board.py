@@ -97,7 +97,8 @@ def test_the_csv_export_has_the_filtered_rows(scheduler: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     assert "upcoming-visits-2026-12-01-to-2026-12-22.csv" in response.headers[
         "content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert response.text.startswith("\ufeff")  # the byte-order mark Excel needs for UTF-8
+    rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
     assert [r["mrn"] for r in rows] == ["SYN-9001", "SYN-1002"]
     blocked = rows[0]
     assert (blocked["verdict"], blocked["counters"], blocked["next_eligible_date"]) == (

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Text, and_, bindparam, cast, func, or_, update
 from sqlalchemy import select as core_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
@@ -61,14 +62,32 @@ class FollowUpSummary:
                 "still_waiting": self.still_waiting, "problems": self.problems}
 
 
-def receive_notification(engine: Engine, payer: str, body: dict[str, Any]) -> int:
-    """Keep a payer's rest-hook notification until the follow-up applies it."""
+def receive_notification(engine: Engine, payer: str, body: dict[str, Any],
+                         bundle_id: str | None = None) -> tuple[int, bool]:
+    """Keep a payer's rest-hook notification until the follow-up applies it. Returns its row id
+    and whether it is new: a redelivery (same payer, same bundle id) is stored once."""
     with DbSession(engine) as db:
-        row = PayerNotificationRow(payer=payer, body=body)
+        if bundle_id is not None:
+            earlier = _notification_with(db, payer, bundle_id)
+            if earlier is not None:
+                return earlier, False
+        row = PayerNotificationRow(payer=payer, bundle_id=bundle_id, body=body)
         db.add(row)
-        db.commit()
+        try:
+            db.commit()
+        except IntegrityError:  # the same notification, delivered twice at once
+            db.rollback()
+            earlier = _notification_with(db, payer, bundle_id) if bundle_id else None
+            if earlier is None:
+                raise
+            return earlier, False
         assert row.id is not None
-        return row.id
+        return row.id, True
+
+
+def _notification_with(db: DbSession, payer: str, bundle_id: str) -> int | None:
+    return db.exec(select(PayerNotificationRow.id).where(
+        PayerNotificationRow.payer == payer, PayerNotificationRow.bundle_id == bundle_id)).first()
 
 
 def _attempt_answered(db: DbSession, answer: PasResponse) -> SubmissionAttemptRow | None:

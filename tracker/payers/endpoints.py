@@ -25,6 +25,8 @@ from tracker.payers.errors import GatewayNotConfigured
 
 ENV_PREFIX = "PAINAUTH_PAYER_"
 ENDPOINTS_FILE_NAME = "payers.yaml"
+# PAINAUTH_PAYER_<ID>_NOTIFICATION_TOKEN: what the payer's rest-hooks must carry to the board
+NOTIFICATION_TOKEN = "NOTIFICATION_TOKEN"
 SECRET_SETTINGS = frozenset({"token", "client_secret"})
 
 # environment suffix -> field name; matched longest first so TOKEN_URL is not read as TOKEN
@@ -145,6 +147,8 @@ def _from_env_key(key: str) -> tuple[str, str] | None:
     if not key.startswith(ENV_PREFIX):
         return None
     rest = key[len(ENV_PREFIX):]
+    if rest.endswith("_" + NOTIFICATION_TOKEN):  # the board's, not the gateway's
+        return None
     for suffix in sorted(ENV_SETTINGS, key=len, reverse=True):
         if rest.endswith("_" + suffix) and len(rest) > len(suffix) + 1:
             return rest[: -len(suffix) - 1], ENV_SETTINGS[suffix]

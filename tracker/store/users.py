@@ -31,6 +31,7 @@ class User:
     name: str
     role: str
     active: bool
+    session_generation: int = 0
 
     def may(self, role: str) -> bool:
         """True when this user's role includes `role` (scheduler < billing < admin)."""
@@ -99,12 +100,41 @@ def set_user(engine: Engine, user_id: int, *, role: str | None = None,
         if role is not None:
             row.role = role
         if active is not None:
+            if not active and row.active:
+                row.session_generation += 1  # disabling ends every session at once
             row.active = active
         row.updated_at = utc_now()
         db.add(row)
         db.commit()
         db.refresh(row)
         return _user(row)
+
+
+def set_password(engine: Engine, user_id: int, password: str) -> User:
+    """Give a user a new password; every session signed in with the old one ends."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError("password", f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    with DbSession(engine) as db:
+        row = db.get(UserRow, user_id)
+        if row is None:
+            raise InputError("user", f"no user with id {user_id}")
+        row.password_hash = _HASHER.hash(password)
+        row.session_generation += 1
+        row.updated_at = utc_now()
+        db.add(row)
+        db.commit()
+        db.refresh(row)
+        return _user(row)
+
+
+def end_sessions(engine: Engine, user_id: int) -> None:
+    """End every board session of this user (signing out ends them all, on every device)."""
+    with DbSession(engine) as db:
+        row = db.get(UserRow, user_id)
+        if row is not None:
+            row.session_generation += 1
+            db.add(row)
+            db.commit()
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -116,4 +146,5 @@ def _verify(password_hash: str, password: str) -> bool:
 
 def _user(row: UserRow) -> User:
     assert row.id is not None
-    return User(id=row.id, name=row.name, role=row.role, active=row.active)
+    return User(id=row.id, name=row.name, role=row.role, active=row.active,
+                session_generation=row.session_generation)

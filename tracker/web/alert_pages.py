@@ -15,7 +15,8 @@ from notifications.status_callback import record_status, signature_is_valid
 from tracker.errors import InputError
 from tracker.store.tables import ALERT_STATUSES
 from tracker.store.users import User
-from tracker.web.pages import message_page, render
+from tracker.web.auditing import audit
+from tracker.web.pages import RecordId, message_page, render
 from tracker.web.signing_in import PageUser, RoleNeeded, check_form_token
 
 router = APIRouter()
@@ -32,7 +33,7 @@ def alerts_page(request: Request, user: PageUser, status: str | None = None) -> 
 
 
 @router.get("/alerts/{alert_id}")
-def alert_link(request: Request, user: PageUser, alert_id: int) -> Response:
+def alert_link(request: Request, user: PageUser, alert_id: RecordId) -> Response:
     """Where a text's link leads: the patient the alert is about (named only here)."""
     patient = patient_of_alert(request.app.state.board.engine, alert_id)
     if patient is None:
@@ -41,11 +42,13 @@ def alert_link(request: Request, user: PageUser, alert_id: int) -> Response:
 
 
 @router.post("/alerts/{alert_id}/send-again")
-def alert_send_again(request: Request, user: Billing, alert_id: int, token: FormText) -> Response:
+def alert_send_again(request: Request, user: Billing, alert_id: RecordId,
+                     token: FormText) -> Response:
     check_form_token(request, token)
     if not send_again(request.app.state.board.engine, alert_id):
         return message_page(request, "Not sent again", f"Alert {alert_id} is not waiting on a "
                             "decision to send it again.", status_code=400)
+    audit(request, user, "alert_sent_again", f"alert:{alert_id}")
     return RedirectResponse(f"/alerts#alert-{alert_id}", status_code=303)
 
 
@@ -55,7 +58,7 @@ def providers_page(request: Request, user: Admin) -> Response:
 
 
 @router.post("/providers/{provider_id}")
-def update_provider(request: Request, user: Admin, provider_id: int, token: FormText,
+def update_provider(request: Request, user: Admin, provider_id: RecordId, token: FormText,
                     channels: Annotated[list[str] | None, Form()] = None,
                     phone: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
                     time_zone: Annotated[str, Form()] = "UTC",
@@ -68,6 +71,9 @@ def update_provider(request: Request, user: Admin, provider_id: int, token: Form
         save_preferences(request.app.state.board.engine, provider_id, preferences)
     except InputError as err:
         return _providers(request, user, error=str(err), status_code=400)
+    audit(request, user, "provider_preferences_edited", f"provider:{provider_id}",
+          channels=list(preferences.channels), digest=preferences.digest,
+          time_zone=preferences.time_zone)
     return RedirectResponse(f"/providers#provider-{provider_id}", status_code=303)
 
 

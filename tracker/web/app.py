@@ -9,12 +9,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from tracker.settings import load_settings
 from tracker.web.alert_pages import router as alert_router
 from tracker.web.api import router as api_router
 from tracker.web.authorization_pages import router as authorization_router
@@ -36,9 +39,11 @@ HERE = Path(__file__).parent
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'; "
                                "base-uri 'none'",
+    "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 @dataclass(frozen=True)
@@ -51,16 +56,19 @@ class Board:
 
 
 def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = date.today,
-               https_only: bool = False) -> FastAPI:
+               https_only: bool | None = None) -> FastAPI:
     """The board over `engine`; `secret_key` signs the session cookie. `today` is injectable so
-    tests and demos can look at a fixed day."""
+    tests and demos can look at a fixed day. `https_only` (default: the PAINAUTH_COOKIE_SECURE
+    setting) marks the cookie Secure and sends HSTS: set it when TLS is in front of the board."""
+    if https_only is None:
+        https_only = load_settings().cookie_secure
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(verdict_words=VERDICT_WORDS, status_words=status_words)
     app = FastAPI(title="painauth status board", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.board = Board(engine=engine, today=today, templates=templates)
     app.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
-    app.middleware("http")(_security_headers)
+    app.middleware("http")(_security_headers(https_only))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api_router)
     app.include_router(page_router)
@@ -72,16 +80,65 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     app.add_exception_handler(ApiSignInRequired, _unauthorized)
     app.add_exception_handler(NotAllowed, _forbidden)
     app.add_exception_handler(BadFormToken, _bad_form_token)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     return app
 
 
-async def _security_headers(request: Request,
-                            call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    response = await call_next(request)
-    response.headers.update(SECURITY_HEADERS)
-    if not request.url.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"
-    return response
+Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
+
+def _security_headers(https_only: bool) -> Middleware:
+    async def add_headers(request: Request,
+                          call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if https_only:
+            response.headers["Strict-Transport-Security"] = HSTS
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return add_headers
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/payer-notifications/"))
+
+
+def _bad_request(request: Request, exc: Exception) -> Response:
+    """A malformed id, query or form: the board's own page (404 for an address naming nothing),
+    or the API's error object — never FastAPI's raw 422."""
+    problems = exc.errors() if isinstance(exc, RequestValidationError) else []
+    first = problems[0] if problems else {}
+    where = [str(part) for part in first.get("loc", ())]
+    field = where[-1] if where else None
+    in_path = bool(where) and where[0] == "path"
+    if _wants_json(request):
+        return JSONResponse({"error": {"message": f"{field or 'the request'} is not valid: "
+                                       f"{first.get('msg', 'bad input')}", "path": field}},
+                            status_code=404 if in_path else 400)
+    if in_path:
+        return message_page(request, "Not found", f"{request.url.path} does not name anything "
+                            f"on the board: {field} must be a record's number.", status_code=404)
+    return message_page(request, "Not understood", f"{field or 'The form'} is not valid "
+                        f"({first.get('msg', 'bad input')}); go back and correct it.",
+                        status_code=400)
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    if _wants_json(request):
+        return JSONResponse({"error": {"message": str(getattr(exc, "detail", "error")),
+                                       "path": None}}, status_code=status)
+    if status == 404:
+        return message_page(request, "Not found", f"There is no page at {request.url.path}.",
+                            status_code=404)
+    if status == 405:
+        return message_page(request, "Not allowed here", "This address does not take that kind "
+                            "of request.", status_code=405)
+    return message_page(request, "Not understood", str(getattr(exc, "detail", "bad request")),
+                        status_code=status)
 
 
 def _to_login(request: Request, exc: Exception) -> Response:

@@ -26,8 +26,9 @@ from tracker.errors import InputError, PainauthError
 from tracker.packages.errors import AuthorizationNotFound
 from tracker.settings import load_settings
 from tracker.store.users import User
+from tracker.web.auditing import audit
 from tracker.web.authorization_words import flag_words, status_meaning
-from tracker.web.pages import message_page, render
+from tracker.web.pages import RecordId, message_page, render
 from tracker.web.signing_in import PageUser, RoleNeeded, check_form_token
 
 router = APIRouter()
@@ -52,12 +53,12 @@ def authorizations_page(request: Request, user: PageUser, status: str | None = N
 
 
 @router.get("/authorizations/{authorization_id}")
-def authorization_page(request: Request, user: PageUser, authorization_id: int) -> Response:
+def authorization_page(request: Request, user: PageUser, authorization_id: RecordId) -> Response:
     return _page(request, user, authorization_id)
 
 
 @router.get("/authorizations/{authorization_id}/packet.pdf")
-def packet_download(request: Request, user: PageUser, authorization_id: int) -> Response:
+def packet_download(request: Request, user: PageUser, authorization_id: RecordId) -> Response:
     from tracker.authorizations.files import packet_pdf
 
     board = request.app.state.board
@@ -72,7 +73,7 @@ def packet_download(request: Request, user: PageUser, authorization_id: int) -> 
 
 
 @router.get("/authorizations/{authorization_id}/request.json")
-def request_download(request: Request, user: PageUser, authorization_id: int) -> Response:
+def request_download(request: Request, user: PageUser, authorization_id: RecordId) -> Response:
     from tracker.authorizations.files import request_bundle
 
     board = request.app.state.board
@@ -87,7 +88,7 @@ def request_download(request: Request, user: PageUser, authorization_id: int) ->
 
 
 @router.post("/authorizations/{authorization_id}/manual-submission")
-def manual_submission(request: Request, user: Billing, authorization_id: int, token: FormText,
+def manual_submission(request: Request, user: Billing, authorization_id: RecordId, token: FormText,
                       channel: FormText, reference: OptionalText = "",
                       note: OptionalText = "") -> Response:
     check_form_token(request, token)
@@ -96,11 +97,13 @@ def manual_submission(request: Request, user: Billing, authorization_id: int, to
                                  actor=user.name, channel=channel, reference=reference, note=note)
     except InputError as err:
         return _page(request, user, authorization_id, error=str(err), status_code=400)
+    audit(request, user, "manual_submission_recorded", f"authorization:{authorization_id}",
+          channel=channel, reference=reference)
     return RedirectResponse(f"/authorizations/{authorization_id}#history", status_code=303)
 
 
 @router.post("/authorizations/{authorization_id}/manual-decision")
-def manual_decision(request: Request, user: Billing, authorization_id: int, token: FormText,
+def manual_decision(request: Request, user: Billing, authorization_id: RecordId, token: FormText,
                     decision: FormText, auth_number: OptionalText = "",
                     valid_from: OptionalText = "", valid_to: OptionalText = "",
                     units: OptionalText = "", reason: OptionalText = "") -> Response:
@@ -113,10 +116,12 @@ def manual_decision(request: Request, user: Billing, authorization_id: int, toke
             reason=reason)
     except InputError as err:
         return _page(request, user, authorization_id, error=str(err), status_code=400)
+    audit(request, user, "manual_decision_recorded", f"authorization:{authorization_id}",
+          decision=decision, auth_number=auth_number)
     return RedirectResponse(f"/authorizations/{authorization_id}#history", status_code=303)
 
 
-def _page(request: Request, user: User, authorization_id: int, error: str | None = None,
+def _page(request: Request, user: User, authorization_id: RecordId, error: str | None = None,
           status_code: int = 200) -> Response:
     overview = authorization_overview(request.app.state.board.engine, authorization_id)
     if overview is None:

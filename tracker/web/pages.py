@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import Path as UrlPart
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlmodel import Session as DbSession
@@ -13,9 +14,15 @@ from sqlmodel import col
 from tracker.authorizations.updates import change_authorization_status
 from tracker.errors import InputError
 from tracker.roles import USER_ROLES
+from tracker.store.sign_in_failures import (
+    forget_sign_in_failures,
+    record_sign_in_failure,
+    sign_in_throttled,
+)
 from tracker.store.tables import AUTHORIZATION_STATUSES, ProviderRow
 from tracker.store.users import User, add_user, authenticate, list_users, set_user
 from tracker.visits.patient_overview import patient_overview
+from tracker.web.auditing import audit
 from tracker.web.signing_in import (
     PageUser,
     RoleNeeded,
@@ -32,6 +39,10 @@ router = APIRouter()
 Billing = Annotated[User, Depends(RoleNeeded("billing", "Updating an authorization"))]
 Admin = Annotated[User, Depends(RoleNeeded("admin", "Managing users"))]
 FormText = Annotated[str, Form()]
+# A record's number in an address: past the databases' integer range it names nothing (404).
+RecordId = Annotated[int, UrlPart(ge=1, le=2**31 - 1)]
+THROTTLED = ("Too many failed sign-ins for this name or from this address. Wait a minute, then "
+             "try again; ask an admin if you have forgotten your password.")
 
 
 def render(request: Request, template: str, user: User | None, status_code: int = 200,
@@ -59,18 +70,27 @@ def login_page(request: Request, next: str = "/visits") -> Response:
 def login(request: Request, name: FormText, password: FormText, token: FormText,
           next: Annotated[str, Form()] = "/visits") -> Response:
     check_form_token(request, token)
-    user = authenticate(request.app.state.board.engine, name, password)
+    engine = request.app.state.board.engine
+    address = request.client.host if request.client else "unknown"
+    if sign_in_throttled(engine, name, address):
+        return render(request, "login.html", None, status_code=429, next=_safe_next(next),
+                      error=THROTTLED)
+    user = authenticate(engine, name, password)
     if user is None:
+        record_sign_in_failure(engine, name, address)
         return render(request, "login.html", None, status_code=401, next=_safe_next(next),
                       error="That name and password do not match an active account.")
+    forget_sign_in_failures(engine, name)
     sign_in(request, user)
+    audit(request, user, "signed_in", f"user:{user.id}")
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, user: PageUser, token: FormText) -> Response:
     check_form_token(request, token)
-    sign_out(request)
+    sign_out(request, user)
+    audit(request, user, "signed_out", f"user:{user.id}")
     return RedirectResponse("/login", status_code=303)
 
 
@@ -110,7 +130,7 @@ def visits_export(request: Request, user: PageUser, start: str | None = None,
 
 
 @router.get("/patients/{patient_id}")
-def patient_page(request: Request, user: PageUser, patient_id: int) -> Response:
+def patient_page(request: Request, user: PageUser, patient_id: RecordId) -> Response:
     board = request.app.state.board
     overview = patient_overview(board.engine, patient_id, board.today())
     if overview is None:
@@ -121,7 +141,7 @@ def patient_page(request: Request, user: PageUser, patient_id: int) -> Response:
 
 
 @router.post("/authorizations/{authorization_id}/status")
-def update_authorization(request: Request, user: Billing, authorization_id: int,
+def update_authorization(request: Request, user: Billing, authorization_id: RecordId,
                          status: FormText, token: FormText,
                          reason: Annotated[str, Form()] = "",
                          auth_number: Annotated[str, Form()] = "",
@@ -135,6 +155,8 @@ def update_authorization(request: Request, user: Billing, authorization_id: int,
         if patient is None:
             return message_page(request, "Not changed", str(err), status_code=400)
         return _patient_with_error(request, user, patient, str(err))
+    audit(request, user, "authorization_status_changed", f"authorization:{authorization_id}",
+          status=status, reason=reason)
     return RedirectResponse(f"/patients/{change.patient_id}#authorizations", status_code=303)
 
 
@@ -148,24 +170,33 @@ def create_user(request: Request, user: Admin, name: FormText, role: FormText,
                 password: FormText, token: FormText) -> Response:
     check_form_token(request, token)
     try:
-        add_user(request.app.state.board.engine, name, role, password)
+        added = add_user(request.app.state.board.engine, name, role, password)
     except InputError as err:
         return _users(request, user, error=str(err), status_code=400)
+    audit(request, user, "user_added", f"user:{added.id}", name=added.name, role=added.role)
     return RedirectResponse("/users", status_code=303)
 
 
 @router.post("/users/{user_id}")
-def change_user(request: Request, user: Admin, user_id: int, role: FormText, token: FormText,
+def change_user(request: Request, user: Admin, user_id: RecordId, role: FormText, token: FormText,
                 active: Annotated[str, Form()] = "") -> Response:
     check_form_token(request, token)
     if user_id == user.id and (role != "admin" or not active):
         return _users(request, user, status_code=400,
                       error="You cannot take away your own admin role or disable yourself; "
                             "ask another admin.")
+    engine = request.app.state.board.engine
+    before = next((u for u in list_users(engine) if u.id == user_id), None)
     try:
-        set_user(request.app.state.board.engine, user_id, role=role, active=bool(active))
+        changed = set_user(engine, user_id, role=role, active=bool(active))
     except InputError as err:
         return _users(request, user, error=str(err), status_code=400)
+    if before is not None and before.role != changed.role:
+        audit(request, user, "user_role_changed", f"user:{user_id}", name=changed.name,
+              from_role=before.role, to_role=changed.role)
+    if before is not None and before.active != changed.active:
+        audit(request, user, "user_enabled" if changed.active else "user_disabled",
+              f"user:{user_id}", name=changed.name)
     return RedirectResponse("/users", status_code=303)
 
 

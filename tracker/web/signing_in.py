@@ -1,8 +1,12 @@
 """Who is asking: the signed session cookie, the role a route needs, and the form token.
 
-The cookie (Starlette's SessionMiddleware: signed, SameSite=Lax, HttpOnly) carries only the user's
-id and a per-session form token. Every request looks the user up again, so a disabled user or a
-changed role takes effect at once. Pages send a signed-out visitor to /login; the API answers 401.
+The cookie (Starlette's SessionMiddleware: signed, SameSite=Lax, HttpOnly, Secure when
+PAINAUTH_COOKIE_SECURE is set) carries only the user's id, the user's session generation at sign-in
+and a per-session form token. Every request looks the user up again, so a disabled user or a
+changed role takes effect at once, and a cookie signed in under an older generation is refused:
+logging out, a new password and disabling each move the generation on, so a copied or replayed
+cookie stops working the moment the session ends. Pages send a signed-out visitor to /login; the
+API answers 401.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from tracker.store.users import User, find_user
+from tracker.store.users import User, end_sessions, find_user
 
 SESSION_COOKIE = "painauth_session"
 SESSION_HOURS = 10
@@ -45,7 +49,8 @@ def signed_in_user(request: Request) -> User | None:
     if not isinstance(user_id, int):
         return None
     user = find_user(request.app.state.board.engine, user_id)
-    if user is None or not user.active:
+    if (user is None or not user.active
+            or request.session.get("generation") != user.session_generation):
         request.session.clear()
         return None
     return user
@@ -94,7 +99,8 @@ def form_token(request: Request) -> str:
 
 def check_form_token(request: Request, submitted: str) -> None:
     expected = request.session.get("form_token")
-    if not isinstance(expected, str) or not hmac.compare_digest(expected, submitted):
+    if not isinstance(expected, str) or not hmac.compare_digest(expected.encode(),
+                                                                submitted.encode()):
         raise BadFormToken()
 
 
@@ -102,8 +108,11 @@ def sign_in(request: Request, user: User) -> None:
     """Start a fresh session for `user` (a new form token too, so a pre-login one is useless)."""
     request.session.clear()
     request.session["user_id"] = user.id
+    request.session["generation"] = user.session_generation
     request.session["form_token"] = secrets.token_urlsafe(32)
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, user: User) -> None:
+    """End this session on the server too: the cookie, replayed, no longer signs anyone in."""
+    end_sessions(request.app.state.board.engine, user.id)
     request.session.clear()

@@ -9,12 +9,15 @@ from tracker.visits.upcoming import UpcomingVisit
 
 COLUMNS = ("date", "mrn", "patient", "provider", "codes", "payer", "verdict", "auth_status",
            "counters", "next_eligible_date", "findings")
+# Excel reads a CSV without a byte-order mark in the machine's legacy code page ("×" garbled).
+BOM = "\ufeff"
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def visits_csv(visits: list[UpcomingVisit]) -> str:
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for v in visits:
