@@ -1,0 +1,342 @@
+"""The board as an attacker meets it: sessions that end on the server, password guessing
+throttled, a Secure cookie when configured, security headers, the board's own pages for bad
+addresses, an audit event naming the user for every change, and spreadsheet-safe exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
+from sqlmodel import Session as DbSession
+
+from tracker.store.audit import audit_trail
+from tracker.store.tables import (
+    AlertRow,
+    AuthorizationRow,
+    PatientRow,
+    ProviderRow,
+    SessionRow,
+    SignInFailureRow,
+)
+from tracker.store.users import add_user, set_password
+from tracker.visits.upcoming import UpcomingVisit
+from tracker.web.app import create_app
+from tracker.web.visits_csv import visits_csv
+
+from .conftest import PASSWORD, SECRET, TODAY, USERS, Practice, form_token, sign_in
+
+WRONG = "not-the-password"
+
+
+def _client(practice: Practice, address: str = "testclient",
+            base_url: str = "http://testserver") -> TestClient:
+    app = create_app(practice.engine, SECRET, today=lambda: TODAY)
+    return TestClient(app, follow_redirects=False, client=(address, 50000), base_url=base_url)
+
+
+@pytest.fixture(autouse=True)
+def no_failures_left_behind(practice: Practice) -> Iterator[None]:
+    """Failed sign-ins of one test must not throttle the next."""
+    yield
+    with DbSession(practice.engine) as db:
+        db.execute(delete(SignInFailureRow))
+        db.commit()
+
+
+def _new_user(practice: Practice, role: str = "scheduler") -> str:
+    name = f"tmp.{secrets.token_hex(4)}"
+    add_user(practice.engine, name, role, PASSWORD)
+    return name
+
+
+def _sign_in_as(client: TestClient, name: str, password: str = PASSWORD) -> int:
+    return client.post("/login", data={"name": name, "password": password,
+                                       "token": form_token(client)}).status_code
+
+
+# -- sessions that end ------------------------------------------------------------------------
+
+def test_a_cookie_replayed_after_logout_is_refused(practice: Practice) -> None:
+    name = _new_user(practice)
+    with _client(practice) as browser:
+        assert _sign_in_as(browser, name) == 303
+        stolen = browser.cookies.get("painauth_session")
+        assert stolen and browser.get("/visits").status_code == 200
+        logout = browser.post("/logout", data={"token": form_token(browser, "/visits")})
+        assert logout.status_code == 303
+    with _client(practice) as replay:
+        replay.cookies.set("painauth_session", stolen)
+        assert replay.get("/visits").status_code == 303  # back to the sign-in page
+        assert replay.get("/api/visits").status_code == 401
+
+
+@pytest.mark.parametrize("ending", ["new password", "disabled"])
+def test_a_new_password_or_disabling_ends_the_users_sessions(practice: Practice,
+                                                             ending: str) -> None:
+    name = _new_user(practice)
+    with _client(practice) as browser:
+        assert _sign_in_as(browser, name) == 303
+        assert browser.get("/api/visits").status_code == 200
+        user_id = next(u.id for u in _users(practice) if u.name == name)
+        if ending == "new password":
+            set_password(practice.engine, user_id, "another-password-2")
+        else:
+            with _client(practice) as admin:
+                sign_in(admin, "admin")
+                changed = admin.post(f"/users/{user_id}", data={
+                    "role": "scheduler", "token": form_token(admin, "/users")})
+                assert changed.status_code == 303
+        assert browser.get("/api/visits").status_code == 401
+        assert browser.get("/visits").status_code == 303
+
+
+def _users(practice: Practice) -> list:  # type: ignore[type-arg]
+    from tracker.store.users import list_users
+    return list_users(practice.engine)
+
+
+# -- password guessing ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["existing", "unknown"])
+def test_the_eleventh_wrong_password_in_a_minute_is_throttled(practice: Practice,
+                                                              who: str) -> None:
+    name = _new_user(practice) if who == "existing" else "nobody.at.all"
+    with _client(practice, address="198.51.100.7") as guesser:
+        answers = [_sign_in_as(guesser, name, WRONG) for _ in range(10)]
+        assert answers == [401] * 10
+        eleventh = guesser.post("/login", data={"name": name, "password": PASSWORD,
+                                                "token": form_token(guesser)})
+    assert eleventh.status_code == 429
+    assert "Too many failed sign-ins" in eleventh.text
+    assert "do not match" not in eleventh.text  # the same answer whether the name exists
+
+
+def test_guessing_many_names_from_one_address_is_throttled_too(practice: Practice) -> None:
+    with _client(practice, address="198.51.100.8") as guesser:
+        assert [_sign_in_as(guesser, f"guess.{n}", WRONG) for n in range(10)] == [401] * 10
+        assert _sign_in_as(guesser, USERS["scheduler"]) == 429
+    with _client(practice, address="198.51.100.9") as colleague:  # another desk is not locked out
+        assert _sign_in_as(colleague, USERS["scheduler"]) == 303
+
+
+# -- the cookie and the headers ---------------------------------------------------------------
+
+def test_the_cookie_is_secure_and_hsts_sent_when_configured(practice: Practice,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAINAUTH_COOKIE_SECURE", "true")
+    with _client(practice, base_url="https://testserver") as browser:  # TLS in front
+        response = browser.post("/login", data={"name": USERS["scheduler"], "password": PASSWORD,
+                                                "token": form_token(browser)})
+    assert response.status_code == 303
+    assert "secure" in response.headers["set-cookie"].lower()
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_the_cookie_is_not_secure_by_default_nor_hsts_sent(practice: Practice,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAINAUTH_COOKIE_SECURE", raising=False)
+    with _client(practice) as browser:
+        response = browser.post("/login", data={"name": USERS["scheduler"], "password": PASSWORD,
+                                                "token": form_token(browser)})
+    assert "secure" not in response.headers["set-cookie"].lower()
+    assert "strict-transport-security" not in response.headers
+
+
+def test_every_page_forbids_framing_and_sniffing(client: TestClient) -> None:
+    for page in ("/login", "/visits", "/nowhere"):
+        headers = client.get(page).headers
+        assert headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+
+
+# -- bad addresses ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", ["/patients/abc", "/patients/99999999999999999999999",
+                                  "/patients/0", "/authorizations/abc",
+                                  "/authorizations/99999999999999999999999", "/no/such/page"])
+def test_a_bad_address_gets_the_boards_own_404_page(scheduler: TestClient, page: str) -> None:
+    response = scheduler.get(page)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Signed in as" in response.text and '"detail"' not in response.text
+
+
+def test_a_week_date_in_a_filter_is_refused_naming_the_field(scheduler: TestClient) -> None:
+    response = scheduler.get("/api/visits?start=2026-W01-1")
+    assert response.status_code == 400
+    assert response.json()["error"]["path"] == "start"
+    assert scheduler.get("/visits?end=20261231").status_code == 400
+
+
+# -- the audit trail --------------------------------------------------------------------------
+
+def _add_authorization(practice: Practice, status: str) -> int:
+    """A patient, a visit and an authorization of this test's own."""
+    with DbSession(practice.engine) as db:
+        patient = PatientRow(mrn=f"AUD-{secrets.token_hex(4)}", family_name="Audit",
+                             given_name="Tess", birth_date=date(1970, 1, 1))
+        db.add(patient)
+        db.flush()
+        assert patient.id is not None
+        visit = SessionRow(patient_id=patient.id, date=date(2026, 12, 20), status="scheduled")
+        db.add(visit)
+        db.flush()
+        assert visit.id is not None
+        auth = AuthorizationRow(session_id=visit.id, payer="aetna", status=status)
+        db.add(auth)
+        db.commit()
+        assert auth.id is not None
+        return auth.id
+
+
+def _add_provider(practice: Practice) -> int:
+    with DbSession(practice.engine) as db:
+        provider = ProviderRow(npi=str(secrets.randbelow(10**10)).zfill(10), name="Dr. Audit")
+        db.add(provider)
+        db.commit()
+        assert provider.id is not None
+        return provider.id
+
+
+def _add_interrupted_alert(practice: Practice) -> int:
+    with DbSession(practice.engine) as db:
+        alert = AlertRow(dedupe_key=f"test:{secrets.token_hex(6)}", kind="auth_denied",
+                         subject="session:0", state="denied", urgency="high", status="unknown")
+        db.add(alert)
+        db.commit()
+        assert alert.id is not None
+        return alert.id
+
+
+def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, str]:
+    """Make one change through the board; returns the audit action and subject expected."""
+    token = form_token(browser, "/visits")
+    if change == "add user":
+        name = f"new.{secrets.token_hex(4)}"
+        assert browser.post("/users", data={"name": name, "role": "scheduler",
+                                            "password": PASSWORD, "token": token}
+                            ).status_code == 303
+        added = next(u for u in _users(practice) if u.name == name)
+        return "user_added", f"user:{added.id}"
+    if change in ("change role", "disable user"):
+        name = _new_user(practice)
+        user_id = next(u.id for u in _users(practice) if u.name == name)
+        form = ({"role": "billing", "active": "1"} if change == "change role"
+                else {"role": "scheduler"})
+        assert browser.post(f"/users/{user_id}", data={**form, "token": token}
+                            ).status_code == 303
+        return ("user_role_changed" if change == "change role" else "user_disabled",
+                f"user:{user_id}")
+    if change == "edit provider preferences":
+        provider_id = _add_provider(practice)
+        assert browser.post(f"/providers/{provider_id}", data={
+            "channels": "email", "email": "dr.audit@example.org", "time_zone": "UTC",
+            "token": token}).status_code == 303
+        return "provider_preferences_edited", f"provider:{provider_id}"
+    if change == "send alert again":
+        alert_id = _add_interrupted_alert(practice)
+        assert browser.post(f"/alerts/{alert_id}/send-again", data={"token": token}
+                            ).status_code == 303
+        return "alert_sent_again", f"alert:{alert_id}"
+    if change == "change authorization status":
+        auth_id = _add_authorization(practice, "needed")
+        assert browser.post(f"/authorizations/{auth_id}/status", data={
+            "status": "cancelled", "reason": "visit moved", "token": token}).status_code == 303
+        return "authorization_status_changed", f"authorization:{auth_id}"
+    if change == "record manual submission":
+        auth_id = _add_authorization(practice, "ready")
+        assert browser.post(f"/authorizations/{auth_id}/manual-submission", data={
+            "channel": "fax", "reference": "FAX-1", "token": token}).status_code == 303
+        return "manual_submission_recorded", f"authorization:{auth_id}"
+    if change == "record manual decision":
+        auth_id = _add_authorization(practice, "submitted")
+        assert browser.post(f"/authorizations/{auth_id}/manual-decision", data={
+            "decision": "denied", "reason": "not medically necessary", "token": token}
+                            ).status_code == 303
+        return "manual_decision_recorded", f"authorization:{auth_id}"
+    if change == "sign out":
+        user = next(u for u in _users(practice) if u.name == USERS["admin"])
+        assert browser.post("/logout", data={"token": token}).status_code == 303
+        return "signed_out", f"user:{user.id}"
+    raise AssertionError(change)
+
+
+CHANGES = ["add user", "change role", "disable user", "edit provider preferences",
+           "send alert again", "change authorization status", "record manual submission",
+           "record manual decision", "sign out"]
+# Routes that change state without a signed-in person: each is authenticated its own way and
+# leaves its own record (the notification row, the delivery status), or changes nothing.
+NOT_A_PERSON = {"/payer-notifications/{payer}", "/twilio/status", "/api/check"}
+AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}",
+                  "/providers/{provider_id}", "/alerts/{alert_id}/send-again",
+                  "/authorizations/{authorization_id}/status",
+                  "/authorizations/{authorization_id}/manual-submission",
+                  "/authorizations/{authorization_id}/manual-decision"}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_change_writes_an_audit_event_naming_the_user(practice: Practice,
+                                                            change: str) -> None:
+    with _client(practice, address="192.0.2.44") as browser:
+        sign_in(browser, "admin")
+        action, subject = _change(practice, browser, change)
+    [event] = [e for e in audit_trail(practice.engine) if e.subject == subject
+               and e.action == action]
+    assert event.actor == USERS["admin"]
+    assert event.detail["address"] == "192.0.2.44"
+
+
+def test_signing_in_is_audited(practice: Practice) -> None:
+    name = _new_user(practice)
+    with _client(practice) as browser:
+        assert _sign_in_as(browser, name) == 303
+    assert any(e.actor == name and e.action == "signed_in" for e in audit_trail(practice.engine))
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        included = getattr(route, "original_router", None)  # an included router, not flattened
+        if included is not None:
+            yield from _routes(included.routes)
+        else:
+            yield route
+
+
+def test_no_state_changing_route_is_left_out_of_the_audit_tests(client: TestClient) -> None:
+    changing = {route.path for route in _routes(client.app.routes)  # type: ignore[attr-defined]
+                if set(getattr(route, "methods", ()) or ()) & {"POST", "PUT", "PATCH", "DELETE"}}
+    assert changing == AUDITED_ROUTES | NOT_A_PERSON
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+def test_the_csv_export_neutralises_formulas_and_starts_with_a_byte_order_mark() -> None:
+    visit = UpcomingVisit(session_id=1, date=date(2026, 12, 3), patient_id=1, mrn="-SYN",
+                          patient_name='=HYPERLINK("http://evil.example","click")',
+                          provider="+Dr. Plus", codes="@64483", payer="aetna",
+                          verdict="needs_auth", auth_status="\tready", counters=("\rx",),
+                          next_eligible_date=None, findings=("2 × 64483",))
+    text = visits_csv([visit])
+    assert text.startswith("\ufeff")
+    [row] = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert row["patient"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert (row["mrn"], row["provider"], row["codes"], row["auth_status"], row["counters"]) == (
+        "'-SYN", "'+Dr. Plus", "'@64483", "'\tready", "'\rx")
+    assert row["findings"] == "2 × 64483"
+
+
+def test_a_short_new_password_is_refused_naming_the_field(practice: Practice) -> None:
+    from tracker.errors import InputError
+    user_id = next(u.id for u in _users(practice) if u.name == USERS["scheduler"])
+    with pytest.raises(InputError) as refused:
+        set_password(practice.engine, user_id, "short")
+    assert refused.value.path == "password"
