@@ -93,11 +93,13 @@ def run_owner() -> str:
 
 
 def authorizations_to_submit(engine: Engine) -> list[int]:
-    """Ready authorizations, and any whose last attempt's outcome is still unknown."""
+    """Ready authorizations, and any with an attempt still unfinished or never sent (to finish
+    it, or to withdraw it if the authorization was closed meanwhile)."""
     with DbSession(engine) as db:
         ready = set(db.exec(select(AuthorizationRow.id).where(AuthorizationRow.status == "ready")))
         unfinished = set(db.exec(select(SubmissionAttemptRow.authorization_id)
-                                 .where(col(SubmissionAttemptRow.state).in_(UNFINISHED))))
+                                 .where(col(SubmissionAttemptRow.state).in_(
+                                     UNFINISHED + NOT_SENT))))
     return sorted(i for i in ready | unfinished if i is not None)
 
 
