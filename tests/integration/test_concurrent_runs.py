@@ -29,6 +29,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
+from tracker.authorizations.gateways import PayerGateways
 from tracker.authorizations.submission import submit_ready_authorizations
 from tracker.importers.service import import_practice_files
 from tracker.packages.preparation import prepare_open_authorizations
@@ -36,7 +37,6 @@ from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.pas_gateway import PasGateway
 from tracker.payers.sandbox import SandboxConfig, create_app
 from tracker.payers.sandbox.rules import rules_from
-from tracker.authorizations.gateways import PayerGateways
 from tracker.store import connect
 from tracker.store.tables import (
     AuthorizationEventRow,

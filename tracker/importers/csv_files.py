@@ -31,6 +31,7 @@ class CsvRow:
     line: int
     values: dict[str, str | None]
     problem: str | None = None
+    field: str | None = None
 
 
 def detect_kind(path: Path, header: list[str]) -> str:
@@ -103,7 +104,8 @@ def read_rows(path: Path) -> Iterator[CsvRow]:
                     problem = (f"the row has {len(cells)} fields but the header has {len(header)};"
                                " quote values that contain commas")
                     values = {**values, "_cells": ",".join(cells)}
-                yield CsvRow(line=reader.line_num, values=values, problem=problem)
+                yield CsvRow(line=reader.line_num, values=values, problem=problem,
+                             field=holding_nul)
         except (UnicodeDecodeError, csv.Error) as error:
             raise _unreadable(path, error) from None
 

@@ -176,7 +176,7 @@ def _load_rows(db: DbSession, path: Path, kind: str, today: date, report: FileRe
         stream = iter(rows)
     else:
         total = csv_files.count_rows(path)
-        stream = ((kind, r.line, r.values, json.dumps(r.values), r.problem, None)
+        stream = ((kind, r.line, r.values, json.dumps(r.values), r.problem, r.field)
                   for r in csv_files.read_rows(path))
     pending: dict[str, list[Pending]] = {}
     for done, (row_kind, line, values, raw, problem, problem_field) in enumerate(stream, 1):
