@@ -85,3 +85,26 @@ def test_the_command_line_help_does_not_load_the_web_stack() -> None:
             "print(any(m.split('.')[0] in ('fastapi', 'uvicorn', 'starlette') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_users_set_password_ends_the_users_sessions(
+        configured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tracker.store import connect
+    from tracker.store.users import authenticate
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("the-first-password\n"))
+    assert main(["users", "add", "robin", "--role", "billing", "--password-stdin"]) == 0
+    engine = connect(str(load_settings().resolved_database_url()))
+    before = authenticate(engine, "robin", "the-first-password")
+    assert before is not None
+    monkeypatch.setattr(sys, "stdin", io.StringIO("the-second-password\n"))
+    assert main(["users", "set-password", "robin", "--password-stdin"]) == 0
+    after = authenticate(engine, "robin", "the-second-password")
+    assert after is not None and after.session_generation > before.session_generation
+    assert authenticate(engine, "robin", "the-first-password") is None
+    monkeypatch.setattr(sys, "stdin", io.StringIO("the-third-password\n"))
+    assert main(["users", "set-password", "nobody", "--password-stdin"]) == 2
+    out, err = capsys.readouterr()
+    assert "their open sessions have ended" in out and "no user named 'nobody'" in err
+    assert "the-second-password" not in out + err
+    engine.dispose()

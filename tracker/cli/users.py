@@ -1,4 +1,5 @@
-"""`painauth users add` and `painauth users list`: the board's accounts.
+"""`painauth users add`, `painauth users list` and `painauth users set-password`: the board's
+accounts.
 
 The password is read from a prompt that does not echo (asked twice) or, with --password-stdin,
 from the first line of standard input; it is never printed or logged.
@@ -47,6 +48,37 @@ def add(name: str, role: str, password_stdin: bool) -> int:
     return 0
 
 
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="read the new password from the first line of standard input")
+def set_password_command(name: str, password_stdin: bool) -> int:
+    """Give a board user a new password; every session they have open ends at once.
+
+    NAME is the user name people sign in with.
+    """
+    from tracker.cli.database import database
+    from tracker.errors import InputError
+    from tracker.store.users import list_users, set_password
+
+    password = _read_password(password_stdin, "users set-password")
+    if password is None:
+        return 2
+    with database() as engine:
+        found = next((u for u in list_users(engine) if u.name == name.strip().lower()), None)
+        if found is None:
+            click.echo(f"painauth users set-password: no user named {name!r}; see "
+                       "`painauth users list`", err=True)
+            return 2
+        try:
+            set_password(engine, found.id, password)
+        except InputError as err:
+            click.echo(f"painauth users set-password: {err}", err=True)
+            return 2
+    click.echo(f"new password set for {found.name}; their open sessions have ended")
+    return 0
+
+
 @users.command("list")
 def list_accounts() -> int:
     """List the board's users and their roles."""
@@ -65,11 +97,11 @@ def list_accounts() -> int:
     return 0
 
 
-def _read_password(from_stdin: bool) -> str | None:
+def _read_password(from_stdin: bool, command: str = "users add") -> str | None:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif not sys.stdin.isatty():
-        print("painauth users add: there is no terminal to ask for the password on; pipe it in "
+        print(f"painauth {command}: there is no terminal to ask for the password on; pipe it in "
               "with --password-stdin", file=sys.stderr)
         return None
     else:
@@ -77,14 +109,14 @@ def _read_password(from_stdin: bool) -> str | None:
             password = getpass.getpass("password: ")
             again = getpass.getpass("password again: ")
         except EOFError:
-            print("painauth users add: no password given; type it at the prompt or use "
+            print(f"painauth {command}: no password given; type it at the prompt or use "
                   "--password-stdin", file=sys.stderr)
             return None
         if password != again:
-            print("painauth users add: the two passwords differ; nothing was changed",
+            print(f"painauth {command}: the two passwords differ; nothing was changed",
                   file=sys.stderr)
             return None
     if not password:
-        print("painauth users add: the password is empty", file=sys.stderr)
+        print(f"painauth {command}: the password is empty", file=sys.stderr)
         return None
     return password
