@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.errors import InputError
+from tracker.importers.json_document import load_json_document
 from tracker.store import connect, upgrade
 from tracker.store.users import add_user
 from tracker.visits.checking import check
-from tracker.visits.json_document import load_json_document
 from tracker.web.app import create_app
 
 from .mutations import as_text, mutated

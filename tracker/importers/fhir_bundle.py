@@ -17,7 +17,7 @@ from tracker.codes.diagnoses import ICD10CM_SYSTEM
 from tracker.errors import InputError
 from tracker.importers.errors import ImportFileError
 from tracker.importers.fhir_shapes import entry_problem
-from tracker.visits.json_document import load_json_document
+from tracker.importers.json_document import load_json_document
 
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
 HCPCS_SYSTEMS = ("https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",

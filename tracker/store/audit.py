@@ -19,6 +19,7 @@ from tracker.store.tables import AuditEventRow, utc_now
 
 @dataclass(frozen=True)
 class AuditEvent:
+    id: int
     at: datetime
     actor: str
     action: str
@@ -39,4 +40,5 @@ def audit_trail(engine: Engine, limit: int = 500) -> list[AuditEvent]:
     with DbSession(engine) as db:
         rows = db.execute(select(AuditEventRow).order_by(col(AuditEventRow.id).desc())
                           .limit(limit)).scalars()
-        return [AuditEvent(r.at, r.actor, r.action, r.subject, dict(r.detail)) for r in rows]
+        return [AuditEvent(r.id, r.at, r.actor, r.action, r.subject, dict(r.detail))
+                for r in rows]

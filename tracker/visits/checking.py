@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import InputError
+from tracker.importers.json_document import load_json_document
 from tracker.rules import evaluate, policies_in_force
 from tracker.visits.check_document import parse_check_document
-from tracker.visits.json_document import load_json_document
 
 
 def check(document: Any, today: date | None = None) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def check(document: Any, today: date | None = None) -> dict[str, Any]:
 
 def read_document(source: str) -> Any:
     """The check document in a file, or on standard input for `-`, as parsed JSON (depth-limited:
-    see tracker.visits.json_document)."""
+    see tracker.importers.json_document)."""
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except OSError as err:

@@ -15,8 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from tracker.errors import InputError, PainauthError, PolicyErrors
+from tracker.importers.json_document import load_json_document
 from tracker.visits.checking import check
-from tracker.visits.json_document import load_json_document
 from tracker.web.signing_in import ApiUser
 from tracker.web.visit_filters import VisitFilters
 

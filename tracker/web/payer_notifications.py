@@ -25,11 +25,11 @@ from starlette.concurrency import run_in_threadpool
 
 from tracker.authorizations.follow_up import receive_notification
 from tracker.errors import InputError, PainauthError
+from tracker.importers.json_document import load_json_document
 from tracker.payers.endpoints import NOTIFICATION_TOKEN, env_name, load_payer_endpoints
 from tracker.payers.errors import PayerError
 from tracker.payers.pas_response import interpret_pas_response
 from tracker.rules import policies_in_force
-from tracker.visits.json_document import load_json_document
 
 router = APIRouter()
 TOKEN_VARIABLE = "PAINAUTH_NOTIFICATION_TOKEN"
