@@ -15,11 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlmodel import Session as DbSession
+from sqlmodel import col
 
 from tracker.store.audit import audit_trail
 from tracker.store.tables import (
     AlertRow,
     AuthorizationRow,
+    ExemptionRow,
     PatientRow,
     ProviderRow,
     SessionRow,
@@ -264,6 +266,15 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
             "decision": "denied", "reason": "not medically necessary", "token": token}
                             ).status_code == 303
         return "manual_decision_recorded", f"authorization:{auth_id}"
+    if change == "record exemption":
+        assert browser.post("/exemptions", data={
+            "program": "medicare/medicare-wiser", "group": "esi", "provider_npi": "1234567893",
+            "starts": "2026-01-15", "ends": "2026-12-31", "reference": "AUDIT-TEST",
+            "token": token}).status_code == 303
+        with practice.engine.begin() as connection:  # other tests' evaluations must not see it
+            connection.execute(delete(ExemptionRow).where(
+                col(ExemptionRow.reference) == "AUDIT-TEST"))
+        return "exemption_recorded", "program:medicare/medicare-wiser"
     if change == "sign out":
         user = next(u for u in _users(practice) if u.name == USERS["admin"])
         assert browser.post("/logout", data={"token": token}).status_code == 303
@@ -273,11 +284,11 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
 
 CHANGES = ["add user", "change role", "disable user", "edit provider preferences",
            "send alert again", "change authorization status", "record manual submission",
-           "record manual decision", "sign out"]
+           "record manual decision", "record exemption", "sign out"]
 # Routes that change state without a signed-in person: each is authenticated its own way and
 # leaves its own record (the notification row, the delivery status), or changes nothing.
 NOT_A_PERSON = {"/payer-notifications/{payer}", "/twilio/status", "/api/check"}
-AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}",
+AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}", "/exemptions",
                   "/providers/{provider_id}", "/alerts/{alert_id}/send-again",
                   "/authorizations/{authorization_id}/status",
                   "/authorizations/{authorization_id}/manual-submission",

@@ -13,6 +13,7 @@ from tracker.authorizations.exemptions import add_exemption, approval_rates, hel
 from tracker.errors import InputError
 from tracker.rules.policy_files import policies_in_force
 from tracker.store.users import User
+from tracker.web.auditing import audit
 from tracker.web.pages import render
 from tracker.web.signing_in import RoleNeeded, check_form_token
 
@@ -52,4 +53,6 @@ def record_exemption(request: Request, user: Billing, token: FormText, program: 
                       provider_npi=provider_npi, reference=reference)
     except InputError as err:
         return _page(request, user, error=str(err), status_code=400)
+    audit(request, user, "exemption_recorded", f"program:{program}"[:100], group=group,
+          codes=codes, provider_npi=provider_npi, starts=starts, ends=ends, reference=reference)
     return RedirectResponse("/exemptions", status_code=303)
