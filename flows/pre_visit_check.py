@@ -19,7 +19,8 @@ from tracker.visits.pre_visit import (
     check_batch,
     patients_with_visits,
 )
-from tracker.visits.upcoming import upcoming_visits
+from tracker.visits.status_rows import artifact_row, status_visits
+from tracker.visits.upcoming import readiness_counts
 
 
 @task
@@ -45,21 +46,21 @@ def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> Pr
 
 @task
 def publish_status(summary: PreVisitSummary) -> None:
-    """The visits needing attention as a table artifact, and the run's counts as markdown."""
+    """The visits needing attention (every readiness but clear, the board's own rows) as a table
+    artifact, and the run's counts as markdown."""
     engine = connect(load_settings().resolved_database_url())
     try:
-        visits = [v for v in upcoming_visits(engine, summary.as_of, summary.horizon_days)
-                  if v.needs_attention]
+        every = status_visits(engine, summary.as_of, summary.horizon_days)
     finally:
         engine.dispose()
+    visits = [v for v in every if v.needs_attention]
+    counts = readiness_counts(every)
     create_table_artifact(
         key="pre-visit-status",
-        table=[{"date": v.date.isoformat(), "mrn": v.mrn, "provider": v.provider,
-                "codes": v.codes, "payer": v.payer, "verdict": v.verdict,
-                "authorization": v.auth_status, "counters": "; ".join(v.counters),
-                "next eligible": v.next_eligible_date or ""} for v in visits],
+        table=[artifact_row(v) for v in visits],
         description=f"Scheduled visits from {summary.as_of} needing attention "
-                    f"({summary.horizon_days}-day horizon)")
+                    f"({summary.horizon_days}-day horizon), worst readiness first")
+    readiness = "\n".join(f"| {name} | {n} |" for name, n in counts.items())
     verdicts = "\n".join(f"| {k} | {n} |" for k, n in sorted(summary.verdicts.items()))
     problems = "\n".join(f"- {p}" for p in summary.problems[:50]) or "none"
     create_markdown_artifact(
@@ -69,6 +70,7 @@ def publish_status(summary: PreVisitSummary) -> None:
                   f"horizon; {summary.changed} changed, {summary.unchanged} unchanged; "
                   f"{summary.authorizations_opened} authorizations opened; "
                   f"{len(visits)} need attention.\n\n"
+                  f"| readiness | visits |\n|---|---|\n{readiness}\n\n"
                   f"| verdict | sessions |\n|---|---|\n{verdicts}\n\n"
                   f"## Not evaluated\n\n{problems}\n"),
         description="Counts of the pre-visit check run")

@@ -69,6 +69,22 @@ class Settings(BaseSettings):
                              f"as TX (got {self.practice_state!r})")
         return value
 
+    practice_timezone: str = Field(
+        default="America/New_York", description="the practice's IANA time zone "
+        "(PAINAUTH_PRACTICE_TIMEZONE): the board shows every time in it")
+
+    @field_validator("practice_timezone")
+    @classmethod
+    def _known_time_zone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"PAINAUTH_PRACTICE_TIMEZONE: {name!r} is not a known time zone; use "
+                             "an IANA name such as America/New_York or America/Chicago") from None
+        return name
+
     @field_validator("home")
     @classmethod
     def _home_is_absolute(cls, home: Path) -> Path:

@@ -124,13 +124,13 @@ def test_the_page_shows_status_flags_history_and_the_payers_answer_line_by_line(
     text = page.text
     assert 'id="status">partial<' in text and "approved part of it" in text
     assert "units short" in text and "Fewer units approved than requested" in text
-    assert "2 approved of 3 requested" in text
+    assert "2 of 3 procedure units" in text and "64636: 1 of 2" in text
     assert f"painauth-auth{staged.sent}-1" in text
     assert "Payer's answer: <strong class=\"answer-status\">partial</strong>" in text
     assert "SBX" in text and "2027-03-02 to 2027-05-31" in text
     history = text.split('id="history"')[1]
     assert "ready → submitted" in history and "submitted → partial" in history
-    assert "submit-authorizations" in history and "2 units approved of 3 requested" in history
+    assert "submit-authorizations" in history and "64636: 1 of 2" in history
 
 
 def test_the_packet_downloads_as_the_pdf_that_was_sent(scheduler: TestClient,

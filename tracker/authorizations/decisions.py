@@ -10,6 +10,7 @@ from sqlalchemy import or_
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.authorizations.ledger import record_approved_units
 from tracker.payers.pas_response import PasResponse
 from tracker.payers.review_decisions import (
     APPROVED,
@@ -125,6 +126,20 @@ def _period(interpretation: PasResponse) -> tuple[date | None, date | None]:
     return (min(starts) if starts else None, max(ends) if ends else None)
 
 
+def _approved_per_item(interpretation: PasResponse) -> dict[int, int]:
+    """PAS item sequence -> units the payer approved. A line approved with no quantity is
+    approved as requested, so it is left out; a denied line approves 0."""
+    found: dict[int, int] = {}
+    for item in interpretation.items:
+        if item.sequence is None or item.added_by_payer:
+            continue
+        if item.decision == DENIED:
+            found[item.sequence] = 0
+        elif item.quantity is not None:
+            found[item.sequence] = int(item.quantity)
+    return found
+
+
 def _reason(interpretation: PasResponse) -> str:
     parts = [f"payer says {interpretation.status}"]
     for item in interpretation.items:
@@ -151,11 +166,12 @@ def record_answer(db: DbSession, auth: AuthorizationRow, interpretation: PasResp
         return Recorded(authorization_id=auth.id, from_status=from_status, to_status=from_status)
     to_status = STATUS_FOR_DECISION.get(interpretation.status, "submitted")
     if to_status in ("approved", "partial"):
+        # an approval without the payer's number stays approved, but reads
+        # APPROVAL_WITHOUT_NUMBER (tracker.visits.readiness) until staff record the number
         numbers = [i.auth_number for i in interpretation.items if i.auth_number]
         auth.auth_number = numbers[0] if numbers else interpretation.pre_auth_ref
         auth.valid_from, auth.valid_to = _period(interpretation)
-        quantities = [i.quantity for i in interpretation.items if i.quantity is not None]
-        auth.approved_units = int(sum(quantities)) if quantities else None
+
     if to_status in DECIDED:
         mark_decided(auth, now)
         auth.decision_reason = _reason(interpretation)
@@ -168,4 +184,6 @@ def record_answer(db: DbSession, auth: AuthorizationRow, interpretation: PasResp
     else:
         auth.updated_at = now
         db.add(auth)
+    if to_status in ("approved", "partial"):
+        record_approved_units(db, auth, per_item=_approved_per_item(interpretation))
     return Recorded(authorization_id=auth.id, from_status=from_status, to_status=to_status)

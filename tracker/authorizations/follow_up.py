@@ -25,6 +25,7 @@ from sqlmodel import col, select
 
 from tracker.authorizations.decisions import WAITING, change_status, next_check, record_answer
 from tracker.authorizations.gateways import PayerGateways
+from tracker.authorizations.ledger import ledger_lines
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.errors import GatewayError, PayerError
 from tracker.payers.gateway import GatewayReply, PayerGateway
@@ -35,7 +36,6 @@ from tracker.store.migrating import require_current_schema
 from tracker.store.tables import (
     AuthorizationRow,
     PayerNotificationRow,
-    SessionCodeRow,
     SessionRow,
     SubmissionAttemptRow,
     utc_now,
@@ -340,17 +340,19 @@ def flag_trouble(engine: Engine, summary: FollowUpSummary, now: datetime | None 
                     _flag(db, auth, "expires_before_visit",
                           f"approval valid to {auth.valid_to}, the visit is on {session.date}",
                           summary, now)
-                requested = _requested_units(db, session.id)
-                if auth.approved_units is not None and auth.approved_units < requested:
+                if auth.valid_from is not None and auth.valid_from > session.date:
+                    _flag(db, auth, "starts_after_visit",
+                          f"approval valid from {auth.valid_from}, the visit is on {session.date}",
+                          summary, now)
+                short = [f"{line.code}: {line.units_approved} of {line.units_requested}"
+                         for line in ledger_lines(db, [auth]).get(auth.id or 0, ())
+                         if line.units_approved is not None
+                         and line.units_approved < line.units_requested]
+                if short:
                     _flag(db, auth, "units_short",
-                          f"{auth.approved_units} units approved of {requested} requested",
+                          "fewer units approved than requested: " + "; ".join(short),
                           summary, now)
         db.commit()
-
-
-def _requested_units(db: DbSession, session_id: int | None) -> int:
-    units = db.exec(select(SessionCodeRow.units).where(SessionCodeRow.session_id == session_id))
-    return sum(int(u) for u in units)
 
 
 def follow_up_authorizations(engine: Engine, gateways: PayerGateways,

@@ -13,8 +13,8 @@ from sqlmodel import col
 from tracker.errors import InputError
 from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, PatientRow, SessionRow
 
-FLAGS: tuple[str, ...] = ("decision_overdue", "expires_before_visit", "units_short",
-                          "contact_payer")
+FLAGS: tuple[str, ...] = ("decision_overdue", "expires_before_visit", "starts_after_visit",
+                          "units_short", "contact_payer", "billing_review")
 # "rejected" is set by the submit service when a payer refuses a request as sent.
 LISTED_STATUSES: tuple[str, ...] = (*AUTHORIZATION_STATUSES, "rejected")
 MOST_SHOWN = 500

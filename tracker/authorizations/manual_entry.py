@@ -14,6 +14,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.authorizations.decisions import change_status, deadline_for, mark_decided
+from tracker.authorizations.ledger import record_approved_units
 from tracker.errors import InputError
 from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow, utc_now
 
@@ -71,14 +72,19 @@ def record_manual_decision(engine: Engine, authorization_id: int, *, actor: str,
                            auth_number: str | None = None, approved_units: int | None = None,
                            valid_from: date | None = None, valid_to: date | None = None,
                            reason: str | None = None) -> ManualEntry:
-    """The payer's answer as staff received it: approved or partial (with the authorization number,
-    units and validity window), denied (with the reason), or pended (still under review)."""
+    """The payer's answer as staff received it: approved or partial (with the authorization number
+    and validity window, both required; `approved_units` counts procedure units, never a drug's),
+    denied (with the reason), or pended (still under review)."""
     if decision not in DECISIONS:
         raise InputError("decision", f"unknown decision {decision!r}; choose one of {', '.join(DECISIONS)}")
     auth_number = _clean(auth_number, "auth_number", 64)
     reason = _clean(reason, "reason", 2000)
     if decision in ("approved", "partial") and not auth_number:
         raise InputError("auth_number", f"an {decision} authorization needs the payer's number")
+    if decision in ("approved", "partial") and (valid_from is None or valid_to is None):
+        missing = "valid_from" if valid_from is None else "valid_to"
+        raise InputError(missing, f"an {decision} authorization needs the payer's validity window: "
+                         "give both the first and the last day it covers (YYYY-MM-DD)")
     if decision == "denied" and not reason:
         raise InputError("reason", "say why the payer denied it (as the payer worded it)")
     if approved_units is not None and approved_units < 0:
@@ -100,6 +106,8 @@ def record_manual_decision(engine: Engine, authorization_id: int, *, actor: str,
         auth.decision_reason = reason or auth.decision_reason
         if decision != "pended":
             mark_decided(auth, now)
+        if decision in ("approved", "partial"):
+            record_approved_units(db, auth, procedure_units=approved_units)
         db.add(auth)
         db.commit()
         return entry

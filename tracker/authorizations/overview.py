@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.authorizations.ledger import ledger_lines
 from tracker.payers.errors import PayerError
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
 from tracker.store.tables import (
@@ -22,6 +23,7 @@ from tracker.store.tables import (
     SessionRow,
     SubmissionAttemptRow,
 )
+from tracker.visits.readiness import AuthorizationLine, procedure_units
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,17 @@ class AuthorizationOverview:
     decision_reason: str | None
     events: tuple[AuthorizationEvent, ...]
     attempts: tuple[SubmissionAttempt, ...]
+    lines: tuple[AuthorizationLine, ...] = ()
+
+    @property
+    def units_text(self) -> str:
+        """"2 of 2 procedure units; J1010: 40 of 40 units" — drugs never added to procedures."""
+        parts = [procedure_units(self.lines)] if procedure_units(self.lines) else []
+        parts += [f"{line.code}: {line.units_approved} of {line.units_requested} units"
+                  if line.units_approved is not None else
+                  f"{line.code}: {line.units_requested} units requested"
+                  for line in self.lines if line.kind == "drug"]
+        return "; ".join(parts) or f"{self.requested_units} requested"
 
 
 def authorization_overview(engine: Engine, authorization_id: int) -> AuthorizationOverview | None:
@@ -107,7 +120,8 @@ def authorization_overview(engine: Engine, authorization_id: int) -> Authorizati
             events=tuple(AuthorizationEvent(at=e.at, from_status=e.from_status,
                                             to_status=e.to_status, actor=e.actor, reason=e.reason)
                          for e in events),
-            attempts=tuple(_attempt(a) for a in attempts))
+            attempts=tuple(_attempt(a) for a in attempts),
+            lines=ledger_lines(db, [auth]).get(authorization_id, ()))
 
 
 def _attempt(row: SubmissionAttemptRow) -> SubmissionAttempt:

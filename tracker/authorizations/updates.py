@@ -6,15 +6,18 @@ payer's submission and decision have their own, fuller entries in `tracker.autho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 
 from tracker.authorizations.decisions import change_status, mark_decided
+from tracker.authorizations.ledger import record_approved_units
 from tracker.errors import InputError
 from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, SessionRow, utc_now
 
 DECIDED = ("approved", "partial", "denied")
+APPROVALS = ("approved", "partial")
 MAX_REASON = 2000
 
 
@@ -27,9 +30,11 @@ class StatusChange:
 
 
 def change_authorization_status(engine: Engine, authorization_id: int, to_status: str, *,
-                                actor: str, reason: str,
-                                auth_number: str | None = None) -> StatusChange:
-    """Move an authorization to `to_status`; raises InputError naming the field at fault."""
+                                actor: str, reason: str, auth_number: str | None = None,
+                                valid_from: date | None = None,
+                                valid_to: date | None = None) -> StatusChange:
+    """Move an authorization to `to_status`; raises InputError naming the field at fault.
+    "Approved" (or partial) needs the payer's number and validity window, as on every path."""
     reason = reason.strip()
     auth_number = (auth_number or "").strip() or None
     if to_status not in AUTHORIZATION_STATUSES:
@@ -41,11 +46,18 @@ def change_authorization_status(engine: Engine, authorization_id: int, to_status
         raise InputError("reason", f"keep the reason under {MAX_REASON} characters")
     if auth_number is not None and len(auth_number) > 64:
         raise InputError("auth_number", "an authorization number has at most 64 characters")
+    if valid_from and valid_to and valid_to < valid_from:
+        raise InputError("valid_to", "the validity window ends before it starts")
     with DbSession(engine) as db:
         auth = db.get(AuthorizationRow, authorization_id)
         if auth is None:
             raise InputError("authorization", f"no authorization with id {authorization_id}")
-        if auth.status == to_status and (auth_number is None or auth_number == auth.auth_number):
+        if to_status in APPROVALS:
+            _require_approval_facts(to_status, auth_number or auth.auth_number,
+                                    valid_from or auth.valid_from, valid_to or auth.valid_to)
+        if auth.status == to_status and (auth_number is None or auth_number == auth.auth_number) \
+                and (valid_from is None or valid_from == auth.valid_from) \
+                and (valid_to is None or valid_to == auth.valid_to):
             raise InputError("status", f"the authorization is already {to_status}")
         session = db.get(SessionRow, auth.session_id)
         assert session is not None and auth.id is not None
@@ -54,9 +66,25 @@ def change_authorization_status(engine: Engine, authorization_id: int, to_status
         change_status(db, auth, to_status, actor=actor, reason=reason, at=now)
         if auth_number is not None:
             auth.auth_number = auth_number
+        auth.valid_from = valid_from or auth.valid_from
+        auth.valid_to = valid_to or auth.valid_to
         if to_status in DECIDED:
             mark_decided(auth, now)
+        if to_status in APPROVALS and from_status not in APPROVALS:
+            record_approved_units(db, auth)
         db.add(auth)
         db.commit()
         return StatusChange(authorization_id=authorization_id, patient_id=session.patient_id,
                             from_status=from_status, to_status=to_status)
+
+
+def _require_approval_facts(status: str, number: str | None, valid_from: date | None,
+                            valid_to: date | None) -> None:
+    if not number:
+        raise InputError("auth_number", f"{status} needs the payer's authorization number: "
+                         "type it in the Auth number field")
+    if valid_from is None:
+        raise InputError("valid_from", f"{status} needs the first day the approval covers "
+                         "(Valid from)")
+    if valid_to is None:
+        raise InputError("valid_to", f"{status} needs the last day the approval covers (Valid to)")

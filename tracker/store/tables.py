@@ -223,6 +223,25 @@ class ExemptionRow(SQLModel, table=True):
     created_at: datetime = _stamp()
 
 
+class AuthorizationLineRow(SQLModel, table=True):
+    """One line of an authorization: a code (with modifiers), the units asked for and the units
+    the payer approved. Units used are not stored: they are counted from the performed sessions
+    inside the approval window (tracker.authorizations.ledger). Procedure and drug lines are kept
+    apart, so a drug's billing units (J1010 is 1 mg) never add to procedure units."""
+
+    __tablename__ = "authorization_lines"
+    __table_args__ = (UniqueConstraint("authorization_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    authorization_id: int = _parent("authorizations", index=False)
+    position: int = Field(description="order of the line within the request, from 0")
+    code: str = Field(max_length=5)
+    modifiers: list[str] = Field(default_factory=list, sa_type=JSON)
+    kind: str = Field(default="procedure", max_length=16, description="procedure or drug")
+    units_requested: int = 1
+    units_approved: int | None = None
+
+
 class SubmissionAttemptRow(SQLModel, table=True):
     """One attempt to send an authorization's PAS bundle, recorded *before* it is sent.
 

@@ -58,6 +58,8 @@ class AuthorizationView:
     missing_items: tuple[str, ...]
     auth_number: str | None
     events: tuple[tuple[datetime, str, str, str], ...]  # (at, change, actor, reason)
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,8 @@ def _authorizations(db: DbSession, patient_id: int) -> list[AuthorizationView]:
         views.append(AuthorizationView(
             id=auth.id, session_date=session_date, payer=auth.payer, status=auth.status,
             missing_items=tuple(auth.missing_items), auth_number=auth.auth_number,
-            events=tuple(events.get(auth.id, []))))
+            events=tuple(events.get(auth.id, [])), valid_from=auth.valid_from,
+            valid_to=auth.valid_to))
     return views
 
 

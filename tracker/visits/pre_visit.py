@@ -26,6 +26,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, col
 
+from tracker.authorizations.ledger import (
+    booked_line,
+    covering_approval,
+    ledger_lines,
+    open_lines,
+    series_approvals,
+    session_codes,
+)
 from tracker.codes import load_catalog
 from tracker.rules import evaluate, policies_in_force
 from tracker.rules.findings import Result
@@ -255,6 +263,8 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
     alone here. Blocked visits get none: they need rescheduling."""
     wanted = {sid: pr for sid, pr in evaluations.items()
               if pr[1].prior_auth_required and pr[1].verdict != "blocked"}
+    for session_id in _covered_by_a_series(db, wanted):
+        del wanted[session_id]
     if not wanted:
         return
     connection = db.connection()
@@ -294,6 +304,7 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
             event_rows.append({"authorization_id": opened[row["session_id"]],
                                "from_status": None, "to_status": row["status"], "actor": ACTOR,
                                "at": now, "reason": reason})
+        open_lines(connection, {auth_id: session_id for session_id, auth_id in opened.items()})
         summary.authorizations_opened += len(new_auths)
     if event_rows:
         connection.execute(insert(events), event_rows)
@@ -315,7 +326,47 @@ def _program(payer: str, result: Result) -> str | None:
     return None
 
 
+def _covered_by_a_series(db: DbSession, wanted: dict[int, tuple[str, Result]]) -> list[int]:
+    """Sessions an open approval already covers (same patient and payer, inside its window, units
+    left for the booked codes): they use it instead of opening a new request."""
+    if not wanted:
+        return []
+    sessions = _table(SessionRow)
+    dated: dict[int, tuple[int, date]] = {}
+    ids = sorted(wanted)
+    for start in range(0, len(ids), _IN_CHUNK):
+        dated.update((sid, (pid, day)) for sid, pid, day in db.connection().execute(
+            select(sessions.c.id, sessions.c.patient_id, sessions.c.date)
+            .where(sessions.c.id.in_(ids[start:start + _IN_CHUNK]))))
+    approvals = series_approvals(db, sorted({pid for pid, _ in dated.values()}))
+    if not approvals:
+        return []
+    candidates = [a for found in approvals.values() for a in found]
+    lines = ledger_lines(db, candidates)
+    catalog = load_catalog()
+    codes = session_codes(db, [sid for sid, (pid, _) in dated.items() if pid in approvals])
+    covered = []
+    for session_id, (patient_id, day) in dated.items():
+        if patient_id not in approvals:
+            continue
+        booked = [booked_line(code, units, modifiers, catalog)
+                  for code, units, modifiers in codes.get(session_id, [])]
+        approval = covering_approval(approvals[patient_id], wanted[session_id][0], day, booked,
+                                     lines)
+        if approval is not None and approval.session_id != session_id:
+            covered.append(session_id)
+    return covered
+
+
 def _reason(result: Result, missing: list[str]) -> str:
     if missing:
         return "documentation missing: " + "; ".join(missing)
     return f"prior authorization required ({result.verdict})"
+
+
+def check_patient_now(engine: Engine, patient_id: int, as_of: date,
+                      horizon_days: int = DEFAULT_HORIZON_DAYS) -> PreVisitSummary:
+    """"Check again now" for one patient: the pre-visit check of that patient's upcoming visits,
+    exactly as the hourly run does it (so the board shows what the next run would store)."""
+    require_current_schema(engine)
+    return check_batch(engine, [patient_id], as_of, horizon_days)

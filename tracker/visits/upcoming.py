@@ -1,23 +1,41 @@
 """Upcoming visits as a scheduler reads them: one query shared by the board, `painauth status`,
-the CSV export and the pre-visit flow's artifact."""
+`/api/visits`, the CSV export, the alerts and the pre-visit flow's artifact. Each visit carries its
+readiness (tracker.visits.readiness), computed here once for every one of them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
+from tracker.authorizations.ledger import (
+    booked_line,
+    covering_approval,
+    facts_of,
+    ledger_lines,
+    series_approvals,
+)
+from tracker.codes import load_catalog
 from tracker.store.tables import (
     AuthorizationRow,
+    CoverageRow,
     EvaluationResultRow,
     PatientRow,
     ProviderRow,
     SessionCodeRow,
     SessionRow,
+)
+from tracker.visits.readiness import (
+    READINESSES,
+    AuthorizationFacts,
+    Readiness,
+    VisitFacts,
+    procedure_units,
+    readiness_of,
 )
 
 FAMILY_WORDS = {
@@ -27,8 +45,6 @@ FAMILY_WORDS = {
 }
 REGION_WORDS = {"cervical_thoracic": "cervical/thoracic", "lumbar_sacral": "lumbar",
                 "sacroiliac": "sacroiliac"}
-ATTENTION_VERDICTS = ("blocked", "needs_documentation", "needs_auth")
-SETTLED_AUTH = ("approved", "not_required")
 
 
 @dataclass(frozen=True)
@@ -46,22 +62,68 @@ class UpcomingVisit:
     counters: tuple[str, ...]
     next_eligible_date: str | None
     findings: tuple[str, ...]
-    authorization_id: int | None = None  # the newest authorization of the session, if any
+    authorization_id: int | None = None  # the authorization the visit rests on, if any
+    readiness: Readiness = field(default_factory=lambda: readiness_of(_NOT_YET_READ))
+    authorization: AuthorizationFacts | None = None
 
     @property
     def needs_attention(self) -> bool:
-        """Blocked, missing documentation, or waiting on an authorization not yet approved."""
-        if self.verdict in ("blocked", "needs_documentation", "not evaluated"):
-            return True
-        return self.verdict == "needs_auth" and self.auth_status not in SETTLED_AUTH
+        """Anything but clear: someone must act, the payer has not decided, or it will not be
+        paid as booked."""
+        return self.readiness.readiness != "clear"
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.readiness.reason_codes
+
+    @property
+    def next_action(self) -> str:
+        return self.readiness.next_action
+
+    @property
+    def auth_number(self) -> str:
+        return (self.authorization.number or "") if self.authorization else ""
+
+    @property
+    def auth_valid_to(self) -> str:
+        auth = self.authorization
+        return auth.valid_to.isoformat() if auth is not None and auth.valid_to else ""
+
+    @property
+    def auth_units(self) -> str:
+        """"2 of 2 procedure units" for the visit's authorization, drugs apart."""
+        return procedure_units(self.authorization.lines) if self.authorization else ""
 
     def as_json(self) -> dict[str, Any]:
+        """The row `/api/visits` and `painauth status --json` print."""
         return {"session_id": self.session_id, "date": self.date.isoformat(),
                 "patient_id": self.patient_id, "mrn": self.mrn, "patient": self.patient_name,
                 "provider": self.provider, "codes": self.codes, "payer": self.payer,
-                "verdict": self.verdict, "auth_status": self.auth_status,
-                "counters": list(self.counters), "next_eligible_date": self.next_eligible_date,
-                "findings": list(self.findings)}
+                "verdict": self.verdict, "readiness": self.readiness.readiness,
+                "reasons": [r.as_json() for r in self.readiness.reasons],
+                "next_action": self.next_action,
+                "next_eligible_date": self.readiness.next_eligible_date,
+                "auth_status": self.auth_status,
+                "authorization": self.authorization.as_json() if self.authorization else None,
+                "counters": list(self.counters), "findings": list(self.findings)}
+
+
+# What a visit reads before its readiness is computed: not evaluated.
+_NOT_YET_READ: VisitFacts = VisitFacts(date=date.min, now=datetime.min.replace(tzinfo=UTC),
+                                       evaluation=None)
+
+
+def by_readiness(visits: list[UpcomingVisit]) -> list[UpcomingVisit]:
+    """Worst readiness first, then by date and MRN: the order every surface lists visits in."""
+    order = {name: index for index, name in enumerate(READINESSES)}
+    return sorted(visits, key=lambda v: (order[v.readiness.readiness], v.date, v.mrn))
+
+
+def readiness_counts(visits: list[UpcomingVisit]) -> dict[str, int]:
+    counts = dict.fromkeys(READINESSES, 0)
+    for v in visits:
+        counts[v.readiness.readiness] += 1
+    return counts
 
 
 def counter_text(counter: dict[str, Any]) -> str:
@@ -76,9 +138,12 @@ def counter_text(counter: dict[str, Any]) -> str:
 
 
 def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int | None = None,
-                    verdict: str | None = None, patient_id: int | None = None) -> list[UpcomingVisit]:
-    """Scheduled sessions from `start` for `days` days (inclusive), with their stored evaluation
-    and the newest authorization, ordered by date and patient."""
+                    verdict: str | None = None, patient_id: int | None = None,
+                    readiness: str | None = None, now: datetime | None = None
+                    ) -> list[UpcomingVisit]:
+    """Scheduled sessions from `start` for `days` days (inclusive), with their stored evaluation,
+    the authorization they rest on and their readiness, worst readiness first, then by date and
+    patient."""
     until = start + timedelta(days=days)
     query = (
         select(SessionRow, PatientRow, ProviderRow, EvaluationResultRow)
@@ -95,22 +160,53 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
         query = query.where(col(SessionRow.patient_id) == patient_id)
     if verdict:
         query = query.where(col(EvaluationResultRow.verdict) == verdict)
+    now = now or datetime.now(UTC)
     with DbSession(engine) as connection:
         rows = connection.execute(query).all()
         session_ids: list[int] = [row[0].id for row in rows if row[0].id is not None]
-        codes = _codes_by_session(connection, session_ids)
-        auths = _newest_authorizations(connection, session_ids)
-    return [_visit(session, patient, provider, evaluation, codes, auths)
-            for session, patient, provider, evaluation in rows]
+        patient_ids = sorted({row[1].id for row in rows})
+        lines = _lines_by_session(connection, session_ids)
+        own = _newest_authorizations(connection, session_ids)
+        series = series_approvals(connection, patient_ids)
+        every = {a.id: a for a in [*own.values(), *(a for s in series.values() for a in s)]}
+        ledger = ledger_lines(connection, list(every.values()))
+        facts = facts_of(every.values(), ledger)
+        covered = _covered(connection, patient_ids)
+    catalog = load_catalog()
+    visits = []
+    for session, patient, provider, evaluation in rows:
+        booked = tuple(booked_line(code, units, modifiers, catalog)
+                       for code, units, modifiers in lines.get(session.id, []))
+        auth = own.get(session.id)
+        payer = evaluation.payer if evaluation is not None else ""
+        if (auth is None or auth.status not in ("approved", "partial")) and evaluation is not None \
+                and (evaluation.result or {}).get("prior_auth_required"):
+            # a series: an open approval of this patient and payer with units left covers it
+            auth = covering_approval(series.get(patient.id, []), payer, session.date, booked,
+                                     ledger) or auth
+        visit = _visit(session, patient, provider, evaluation, _codes_text(lines, session.id),
+                       facts.get(auth.id) if auth is not None and auth.id else None)
+        ready = readiness_of(VisitFacts(
+            date=session.date, now=now, evaluation=evaluation.result if evaluation else None,
+            covered=_covers(covered.get(patient.id, []), session.date), booked=booked,
+            authorization=visit.authorization))
+        visits.append(_with_readiness(visit, ready))
+    if readiness:
+        visits = [v for v in visits if v.readiness.readiness == readiness]
+    return by_readiness(visits)
 
 
-def _visit(session: Any, patient: Any, provider: Any, evaluation: Any,
-           codes: dict[int, str], auths: dict[int, tuple[int, str]]) -> UpcomingVisit:
+def _with_readiness(visit: UpcomingVisit, ready: Readiness) -> UpcomingVisit:
+    return replace(visit, readiness=ready, next_eligible_date=ready.next_eligible_date)
+
+
+def _visit(session: Any, patient: Any, provider: Any, evaluation: Any, codes: str,
+           auth: AuthorizationFacts | None) -> UpcomingVisit:
     result: dict[str, Any] = evaluation.result if evaluation is not None else {}
     verdict = evaluation.verdict if evaluation is not None else "not evaluated"
     authorization_id = None
-    if session.id in auths:
-        authorization_id, auth_status = auths[session.id]
+    if auth is not None:
+        authorization_id, auth_status = auth.id, auth.status
     elif result:
         if not result.get("prior_auth_required"):
             auth_status = "not_required"
@@ -124,17 +220,20 @@ def _visit(session: Any, patient: Any, provider: Any, evaluation: Any,
         session_id=session.id, date=session.date, patient_id=patient.id, mrn=patient.mrn,
         patient_name=f"{patient.family_name}, {patient.given_name}",
         provider=provider.name if provider is not None else "",
-        codes=codes.get(session.id, ""), payer=evaluation.payer if evaluation is not None else "",
+        codes=codes, payer=evaluation.payer if evaluation is not None else "",
         verdict=verdict, auth_status=auth_status,
         counters=tuple(counter_text(c) for c in result.get("counters", [])),
         next_eligible_date=result.get("next_eligible_date"),
         findings=tuple(f"{f['code']}: {f['message']}" for f in result.get("findings", [])),
-        authorization_id=authorization_id,
+        authorization_id=authorization_id, authorization=auth,
     )
 
 
-def _codes_by_session(connection: Any, session_ids: list[int]) -> dict[int, str]:
-    lines: dict[int, list[str]] = {}
+_Lines = dict[int, list[tuple[str, int, list[str]]]]
+
+
+def _lines_by_session(connection: Any, session_ids: list[int]) -> _Lines:
+    lines: _Lines = {}
     for start in range(0, len(session_ids), 900):
         chunk = session_ids[start:start + 900]
         rows = connection.execute(
@@ -143,20 +242,42 @@ def _codes_by_session(connection: Any, session_ids: list[int]) -> dict[int, str]
             .where(col(SessionCodeRow.session_id).in_(chunk))
             .order_by(col(SessionCodeRow.session_id), col(SessionCodeRow.position)))
         for session_id, code, units, modifiers in rows:
-            text = code + ("-" + "-".join(modifiers) if modifiers else "")
-            lines.setdefault(session_id, []).append(text + (f"×{units}" if units != 1 else ""))
-    return {sid: " ".join(codes) for sid, codes in lines.items()}
+            lines.setdefault(session_id, []).append((code, units, list(modifiers or ())))
+    return lines
 
 
-def _newest_authorizations(connection: Any, session_ids: list[int]) -> dict[int, tuple[int, str]]:
-    newest: dict[int, tuple[int, str]] = {}
+def _codes_text(lines: _Lines, session_id: int) -> str:
+    texts = []
+    for code, units, modifiers in lines.get(session_id, []):
+        text = code + ("-" + "-".join(modifiers) if modifiers else "")
+        texts.append(text + (f"×{units}" if units != 1 else ""))
+    return " ".join(texts)
+
+
+def _newest_authorizations(connection: Any, session_ids: list[int]) -> dict[int, AuthorizationRow]:
+    newest: dict[int, AuthorizationRow] = {}
     for start in range(0, len(session_ids), 900):
         chunk = session_ids[start:start + 900]
-        rows = connection.execute(
-            select(col(AuthorizationRow.session_id), col(AuthorizationRow.status),
-                   col(AuthorizationRow.id))
-            .where(col(AuthorizationRow.session_id).in_(chunk)))
-        for session_id, status, auth_id in rows:
-            if session_id not in newest or newest[session_id][0] < auth_id:
-                newest[session_id] = (auth_id, status)
+        for auth in connection.execute(
+                select(AuthorizationRow)
+                .where(col(AuthorizationRow.session_id).in_(chunk))).scalars():
+            known = newest.get(auth.session_id)
+            if known is None or (known.id or 0) < (auth.id or 0):
+                newest[auth.session_id] = auth
     return newest
+
+
+def _covered(connection: Any, patient_ids: list[int]) -> dict[int, list[tuple[date, date | None]]]:
+    spans: dict[int, list[tuple[date, date | None]]] = {}
+    for start in range(0, len(patient_ids), 900):
+        chunk = patient_ids[start:start + 900]
+        for patient_id, first, last in connection.execute(
+                select(col(CoverageRow.patient_id), col(CoverageRow.effective_start),
+                       col(CoverageRow.effective_end))
+                .where(col(CoverageRow.patient_id).in_(chunk))):
+            spans.setdefault(patient_id, []).append((first, last))
+    return spans
+
+
+def _covers(spans: list[tuple[date, date | None]], day: date) -> bool:
+    return any(first <= day and (last is None or day <= last) for first, last in spans)

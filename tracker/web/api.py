@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from tracker.errors import InputError, PainauthError, PolicyErrors
 from tracker.importers.json_document import load_json_document
 from tracker.visits.checking import check
+from tracker.visits.upcoming import readiness_counts
 from tracker.web.signing_in import ApiUser
 from tracker.web.visit_filters import VisitFilters
 
@@ -39,15 +40,19 @@ def health(request: Request) -> Response:
 
 @router.get("/api/visits")
 def visits(request: Request, user: ApiUser, start: str | None = None, end: str | None = None,
-           provider: str | None = None, status: str | None = None) -> Response:
+           provider: str | None = None, status: str | None = None,
+           readiness: str | None = None) -> Response:
     board = request.app.state.board
     try:
-        filters = VisitFilters.from_query(board.today(), start, end, provider, status)
+        filters = VisitFilters.from_query(board.today(), start, end, provider, status, readiness)
     except InputError as err:
         return error(err.message, err.path, 400)
-    found = filters.visits(board.engine)
+    every = filters.all_readinesses(board.engine)
+    found = filters.chosen(every)
     return JSONResponse({"start": filters.start.isoformat(), "end": filters.end.isoformat(),
                          "provider": filters.provider_id, "status": filters.status or None,
+                         "readiness": filters.readiness or None,
+                         "counts": readiness_counts(every),
                          "count": len(found), "visits": [v.as_json() for v in found]})
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from tracker.settings import load_settings
+from tracker.visits.readiness import READINESS_WORDS
 from tracker.web.alert_pages import router as alert_router
 from tracker.web.api import router as api_router
 from tracker.web.authorization_pages import router as authorization_router
@@ -33,7 +35,7 @@ from tracker.web.signing_in import (
     NotAllowed,
     SignInRequired,
 )
-from tracker.web.verdict_words import VERDICT_WORDS, status_words
+from tracker.web.verdict_words import VERDICT_WORDS, local_time, status_words
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -56,14 +58,18 @@ class Board:
 
 
 def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = date.today,
-               https_only: bool | None = None) -> FastAPI:
+               https_only: bool | None = None, time_zone: str | None = None) -> FastAPI:
     """The board over `engine`; `secret_key` signs the session cookie. `today` is injectable so
     tests and demos can look at a fixed day. `https_only` (default: the PAINAUTH_COOKIE_SECURE
-    setting) marks the cookie Secure and sends HSTS: set it when TLS is in front of the board."""
+    setting) marks the cookie Secure and sends HSTS: set it when TLS is in front of the board.
+    Times show in `time_zone` (default: the PAINAUTH_PRACTICE_TIMEZONE setting)."""
     if https_only is None:
         https_only = load_settings().cookie_secure
+    zone = ZoneInfo(time_zone or load_settings().practice_timezone)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals.update(verdict_words=VERDICT_WORDS, status_words=status_words)
+    templates.env.globals.update(verdict_words=VERDICT_WORDS, status_words=status_words,
+                                 readiness_words=READINESS_WORDS)
+    templates.env.filters["local_time"] = lambda moment: local_time(moment, zone)
     app = FastAPI(title="painauth status board", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.board = Board(engine=engine, today=today, templates=templates)
     app.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,

@@ -25,6 +25,11 @@ FLAG_WORDS: dict[str, str] = {
                         "Call the payer.",
     "expires_before_visit": "The approval ends before the visit date. Ask for an extension or "
                             "move the visit.",
+    "starts_after_visit": "The approval starts after the visit date. Move the visit inside the "
+                          "window or ask the payer to correct the dates.",
+    "billing_review": "What was performed differs from what was authorized (a code not "
+                      "authorized, or more units or levels than approved). Review before the "
+                      "claim goes out.",
     "units_short": "Fewer units approved than requested. Adjust the plan or ask the payer "
                    "to reconsider.",
     "contact_payer": "The payer asks the practice to contact it about this request.",

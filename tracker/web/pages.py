@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -22,6 +23,9 @@ from tracker.store.sign_in_failures import (
 from tracker.store.tables import AUTHORIZATION_STATUSES, ProviderRow
 from tracker.store.users import User, add_user, authenticate, list_users, set_user
 from tracker.visits.patient_overview import patient_overview
+from tracker.visits.pre_visit import check_patient_now
+from tracker.visits.readiness import READINESS_MEANING
+from tracker.visits.upcoming import readiness_counts
 from tracker.web.auditing import audit
 from tracker.web.signing_in import (
     PageUser,
@@ -32,7 +36,7 @@ from tracker.web.signing_in import (
     sign_out,
     signed_in_user,
 )
-from tracker.web.visit_filters import STATUS_CHOICES, VisitFilters
+from tracker.web.visit_filters import READINESS_CHOICES, STATUS_CHOICES, VisitFilters
 from tracker.web.visits_csv import visits_csv
 
 router = APIRouter()
@@ -102,26 +106,44 @@ def home(user: PageUser) -> Response:
 @router.get("/visits")
 def visits_page(request: Request, user: PageUser, start: str | None = None,
                 end: str | None = None, provider: str | None = None,
-                status: str | None = None) -> Response:
+                status: str | None = None, readiness: str | None = None,
+                checked: str | None = None) -> Response:
     board = request.app.state.board
     providers = _providers(board.engine)
+    context: dict[str, Any] = {
+        "providers": providers, "statuses": STATUS_CHOICES, "readinesses": READINESS_CHOICES,
+        "readiness_meaning": READINESS_MEANING, "checked": checked}
     try:
-        filters = VisitFilters.from_query(board.today(), start, end, provider, status)
+        filters = VisitFilters.from_query(board.today(), start, end, provider, status, readiness)
     except InputError as err:
         fallback = VisitFilters.from_query(board.today())
         return render(request, "visits.html", user, status_code=400, filters=fallback,
-                      visits=[], providers=providers, statuses=STATUS_CHOICES, error=str(err))
-    return render(request, "visits.html", user, filters=filters, visits=filters.visits(board.engine),
-                  providers=providers, statuses=STATUS_CHOICES, error=None)
+                      visits=[], counts=readiness_counts([]), error=str(err), **context)
+    every = filters.all_readinesses(board.engine)
+    return render(request, "visits.html", user, filters=filters, visits=filters.chosen(every),
+                  counts=readiness_counts(every), error=None, **context)
+
+
+@router.post("/visits/check")
+def check_again(request: Request, user: PageUser, token: FormText,
+                patient: Annotated[int, Form()],
+                back: Annotated[str, Form()] = "/visits") -> Response:
+    """"Check again now": re-run the pre-visit check for one patient, then show the result."""
+    check_form_token(request, token)
+    board = request.app.state.board
+    check_patient_now(board.engine, patient, board.today())
+    target = _safe_next(back)
+    joiner = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{joiner}checked={patient}#patient-{patient}", status_code=303)
 
 
 @router.get("/visits.csv")
 def visits_export(request: Request, user: PageUser, start: str | None = None,
                   end: str | None = None, provider: str | None = None,
-                  status: str | None = None) -> Response:
+                  status: str | None = None, readiness: str | None = None) -> Response:
     board = request.app.state.board
     try:
-        filters = VisitFilters.from_query(board.today(), start, end, provider, status)
+        filters = VisitFilters.from_query(board.today(), start, end, provider, status, readiness)
     except InputError as err:
         return Response(f"{err}\n", status_code=400, media_type="text/plain")
     name = f"upcoming-visits-{filters.start.isoformat()}-to-{filters.end.isoformat()}.csv"
@@ -145,12 +167,15 @@ def update_authorization(request: Request, user: Billing, authorization_id: Reco
                          status: FormText, token: FormText,
                          reason: Annotated[str, Form()] = "",
                          auth_number: Annotated[str, Form()] = "",
+                         valid_from: Annotated[str, Form()] = "",
+                         valid_to: Annotated[str, Form()] = "",
                          patient: Annotated[int | None, Form()] = None) -> Response:
     check_form_token(request, token)
     try:
         change = change_authorization_status(
             request.app.state.board.engine, authorization_id, status, actor=user.name,
-            reason=reason, auth_number=auth_number)
+            reason=reason, auth_number=auth_number, valid_from=form_day("valid_from", valid_from),
+            valid_to=form_day("valid_to", valid_to))
     except InputError as err:
         if patient is None:
             return message_page(request, "Not changed", str(err), status_code=400)
@@ -219,6 +244,16 @@ def _providers(engine: Any) -> list[tuple[int, str]]:
     with DbSession(engine) as db:
         return [(pid, name) for pid, name in db.execute(
             select(col(ProviderRow.id), col(ProviderRow.name)).order_by(col(ProviderRow.name)))]
+
+
+def form_day(name: str, text: str) -> date | None:
+    """A date field of a form: empty is none; anything else must be YYYY-MM-DD."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(name, f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _safe_next(target: str) -> str:

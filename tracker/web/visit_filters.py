@@ -1,4 +1,4 @@
-"""The board's visit filters (date range, provider, status), read from a query string.
+"""The board's visit filters (date range, provider, status, readiness), read from a query string.
 
 The same filters serve the page, its CSV export and `GET /api/visits`, and all three read the
 visits through `tracker.visits.upcoming_visits`.
@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from tracker.dates import parse_date
 from tracker.errors import InputError
+from tracker.visits.readiness import READINESS_WORDS, READINESSES
 from tracker.visits.upcoming import UpcomingVisit, upcoming_visits
 
 DEFAULT_DAYS = 21
@@ -29,6 +30,8 @@ STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     ("ok", "OK"),
 )
 STATUS_VALUES = tuple(value for value, _ in STATUS_CHOICES)
+READINESS_CHOICES: tuple[tuple[str, str], ...] = (
+    ("", "Any readiness"), *((name, READINESS_WORDS[name]) for name in READINESSES))
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,12 @@ class VisitFilters:
     end: date
     provider_id: int | None = None
     status: str = ""
+    readiness: str = ""
 
     @classmethod
     def from_query(cls, today: date, start: str | None = None, end: str | None = None,
-                   provider: str | None = None, status: str | None = None) -> VisitFilters:
+                   provider: str | None = None, status: str | None = None,
+                   readiness: str | None = None) -> VisitFilters:
         """Filters from query parameters; raises InputError naming the parameter at fault."""
         first = _day("start", start) or today
         last = _day("end", end) or first + timedelta(days=DEFAULT_DAYS)
@@ -57,7 +62,12 @@ class VisitFilters:
         if status not in STATUS_VALUES:
             raise InputError("status", "choose a status from the list: "
                              + ", ".join(v for v in STATUS_VALUES if v))
-        return cls(start=first, end=last, provider_id=provider_id, status=status)
+        readiness = readiness or ""
+        if readiness and readiness not in READINESSES:
+            raise InputError("readiness", "choose a readiness from the list: "
+                             + ", ".join(READINESSES))
+        return cls(start=first, end=last, provider_id=provider_id, status=status,
+                   readiness=readiness)
 
     def query_string(self) -> str:
         """These filters as a query string: dates, a provider id and a status, nothing else."""
@@ -66,15 +76,30 @@ class VisitFilters:
             params["provider"] = str(self.provider_id)
         if self.status:
             params["status"] = self.status
+        if self.readiness:
+            params["readiness"] = self.readiness
         return urlencode(params)
 
-    def visits(self, engine: Engine) -> list[UpcomingVisit]:
+    def with_readiness(self, readiness: str) -> VisitFilters:
+        return VisitFilters(self.start, self.end, self.provider_id, self.status, readiness)
+
+    def all_readinesses(self, engine: Engine) -> list[UpcomingVisit]:
+        """The visits these filters select before the readiness filter: what the counts count."""
         verdict = self.status if self.status and self.status != "attention" else None
         visits = upcoming_visits(engine, self.start, (self.end - self.start).days,
                                  provider_id=self.provider_id, verdict=verdict)
         if self.status == "attention":
             visits = [v for v in visits if v.needs_attention]
         return visits
+
+    def visits(self, engine: Engine) -> list[UpcomingVisit]:
+        """The visits, worst readiness first, then by date."""
+        return self.chosen(self.all_readinesses(engine))
+
+    def chosen(self, visits: list[UpcomingVisit]) -> list[UpcomingVisit]:
+        if not self.readiness:
+            return visits
+        return [v for v in visits if v.readiness.readiness == self.readiness]
 
 
 def _day(name: str, text: str | None) -> date | None:

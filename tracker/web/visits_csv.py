@@ -7,8 +7,9 @@ import io
 
 from tracker.visits.upcoming import UpcomingVisit
 
-COLUMNS = ("date", "mrn", "patient", "provider", "codes", "payer", "verdict", "auth_status",
-           "counters", "next_eligible_date", "findings")
+COLUMNS = ("readiness", "reasons", "next_action", "session_id", "date", "mrn", "patient",
+           "provider", "codes", "payer", "verdict", "auth_status", "auth_number", "auth_valid_from",
+           "auth_valid_to", "auth_units", "counters", "next_eligible_date", "findings")
 # Excel reads a CSV without a byte-order mark in the machine's legacy code page ("×" garbled).
 BOM = "\ufeff"
 # A cell starting with one of these is read as a formula by spreadsheet programs.
@@ -21,10 +22,14 @@ def visits_csv(visits: list[UpcomingVisit]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for v in visits:
+        auth = v.authorization
         writer.writerow([_cell(value) for value in (
+            v.readiness.readiness, " ".join(v.reasons), v.next_action, str(v.session_id),
             v.date.isoformat(), v.mrn, v.patient_name, v.provider, v.codes, v.payer, v.verdict,
-            v.auth_status, "; ".join(v.counters), v.next_eligible_date or "",
-            "; ".join(v.findings))])
+            v.auth_status, v.auth_number,
+            auth.valid_from.isoformat() if auth is not None and auth.valid_from else "",
+            v.auth_valid_to, v.auth_units, "; ".join(v.counters),
+            v.readiness.next_eligible_date or "", "; ".join(v.findings))])
     return out.getvalue()
 
 
