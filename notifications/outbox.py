@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -21,9 +21,11 @@ from notifications.channel_plan import channel_plan
 from notifications.quiet_hours import next_digest_time
 from notifications.rules import AlertDraft, AlertThresholds, alerts_for
 from notifications.settings import AlertSettings, load_alert_settings
-from notifications.visit_facts import visit_facts
+from notifications.visit_facts import billing_review_facts, visit_facts
 from tracker.store.migrating import require_current_schema
 from tracker.store.tables import AlertRow, ProviderRow, utc_now
+
+REVIEW_DAYS = 30  # how far back a billing-review flag still raises its alert
 
 
 @dataclass
@@ -58,6 +60,7 @@ def queue_alerts(engine: Engine, as_of: datetime | date,
     summary = QueueSummary(as_of=now)
     facts = visit_facts(engine, now.date(), settings.alert_horizon_days)
     summary.visits = len(facts)
+    facts += billing_review_facts(engine, now.date() - timedelta(days=REVIEW_DAYS))
     drafts = [d for visit in facts for d in alerts_for(visit, now, thresholds)]
     summary.raised = len(drafts)
     with DbSession(engine) as db:

@@ -12,8 +12,10 @@ keeps one row per identity, so running the rules again raises nothing new, and a
 | auth_pending | the visit is within `auth_pending_days` and its authorization is not approved |
 | auth_denied | the authorization is denied |
 | auth_expires_before_visit | approved, but valid_to falls before the visit (or flagged so) |
-| documentation_missing | the authorization waits on documentation, or the verdict says so |
+| documentation_missing | the visit's readiness says DOCUMENTATION_MISSING (chart items, never coding) |
+| coding_error | the visit's readiness says CODING_ERROR: the booking's codes must be fixed |
 | decision_overdue | the payer's decision is past decision_due_at, or flagged decision_overdue |
+| billing_review | a performed session differs from its authorization's lines (flag billing_review) |
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ Day = date  # the field VisitFacts.date shadows the type inside the class
 
 KINDS: tuple[str, ...] = (
     "limit_approaching", "limit_reached", "auth_pending", "auth_denied",
-    "auth_expires_before_visit", "documentation_missing", "decision_overdue",
+    "auth_expires_before_visit", "documentation_missing", "decision_overdue", "coding_error",
+    "billing_review",
 )
 LIMIT_BLOCKS = frozenset({"FREQUENCY_LIMIT_REACHED", "INTERVAL_TOO_SHORT"})
+CODING_FINDINGS = frozenset({"IMAGING_GUIDANCE_BUNDLED", "ADDON_WITHOUT_PRIMARY",
+                             "TRIGGER_POINT_CODE_MISMATCH", "BILATERAL_NOT_ALLOWED",
+                             "DELETED_CODE", "UNKNOWN_CODE"})
 # Authorization statuses that are not (yet) a usable approval, and not a final no.
 NOT_YET_APPROVED = ("needed", "documentation_missing", "ready", "submitted", "pended", "partial")
 AWAITING_DECISION = ("submitted", "pended")
@@ -63,6 +69,10 @@ class VisitFacts:
     auth_decision_due_at: datetime | None = None
     auth_flags: tuple[str, ...] = ()
     auth_missing_items: tuple[str, ...] = ()
+    # the visit's readiness and its reason codes (tracker.visits.readiness); None when unknown
+    readiness: str | None = None
+    reasons: tuple[str, ...] = ()
+    billing_review: str | None = None  # what a performed session billed beyond its approval
 
     @property
     def subject(self) -> str:
@@ -113,15 +123,34 @@ def _authorization_alerts(visit: VisitFacts, now: datetime,
             or "expires_before_visit" in visit.auth_flags):
         valid_to = visit.auth_valid_to.isoformat() if visit.auth_valid_to else "unknown"
         yield "auth_expires_before_visit", f"valid_to:{valid_to}", {"valid_to": valid_to}
-    if status == "documentation_missing" or (
-            visit.verdict == "needs_documentation" and status not in ("denied", "cancelled")):
-        items = ",".join(sorted(visit.auth_missing_items)) or "documentation"
-        yield "documentation_missing", f"missing:{items}", {"missing": list(visit.auth_missing_items)}
+    if _documentation_missing(visit, status):
+        chart = tuple(i for i in visit.auth_missing_items if not _is_coding(i))
+        items = ",".join(sorted(chart)) or "documentation"
+        yield "documentation_missing", f"missing:{items}", {"missing": list(chart)}
+    if "CODING_ERROR" in visit.reasons:
+        coding = sorted(c for c in visit.finding_codes if c in CODING_FINDINGS)
+        yield "coding_error", "codes:" + "+".join(coding or ["coding"]), {"coding": coding}
+    if visit.billing_review:
+        yield "billing_review", f"performed:{visit.auth_id}", {"mismatch": visit.billing_review}
     due = visit.auth_decision_due_at
     overdue = due is not None and status in AWAITING_DECISION and due <= now
     if overdue or (status in AWAITING_DECISION and "decision_overdue" in visit.auth_flags):
         day = due.date().isoformat() if due is not None else "flagged"
         yield "decision_overdue", f"due:{day}", {"decision_due": day}
+
+
+def _documentation_missing(visit: VisitFacts, status: str | None) -> bool:
+    """What readiness says when it is known; coding fixes are never "waiting on documentation"."""
+    if visit.readiness is not None:
+        return "DOCUMENTATION_MISSING" in visit.reasons
+    if status == "documentation_missing":
+        return any(not _is_coding(i) for i in visit.auth_missing_items) \
+            or not visit.auth_missing_items
+    return visit.verdict == "needs_documentation" and status not in ("denied", "cancelled")
+
+
+def _is_coding(item: str) -> bool:
+    return item.split(":", 1)[0].strip() in CODING_FINDINGS
 
 
 def _bounded(state: str) -> str:

@@ -255,6 +255,7 @@ def _appointment(number: int, resource: dict[str, Any], status: str, index: _Ind
         "service_state": _extension(resource, "service-state"),
         "rfa_not_an_option": _extension(resource, "rfa-not-an-option"),
         "diagnoses": _diagnoses([resource]),
+        "source_id": f"appointment.{resource['id']}" if resource.get("id") else None,
     }, _raw(resource))
 
 

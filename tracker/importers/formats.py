@@ -84,6 +84,7 @@ class SessionIn:
     medication_reduction_percent: float | None = None
     service_state: str | None = None
     rfa_not_an_option: str | None = None
+    source_id: str | None = None  # the booking's id in the practice system, if the export has it
 
     @property
     def key(self) -> Hashable:
@@ -215,6 +216,7 @@ def read_session(row: Row, today: date) -> SessionIn:
         medication_reduction_percent=reduction,
         service_state=_state(row, "service_state"),
         rfa_not_an_option=(row.get("rfa_not_an_option") or "").strip()[:2000] or None,
+        source_id=fields.identifier(row, "source_id", required=False),
     )
 
 
@@ -270,7 +272,7 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
     Format("sessions", ("patient_mrn", "date", "status", "codes"),
            ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
             "provider_npi", "diagnoses", "medication_reduction_percent", "service_state",
-            "rfa_not_an_option"),
+            "rfa_not_an_option", "source_id"),
            read_session),
 )}
 KINDS: tuple[str, ...] = tuple(FORMATS)

@@ -50,7 +50,7 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "psych_evaluations": ("patient_id", "date"), "sessions": ("patient_id", "date"),
 }
 # An empty incoming value for these keeps what is stored.
-_KEEP_WHEN_EMPTY = ("fhir_id", "provider_id", "diagnoses")
+_KEEP_WHEN_EMPTY = ("fhir_id", "provider_id", "diagnoses", "source_id")
 
 
 @dataclass
@@ -97,6 +97,8 @@ class Loader:
         self._providers: dict[str, int] = {}
         self._seen: dict[tuple[str, Hashable], tuple[int, dict[str, Any]]] = {}
         self._codes: dict[int, list[dict[str, Any]]] = {}  # stored code lines of this chunk
+        self._by_source: dict[tuple[int, str], SessionRow] = {}  # booked sessions by source id
+        self.performed: set[int] = set()  # sessions that became performed in this load
 
     def forget(self, chunk: Sequence[Pending]) -> None:
         """Forget the keys these rows used: their transaction was rolled back."""
@@ -132,6 +134,10 @@ class Loader:
                 continue
             self._seen[(kind, key)] = (pending.line, values)
             row = existing.get(key)
+            if row is None and kind == "sessions" and values.get("source_id"):
+                # the same booking on a new date: move the session, so what rests on it (its
+                # evaluation, its authorization) follows, instead of booking a second one
+                row = self._moved(values)
             if row is None:
                 inserted = self._insert(kind, values)
                 if isinstance(inserted, SessionRow):
@@ -139,12 +145,16 @@ class Loader:
                 counts.loaded += 1
             elif self._update(kind, row, values):
                 counts.updated += 1
+                if kind == "sessions" and row.status == "performed":
+                    self.performed.add(row.id)
             else:
                 counts.unchanged += 1
         self.db.flush()
         for session_row, codes in new_sessions:
             assert session_row.id is not None
             self._write_codes(session_row.id, codes)
+            if session_row.status == "performed":
+                self.performed.add(session_row.id)
         self._remember_inserted(kind, chunk)
         counts.quarantined = len(refused)
         return counts, refused
@@ -182,6 +192,7 @@ class Loader:
                 "service_state": record.service_state,
                 "rfa_not_an_option": record.rfa_not_an_option,
                 "diagnoses": list(record.diagnoses) if record.diagnoses is not None else None,
+                "source_id": record.source_id,
                 "codes": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)}
                           for c in record.codes]}
 
@@ -249,8 +260,29 @@ class Loader:
                 statement = statement.where(col(table.date).in_(sorted({v["date"] for v in batch})))
         rows = list(self.db.exec(statement))
         if kind == "sessions":
-            self._codes = self._stored_codes([r.id for r in rows])
+            moved = self._booked_by_source(batch)
+            self._codes = self._stored_codes([r.id for r in rows]
+                                             + [r.id for r in moved if r.id not in
+                                                {s.id for s in rows}])
         return {tuple(getattr(r, c) for c in KEY_COLUMNS[kind]): r for r in rows}
+
+    def _booked_by_source(self, batch: list[dict[str, Any]]) -> list[SessionRow]:
+        """The stored scheduled sessions whose source ids this batch names."""
+        sources = sorted({v["source_id"] for v in batch if v.get("source_id")})
+        self._by_source = {}
+        if not sources:
+            return []
+        rows = list(self.db.exec(
+            select(SessionRow).where(col(SessionRow.patient_id).in_(
+                sorted({v["patient_id"] for v in batch})),
+                col(SessionRow.source_id).in_(sources), col(SessionRow.status) == "scheduled")))
+        for row in rows:
+            assert row.source_id is not None
+            self._by_source[(row.patient_id, row.source_id)] = row
+        return rows
+
+    def _moved(self, values: dict[str, Any]) -> SessionRow | None:
+        return self._by_source.pop((values["patient_id"], values["source_id"]), None)
 
     def _stored_codes(self, session_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         codes: dict[int, list[dict[str, Any]]] = {i: [] for i in session_ids}

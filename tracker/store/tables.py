@@ -106,6 +106,7 @@ class SessionRow(SQLModel, table=True):
         UniqueConstraint("patient_id", "date"),
         Index("ix_sessions_status_date", "status", "date"),
         Index("ix_sessions_provider_id_date", "provider_id", "date"),
+        Index("ix_sessions_patient_id_source_id", "patient_id", "source_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -128,6 +129,10 @@ class SessionRow(SQLModel, table=True):
         "(Medicare asks for it with a therapeutic facet injection)")
     diagnoses: list[str] | None = Field(default=None, sa_type=JSON,
                                         description="ICD-10-CM codes, primary first")
+    source_id: str | None = Field(default=None, max_length=64,
+                                  description="the booking's id in the practice system, so a "
+                                  "re-import with a new date moves the session (and its "
+                                  "authorization) instead of booking another")
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
 

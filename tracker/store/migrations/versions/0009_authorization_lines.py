@@ -1,5 +1,6 @@
 """Authorization lines: each code of a request with the units asked for and approved, so an
-approval reads per line (procedures apart from drugs) and can cover a series of sessions.
+approval reads per line (procedures apart from drugs) and can cover a series of sessions; and a
+session's source id (the booking's id in the practice system), so a rescheduled booking moves.
 
 Revision ID: 0009
 Revises: 0006
@@ -36,8 +37,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("authorization_id", "position",
                             name=op.f("uq_authorization_lines_authorization_id_position")),
     )
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("source_id", sa.String(length=64), nullable=True))
+        batch_op.create_index("ix_sessions_patient_id_source_id", ["patient_id", "source_id"],
+                              unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_index("ix_sessions_patient_id_source_id")
+        batch_op.drop_column("source_id")
     op.drop_table("authorization_lines")
