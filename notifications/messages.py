@@ -96,7 +96,8 @@ def _render(name: str, content: AlertContent, board_url: str) -> str:
 def _with_defaults(payload: dict[str, Any]) -> dict[str, Any]:
     defaults: dict[str, Any] = {"counters": [], "next_eligible_date": None, "codes": "",
                                 "payer": "", "auth_status": None, "missing": [],
-                                "days_left": 0, "valid_to": None, "decision_due": None}
+                                "days_left": 0, "valid_to": None, "decision_due": None,
+                                "coding": [], "mismatch": ""}
     return {**defaults, **payload}
 
 

@@ -30,7 +30,12 @@ from tracker.store.tables import (
 )
 from tracker.visits.checking import check
 from tracker.visits.history_reach import history_reach
-from tracker.visits.pre_visit import check_upcoming_visits, patients_with_visits
+from tracker.visits.pre_visit import (
+    DEFAULT_HORIZON_DAYS,
+    check_upcoming_visits,
+    patients_with_visits,
+)
+from tracker.visits.status_rows import status_visits
 from tracker.visits.upcoming import upcoming_visits
 
 AS_OF = date(2026, 12, 1)
@@ -385,7 +390,11 @@ def test_the_flow_publishes_the_visits_needing_attention_as_a_table_artifact(
     rows = json.loads(data) if isinstance(data, str) else data
     blocked_mrn = _mrn(engine, _scenario_session(engine, "FrequencyLimitReached")[0])
     row = next(r for r in rows if r["mrn"] == blocked_mrn)
-    assert row["verdict"] == "blocked"
+    assert (row["verdict"], row["readiness"], row["reasons"]) == ("blocked", "stop",
+                                                                  "POLICY_BLOCKED")
     assert "4 of 4" in row["counters"] and row["next eligible"] > AS_OF.isoformat()
-    assert {r["verdict"] for r in rows} <= {"blocked", "needs_documentation", "needs_auth",
-                                           "not evaluated"}
+    # exactly the board's rows that are not clear, in the board's order (worst first)
+    board = [v for v in status_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS) if v.needs_attention]
+    assert [(r["session"], r["readiness"]) for r in rows] == [
+        (str(v.session_id), v.readiness.readiness) for v in board]
+    assert "clear" not in {r["readiness"] for r in rows}

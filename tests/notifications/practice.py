@@ -11,6 +11,7 @@ from sqlmodel import Session as DbSession
 
 from tracker.store.tables import (
     AuthorizationRow,
+    CoverageRow,
     EvaluationResultRow,
     PatientRow,
     ProviderRow,
@@ -51,6 +52,9 @@ def add_visit(engine: Engine, provider_id: int, mrn: str, day: date, *, verdict:
         db.add(person)
         db.flush()
         assert person.id is not None
+        # covered on the date, so the visit's readiness reads its authorization, not NO_COVERAGE
+        db.add(CoverageRow(patient_id=person.id, payer="medicare", member_id=f"M{mrn}",
+                           effective_start=date(2026, 1, 1)))
         session = SessionRow(patient_id=person.id, provider_id=provider_id, date=day,
                              status="scheduled", diagnoses=DIAGNOSES)
         db.add(session)
