@@ -3,29 +3,58 @@ person's view."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
 
 from tracker.packages.fhir_validation import r4b_problems
 from tracker.packages.pas_rules import package_problems, pas_problems
+from tracker.practice.synthetic import HORIZON_DAYS
 from tracker.store import connect
 from tracker.store.tables import SubmissionAttemptRow
+from tracker.store.users import add_user
+from tracker.visits.status_rows import artifact_row, status_document, status_visits
+from tracker.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 PAINAUTH = Path(sys.executable).with_name("painauth")
+SCHEDULER, PASSWORD = "demo.scheduler", "synthetic-password-1"
+ROW = re.compile(r'<tr class="row-\w+" data-session="(\d+)" data-readiness="(\w+)"')
 
 
-def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(tmp_path):
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    tmp_path = tmp_path_factory.mktemp("demo")
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PREFECT_API_URL", "PAINAUTH_"))}
     env |= {"PAINAUTH_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
             "COLUMNS": "200"}
     run = subprocess.run([str(PAINAUTH), "demo"], cwd=tmp_path, env=env, capture_output=True,
                          text=True, timeout=300)
+    return run, tmp_path
+
+
+@pytest.fixture(scope="module")
+def demo_engine(demo: tuple[subprocess.CompletedProcess[str], Path]) -> Iterator[Engine]:
+    run, tmp_path = demo
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    engine = connect(f"sqlite:///{tmp_path / 'home' / 'demo' / 'painauth.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(demo):
+    run, tmp_path = demo
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-3000:]
     assert "Traceback" not in output
@@ -33,7 +62,7 @@ def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(tmp
     for flow in ("import-practice-data", "pre-visit-check", "submit-authorizations",
                  "follow-up-authorizations", "send-alerts", "dispatch-alerts"):
         assert f"✓ {flow}" in run.stdout, f"{flow} did not run"
-    assert "The scheduler's board" in run.stdout
+    assert "The scheduler's board" in run.stdout and " stop, " in run.stdout
     assert "Billing's view: authorizations by status" in run.stdout and "approved" in run.stdout
     assert "PDF packets" in run.stdout
     assert list((tmp_path / "home" / "demo" / "packets").glob("*.pdf"))
@@ -54,3 +83,55 @@ def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(tmp
     for bundle in bundles:  # every bundle the demo produced: FHIR R4B and the PAS rules
         assert r4b_problems(bundle) == [], bundle["identifier"]
         assert pas_problems(bundle) == [] and package_problems(bundle) == [], bundle["identifier"]
+
+
+def test_in_the_demo_practice_no_visit_reads_clear_that_will_not_be_paid(demo_engine):
+    visits = status_visits(demo_engine, date.today(), HORIZON_DAYS)
+    assert visits and {v.readiness.readiness for v in visits} == {"stop", "act", "waiting",
+                                                                  "clear"}
+    denied = [v for v in visits if v.auth_status == "denied"]
+    assert denied and {v.readiness.readiness for v in denied} == {"stop"}
+    coding = [v for v in visits if any(f.split(":")[0] in CODING for f in v.findings)]
+    assert coding and "clear" not in {v.readiness.readiness for v in coding}
+    for v in visits:
+        auth = v.authorization
+        if auth is not None and auth.status in ("approved", "partial") and not (
+                auth.valid_from and auth.valid_to and auth.valid_from <= v.date <= auth.valid_to):
+            assert v.readiness.readiness != "clear", v.session_id
+    no_coverage = [v for v in visits if v.verdict == "not evaluated"]
+    assert {v.readiness.reason_codes for v in no_coverage} <= {("NO_COVERAGE",),
+                                                              ("NOT_EVALUATED",)}
+
+
+def test_the_board_csv_api_artifact_and_status_json_agree_row_for_row(demo_engine):
+    today = date.today()
+    add_user(demo_engine, SCHEDULER, "scheduler", PASSWORD)
+    expected = status_document(demo_engine, today, HORIZON_DAYS)["visits"]
+    rows = [(v["session_id"], v["readiness"], tuple(r["code"] for r in v["reasons"]))
+            for v in expected]
+    assert len(rows) > 40
+    query = f"start={today.isoformat()}&end={(today + timedelta(days=HORIZON_DAYS)).isoformat()}"
+    with TestClient(create_app(demo_engine, "demo-test-key-" + "x" * 40,
+                               today=lambda: today)) as client:
+        page = client.get("/login")
+        token = re.search(r'name="token" value="([^"]+)"', page.text)
+        assert token is not None
+        client.post("/login", data={"name": SCHEDULER, "password": PASSWORD,
+                                    "token": token.group(1)})
+        board = client.get(f"/visits?{query}").text
+        api = client.get(f"/api/visits?{query}").json()["visits"]
+        exported = list(csv.DictReader(io.StringIO(client.get(f"/visits.csv?{query}").text)))
+    assert [(int(s), r) for s, r in ROW.findall(board)] == [(s, r) for s, r, _ in rows]
+    assert [(v["session_id"], v["readiness"], tuple(r["code"] for r in v["reasons"]))
+            for v in api] == rows
+    assert [(int(r["session_id"]), r["readiness"], tuple(r["reasons"].split()))
+            for r in exported] == rows
+    attention = [row for row in rows if row[1] != "clear"]
+    artifact = [artifact_row(v) for v in status_visits(demo_engine, today, HORIZON_DAYS,
+                                                       attention=True)]
+    assert [(int(r["session"]), r["readiness"], tuple(r["reasons"].split()))
+            for r in artifact] == attention
+
+
+CODING = ("IMAGING_GUIDANCE_BUNDLED", "ADDON_WITHOUT_PRIMARY", "TRIGGER_POINT_CODE_MISMATCH",
+          "BILATERAL_NOT_ALLOWED", "DELETED_CODE", "UNKNOWN_CODE")

@@ -29,6 +29,7 @@ from tracker.practice.demo_report import (
     authorizations_table,
     packets_summary,
     programs_table,
+    readiness_table,
 )
 from tracker.practice.demo_services import (
     PEND_SECONDS,
@@ -210,9 +211,11 @@ def run_practice_demo(console: Console) -> int:
         if isinstance(outcomes, str):
             console.print(f"[bold red]{outcomes}[/]")
             return 1
-        visits = [v for v in upcoming_visits(engine, today, HORIZON_DAYS) if v.needs_attention]
-        console.print(visits_table(visits, f"The scheduler's board: visits needing attention, "
-                                           f"{today} + {HORIZON_DAYS} days ({len(visits)})"))
+        every = upcoming_visits(engine, today, HORIZON_DAYS)
+        visits = [v for v in every if v.needs_attention]
+        console.print(readiness_table(visits, f"The scheduler's board: visits needing attention, "
+                                              f"{today} + {HORIZON_DAYS} days ({len(visits)})",
+                                      every))
         counts = finding_counts(engine, today)
         console.print(authorizations_table(engine))
         console.print(packets_summary(home / "packets"))

@@ -57,7 +57,7 @@ REASONS: dict[str, ReasonCode] = {
         "Fix the coding of the booking before submitting or billing: {detail}."),
     "DOCUMENTATION_MISSING": ReasonCode(
         "act", "provider",
-        "Add the missing documentation to the chart so the request can go out: {detail}."),
+        "Add the missing documentation to the chart: {detail}."),
     "NOT_SUBMITTED": ReasonCode(
         "act", "billing", "Submit the authorization request to the payer{detail}."),
     "DECISION_OVERDUE": ReasonCode(
