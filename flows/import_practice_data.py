@@ -15,6 +15,7 @@ from pathlib import Path
 from prefect import flow
 
 from flows.run_names import dated
+from tracker.authorizations.billing_review import review_imported
 from tracker.importers.service import SUFFIXES, ImportReport, import_practice_files
 from tracker.settings import load_settings
 from tracker.store.database import connect
@@ -32,9 +33,13 @@ def import_practice_data(drop_folder: str | None = None) -> dict[str, dict[str, 
     engine = connect(settings.resolved_database_url())
     try:
         report = import_practice_files(files, engine)
+        flagged = review_imported(engine, report)
     finally:
         engine.dispose()
     file_away(report, drop)
+    if flagged:
+        print(f"{len(flagged)} authorizations flagged for billing review: what was performed "
+              "differs from what was authorized")
     for file in report.files:
         outcome = file.error or {k: c.as_dict() for k, c in file.counts.items()}
         print(f"{file.path}: {outcome}")

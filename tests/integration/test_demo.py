@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import subprocess
@@ -103,7 +104,7 @@ def test_in_the_demo_practice_no_visit_reads_clear_that_will_not_be_paid(demo_en
                                                               ("NOT_EVALUATED",)}
 
 
-def test_the_board_csv_api_artifact_and_status_json_agree_row_for_row(demo_engine):
+def test_the_board_csv_api_artifact_and_status_json_agree_row_for_row(demo, demo_engine):
     today = date.today()
     add_user(demo_engine, SCHEDULER, "scheduler", PASSWORD)
     expected = status_document(demo_engine, today, HORIZON_DAYS)["visits"]
@@ -126,6 +127,20 @@ def test_the_board_csv_api_artifact_and_status_json_agree_row_for_row(demo_engin
             for v in api] == rows
     assert [(int(r["session_id"]), r["readiness"], tuple(r["reasons"].split()))
             for r in exported] == rows
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "PAINAUTH_"))}
+    env["PAINAUTH_DATABASE_URL"] = str(demo_engine.url)
+    printed = subprocess.run([str(PAINAUTH), "status", "--json", "--start", today.isoformat(),
+                              "--days", str(HORIZON_DAYS)], cwd=demo[1], env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    document = json.loads(printed.stdout)
+    assert [(v["session_id"], v["readiness"], tuple(r["code"] for r in v["reasons"]))
+            for v in document["visits"]] == rows
+    assert {"session_id", "date", "mrn", "payer", "codes", "verdict", "readiness", "reasons",
+            "next_eligible_date", "authorization"} <= set(document["visits"][0])
+    approved = next(v["authorization"] for v in document["visits"]
+                    if v["authorization"] and v["authorization"]["status"] == "approved")
+    assert {"id", "status", "number", "valid_from", "valid_to", "lines"} <= set(approved)
     attention = [row for row in rows if row[1] != "clear"]
     artifact = [artifact_row(v) for v in status_visits(demo_engine, today, HORIZON_DAYS,
                                                        attention=True)]

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from notifications.outbox import queue_alerts
 from notifications.settings import AlertSettings
+from tracker.authorizations.billing_review import review_imported
 from tracker.authorizations.decisions import record_answer
 from tracker.authorizations.manual_entry import record_manual_decision, record_manual_submission
 from tracker.authorizations.updates import change_authorization_status
@@ -57,8 +58,10 @@ def _practice(folder: Path, samples: Path, *bookings: dict[str, str]) -> Path:
 
 
 def _import(engine: Engine, folder: Path, today: date = TODAY) -> None:
+    """As `painauth import` and the import flow do: import, then review what was performed."""
     report = import_practice_files([folder], engine, today=today)
     assert report.clean, [(f.path, f.error, f.refused) for f in report.files]
+    review_imported(engine, report)
 
 
 def _visit(engine: Engine, day: date = TODAY, days: int = 60) -> UpcomingVisit:

@@ -7,17 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from tracker.authorizations.decisions import change_status
-from tracker.authorizations.ledger import USABLE, booked_line, ledger_lines, session_codes
 from tracker.codes import load_catalog
+from tracker.importers.service import ImportReport
 from tracker.store.tables import AuthorizationEventRow, AuthorizationRow, SessionRow, utc_now
+from tracker.visits.authorization_ledger import USABLE, booked_line, ledger_lines, session_codes
 
 FLAG = "billing_review"
+ACTOR = "import"
 REASON_START = "billing review: "
+
+
+def review_imported(engine: Engine, report: ImportReport, *, actor: str = ACTOR) -> list[int]:
+    """After an import: compare the sessions it recorded as performed with their approvals.
+    Every caller of `import_practice_files` (the import flow, `painauth import`) calls this."""
+    if not report.performed_sessions:
+        return []
+    with DbSession(engine) as db:
+        flagged = review_performed(db, report.performed_sessions, actor=actor)
+        db.commit()
+    return flagged
 
 
 def review_performed(db: DbSession, session_ids: Iterable[int], *, actor: str) -> list[int]:

@@ -10,7 +10,6 @@ from sqlalchemy import or_
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorizations.ledger import record_approved_units
 from tracker.payers.pas_response import PasResponse
 from tracker.payers.review_decisions import (
     APPROVED,
@@ -32,6 +31,7 @@ from tracker.store.tables import (
     SessionRow,
     utc_now,
 )
+from tracker.visits.authorization_ledger import record_approved_units
 
 # The payer's overall decision -> the authorization's status.
 STATUS_FOR_DECISION = {

@@ -25,7 +25,6 @@ from sqlmodel import col, select
 
 from tracker.authorizations.decisions import WAITING, change_status, next_check, record_answer
 from tracker.authorizations.gateways import PayerGateways
-from tracker.authorizations.ledger import ledger_lines
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.errors import GatewayError, PayerError
 from tracker.payers.gateway import GatewayReply, PayerGateway
@@ -40,6 +39,7 @@ from tracker.store.tables import (
     SubmissionAttemptRow,
     utc_now,
 )
+from tracker.visits.authorization_ledger import ledger_lines
 
 ACTOR = "follow-up-authorizations"
 INQUIRY_CHUNK = 500  # authorizations whose inquiries are read and put in flight together

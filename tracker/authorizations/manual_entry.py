@@ -14,9 +14,9 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.authorizations.decisions import change_status, deadline_for, mark_decided
-from tracker.authorizations.ledger import record_approved_units
 from tracker.errors import InputError
 from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow, utc_now
+from tracker.visits.authorization_ledger import record_approved_units
 
 SUBMITTABLE = ("needed", "ready", "documentation_missing")
 DECISIONS = ("approved", "partial", "denied", "pended")

@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorizations.ledger import ledger_lines
 from tracker.payers.errors import PayerError
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
 from tracker.store.tables import (
@@ -23,6 +22,7 @@ from tracker.store.tables import (
     SessionRow,
     SubmissionAttemptRow,
 )
+from tracker.visits.authorization_ledger import ledger_lines
 from tracker.visits.readiness import AuthorizationLine, procedure_units
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 
 from tracker.authorizations.decisions import change_status, mark_decided
-from tracker.authorizations.ledger import record_approved_units
 from tracker.errors import InputError
 from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, SessionRow, utc_now
+from tracker.visits.authorization_ledger import record_approved_units
 
 DECIDED = ("approved", "partial", "denied")
 APPROVALS = ("approved", "partial")

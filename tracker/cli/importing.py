@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.authorizations.billing_review import review_imported
 from tracker.cli.database import database
 from tracker.importers.service import ImportReport, import_practice_files
 from tracker.importers.service import Progress as ProgressCallback
@@ -40,7 +41,11 @@ def import_files(paths: tuple[Path, ...], errors: bool) -> int:
             return _list_quarantine(engine, out)
         with _progress_bar(err) as on_progress:
             report = import_practice_files(list(paths), engine, on_progress=on_progress)
+        flagged = review_imported(engine, report)
     print_report(report, out, err)
+    if flagged:
+        out.print(f"{len(flagged)} authorization(s) flagged for billing review (what was "
+                  f"performed differs from what was authorized): {', '.join(map(str, flagged))}")
     return 0 if report.clean else 1
 
 

@@ -1,4 +1,4 @@
-"""`painauth status`: the upcoming-visits board as a terminal table."""
+"""`painauth status`: the upcoming-visits board as a terminal table, or as JSON for scripts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from tracker.cli.options import DATE
 
 VERDICTS = ("blocked", "needs_documentation", "needs_auth", "ok")
+READINESSES = ("stop", "act", "waiting", "clear")
 
 
 @click.command()
@@ -18,20 +19,31 @@ VERDICTS = ("blocked", "needs_documentation", "needs_auth", "ok")
               help="first day (default today)")
 @click.option("--verdict", type=click.Choice(VERDICTS), default=None,
               help="only visits with this verdict")
-@click.option("--attention", is_flag=True, help="only visits needing attention")
-def status(days: int, start: date | None, verdict: str | None, attention: bool) -> int:
-    """The upcoming visits: verdict, authorization, counters, next eligible date."""
+@click.option("--readiness", type=click.Choice(READINESSES), default=None,
+              help="only visits with this readiness")
+@click.option("--attention", is_flag=True, help="only visits needing attention (not clear)")
+@click.option("--json", "as_json", is_flag=True,
+              help="print the board's rows as JSON (the same rows as GET /api/visits)")
+def status(days: int, start: date | None, verdict: str | None, readiness: str | None,
+           attention: bool, as_json: bool) -> int:
+    """The upcoming visits, worst readiness first: why, what to do, the authorization."""
+    import json
+
     from rich.console import Console
 
     from tracker.cli.database import database
+    from tracker.visits.status_rows import status_document, status_visits
     from tracker.visits.table import visits_table
-    from tracker.visits.upcoming import upcoming_visits
 
     first = start or date.today()
     with database() as engine:
-        visits = upcoming_visits(engine, first, days, verdict=verdict)
-    if attention:
-        visits = [v for v in visits if v.needs_attention]
+        if as_json:
+            document = status_document(engine, first, days, verdict=verdict, readiness=readiness,
+                                       attention=attention)
+            click.echo(json.dumps(document, indent=2))
+            return 0
+        visits = status_visits(engine, first, days, verdict=verdict, readiness=readiness,
+                               attention=attention)
     console = Console(width=max(Console().width, 180))
     console.print(visits_table(visits, f"Upcoming visits {first} + {days} days ({len(visits)})"))
     return 0

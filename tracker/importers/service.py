@@ -20,7 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
-from tracker.authorizations.billing_review import review_performed
 from tracker.importers import csv_files, fhir_bundle
 from tracker.importers.errors import ImportFileError, RowProblem
 from tracker.importers.formats import FORMATS, as_row, kind_order
@@ -34,7 +33,6 @@ CHUNK_ROWS = 500
 LONGEST_VALUE = 10_000  # characters of one field, far above any real one (a long code list)
 RAW_KEPT = 20_000  # characters of a quarantined row kept to show what came in
 _IMPORT_LOCK = 0x7061_696E  # PostgreSQL advisory lock key: one import at a time
-REVIEW_ACTOR = "import"
 SUFFIXES = (".csv", ".json")
 
 # Called with (file, rows done, rows in the file) as a file is worked through.
@@ -48,6 +46,7 @@ class FileReport:
     counts: dict[str, KindCounts] = field(default_factory=dict)
     refused: list[Refused] = field(default_factory=list)
     error: str | None = None
+    performed: set[int] = field(default_factory=set)  # sessions that became performed
 
 
 @dataclass
@@ -60,6 +59,12 @@ class ImportReport:
             for kind, counts in report.counts.items():
                 totals.setdefault(kind, KindCounts()).add(counts)
         return dict(sorted(totals.items(), key=lambda item: kind_order(item[0])))
+
+    @property
+    def performed_sessions(self) -> set[int]:
+        """Sessions this import recorded as performed: what billing review compares with the
+        authorizations (tracker.authorizations.billing_review.review_imported)."""
+        return {sid for report in self.files for sid in report.performed}
 
     @property
     def clean(self) -> bool:
@@ -202,10 +207,7 @@ def _load_rows(db: DbSession, path: Path, kind: str, today: date, report: FileRe
             on_progress(str(path), done, total)
     for row_kind in sorted(pending, key=kind_order):
         _flush(db, loader, row_kind, pending[row_kind], report)
-    if loader.performed:
-        # what was performed, against what was authorized: before the claim goes out
-        review_performed(db, loader.performed, actor=REVIEW_ACTOR)
-        db.commit()
+    report.performed.update(loader.performed)
     if on_progress is not None:
         on_progress(str(path), total, total)
 

@@ -29,7 +29,6 @@ from tracker.practice.demo_report import (
     authorizations_table,
     packets_summary,
     programs_table,
-    readiness_table,
 )
 from tracker.practice.demo_services import (
     PEND_SECONDS,
@@ -213,7 +212,7 @@ def run_practice_demo(console: Console) -> int:
             return 1
         every = upcoming_visits(engine, today, HORIZON_DAYS)
         visits = [v for v in every if v.needs_attention]
-        console.print(readiness_table(visits, f"The scheduler's board: visits needing attention, "
+        console.print(visits_table(visits, f"The scheduler's board: visits needing attention, "
                                               f"{today} + {HORIZON_DAYS} days ({len(visits)})",
                                       every))
         counts = finding_counts(engine, today)

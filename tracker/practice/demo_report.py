@@ -14,34 +14,9 @@ from sqlmodel import col
 from notifications.listing import alert_lines
 from tracker.authorizations.exemptions import approval_rates
 from tracker.store.tables import AuthorizationRow, PatientRow, SessionRow
-from tracker.visits.readiness import READINESS_WORDS
-from tracker.visits.upcoming import UpcomingVisit, readiness_counts, upcoming_visits
+from tracker.visits.upcoming import upcoming_visits
 
 EXAMPLES_PER_STATUS = 3
-
-
-READINESS_STYLE = {"stop": "bold red", "act": "yellow", "waiting": "cyan", "clear": "green"}
-
-
-def readiness_table(visits: list[UpcomingVisit], title: str,
-                    every: list[UpcomingVisit] | None = None) -> Table:
-    """The scheduler's board in the terminal: readiness first, the reason and what to do; the
-    title counts `every` visit per readiness (default: the ones shown)."""
-    counts = readiness_counts(every if every is not None else visits)
-    table = Table(title=f"{title} — " + ", ".join(
-        f"{n} {READINESS_WORDS[name].lower()}" for name, n in counts.items()))
-    for column in ("readiness", "date", "MRN", "codes", "payer", "why, and what to do",
-                   "auth", "next eligible"):
-        table.add_column(column, overflow="fold")
-    for v in visits:
-        name = v.readiness.readiness
-        auth = v.auth_status + (f" {v.auth_number}" if v.auth_number else "") \
-            + (f" to {v.auth_valid_to}" if v.auth_valid_to else "")
-        table.add_row(f"[{READINESS_STYLE[name]}]{READINESS_WORDS[name]}[/]", v.date.isoformat(),
-                      v.mrn, v.codes, v.payer,
-                      f"{' '.join(v.reasons)}: {v.next_action}", auth,
-                      v.readiness.next_eligible_date or "")
-    return table
 
 
 def authorizations_table(engine: Engine) -> Table:

@@ -231,7 +231,7 @@ class ExemptionRow(SQLModel, table=True):
 class AuthorizationLineRow(SQLModel, table=True):
     """One line of an authorization: a code (with modifiers), the units asked for and the units
     the payer approved. Units used are not stored: they are counted from the performed sessions
-    inside the approval window (tracker.authorizations.ledger). Procedure and drug lines are kept
+    inside the approval window (tracker.visits.authorization_ledger). Procedure and drug lines are kept
     apart, so a drug's billing units (J1010 is 1 mg) never add to procedure units."""
 
     __tablename__ = "authorization_lines"

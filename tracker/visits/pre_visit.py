@@ -26,14 +26,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session as DbSession
 from sqlmodel import SQLModel, col
 
-from tracker.authorizations.ledger import (
-    booked_line,
-    covering_approval,
-    ledger_lines,
-    open_lines,
-    series_approvals,
-    session_codes,
-)
 from tracker.codes import load_catalog
 from tracker.rules import evaluate, policies_in_force
 from tracker.rules.findings import Result
@@ -46,6 +38,14 @@ from tracker.store.tables import (
     EvaluationResultRow,
     SessionRow,
     utc_now,
+)
+from tracker.visits.authorization_ledger import (
+    booked_line,
+    covering_approval,
+    ledger_lines,
+    open_lines,
+    series_approvals,
+    session_codes,
 )
 from tracker.visits.history_reach import history_reach
 

@@ -12,13 +12,6 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
-from tracker.authorizations.ledger import (
-    booked_line,
-    covering_approval,
-    facts_of,
-    ledger_lines,
-    series_approvals,
-)
 from tracker.codes import load_catalog
 from tracker.store.tables import (
     AuthorizationRow,
@@ -28,6 +21,13 @@ from tracker.store.tables import (
     ProviderRow,
     SessionCodeRow,
     SessionRow,
+)
+from tracker.visits.authorization_ledger import (
+    booked_line,
+    covering_approval,
+    facts_of,
+    ledger_lines,
+    series_approvals,
 )
 from tracker.visits.readiness import (
     READINESSES,
