@@ -99,7 +99,19 @@ def test_a_denial_needs_the_payers_reason(engine: Engine, authorization_id: int)
 def test_a_decision_before_the_submission_is_refused(engine: Engine, authorization_id: int) -> None:
     with pytest.raises(InputError, match="record the submission before the decision"):
         record_manual_decision(engine, authorization_id, actor="billing.lee", decision="approved",
-                               auth_number="X1")
+                               auth_number="X1", valid_from=date(2026, 12, 1),
+                               valid_to=date(2027, 2, 28))
+
+
+@pytest.mark.parametrize("missing", ["valid_from", "valid_to"])
+def test_an_approval_needs_the_payers_validity_window(engine: Engine, authorization_id: int,
+                                                      missing: str) -> None:
+    record_manual_submission(engine, authorization_id, actor="billing.lee", channel="fax")
+    window = {"valid_from": date(2026, 12, 1), "valid_to": date(2027, 2, 28)}
+    del window[missing]
+    with pytest.raises(InputError, match=f"{missing}.*validity window"):
+        record_manual_decision(engine, authorization_id, actor="billing.lee", decision="approved",
+                               auth_number="UHC-1", **window)
 
 
 def test_an_approval_needs_the_authorization_number(engine: Engine, authorization_id: int) -> None:

@@ -4,6 +4,7 @@ answer — on SQLite and PostgreSQL, against the payer sandbox over HTTP."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,8 @@ def test_the_page_shows_status_flags_history_and_the_payers_answer_line_by_line(
     assert 'id="status">partial<' in text and "approved part of it" in text
     assert "units short" in text and "Fewer units approved than requested" in text
     assert "2 of 3 procedure units" in text and "64636: 1 of 2" in text
+    # times in the practice's time zone (PAINAUTH_PRACTICE_TIMEZONE, America/New_York by default)
+    assert re.search(r"Submitted</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T", text), text
     assert f"painauth-auth{staged.sent}-1" in text
     assert "Payer's answer: <strong class=\"answer-status\">partial</strong>" in text
     assert "SBX" in text and "2027-03-02 to 2027-05-31" in text

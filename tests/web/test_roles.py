@@ -83,6 +83,34 @@ def test_an_update_without_a_reason_is_refused_and_changes_nothing(billing: Test
     assert _authorization(practice, "SYN-1002").status == auth.status
 
 
+def test_the_board_refuses_an_approval_without_the_payers_number(billing: TestClient,
+                                                                 practice: Practice) -> None:
+    auth = _authorization(practice, "SYN-1002")
+    assert auth.id is not None
+    patient = practice.patient_id("SYN-1002")
+    response = billing.post(f"/authorizations/{auth.id}/status", data={
+        "status": "approved", "reason": "approved by phone", "auth_number": "",
+        "valid_from": "2026-12-01", "valid_to": "2027-02-28", "patient": str(patient),
+        "token": form_token(billing, f"/patients/{patient}")})
+    assert response.status_code == 400
+    assert "approved needs the payer&#39;s authorization number" in response.text
+    assert _authorization(practice, "SYN-1002").status == auth.status
+
+
+def test_the_board_refuses_an_approval_without_its_validity_window(billing: TestClient,
+                                                                   practice: Practice) -> None:
+    auth = _authorization(practice, "SYN-1002")
+    assert auth.id is not None
+    patient = practice.patient_id("SYN-1002")
+    response = billing.post(f"/authorizations/{auth.id}/status", data={
+        "status": "approved", "reason": "approved by phone", "auth_number": "AET-55",
+        "valid_from": "2026-12-01", "patient": str(patient),
+        "token": form_token(billing, f"/patients/{patient}")})
+    assert response.status_code == 400
+    assert "valid_to: approved needs the last day the approval covers" in response.text
+    assert _authorization(practice, "SYN-1002").auth_number == auth.auth_number
+
+
 def test_only_an_admin_opens_the_users_page(scheduler: TestClient) -> None:
     assert scheduler.get("/users").status_code == 403
     assert "Users</a>" not in scheduler.get("/visits").text

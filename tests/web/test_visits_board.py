@@ -110,3 +110,46 @@ def test_the_csv_link_carries_the_filters_and_no_patient_data(scheduler: TestCli
                                                              practice: Practice) -> None:
     page = scheduler.get("/visits?status=blocked&start=2026-12-02")
     assert 'href="/visits.csv?start=2026-12-02&amp;end=2026-12-23&amp;status=blocked"' in page.text
+
+
+def test_the_board_shows_readiness_first_with_counts_and_the_next_action(
+        scheduler: TestClient) -> None:
+    page = scheduler.get("/visits").text
+    counts = page.split('id="readiness-counts"')[1].split("</ul>")[0]
+    for name, n in (("stop", 1), ("act", 1), ("waiting", 0), ("clear", 3)):
+        assert f'data-readiness="{name}"' in counts and f'<span class="n">{n}</span>' in counts
+    rows = page.split("<tbody>")[1]
+    assert rows.index('data-readiness="stop"') < rows.index('data-readiness="act"') \
+        < rows.index('data-readiness="clear"')  # worst first
+    assert "Submit the authorization request to the payer" in rows  # SYN-1002's next action
+
+
+def test_the_readiness_filter_narrows_the_list_and_keeps_the_counts(
+        scheduler: TestClient) -> None:
+    assert _mrns(scheduler, "?readiness=stop") == ["SYN-9001"]
+    assert _mrns(scheduler, "?readiness=act") == ["SYN-1002"]
+    body = scheduler.get("/api/visits?readiness=clear").json()
+    assert body["counts"] == {"stop": 1, "act": 1, "waiting": 0, "clear": 3}
+    assert {v["readiness"] for v in body["visits"]} == {"clear"} and body["count"] == 3
+    refused = scheduler.get("/api/visits?readiness=green")
+    assert refused.status_code == 400 and refused.json()["error"]["path"] == "readiness"
+
+
+def test_a_blocked_visit_reads_why_and_when_it_could_be_rebooked(scheduler: TestClient) -> None:
+    visit = scheduler.get("/api/visits?readiness=stop").json()["visits"][0]
+    assert [r["code"] for r in visit["reasons"]] == ["POLICY_BLOCKED"]
+    assert "rebook on or after 2027-02-16" in visit["next_action"]
+    assert visit["next_eligible_date"] == "2027-02-16"
+
+
+def test_a_visit_not_blocked_by_time_shows_no_next_eligible_date(scheduler: TestClient) -> None:
+    for visit in scheduler.get("/api/visits").json()["visits"]:
+        if visit["readiness"] != "stop":
+            assert visit["next_eligible_date"] is None, visit["mrn"]
+
+
+def test_the_csv_starts_with_readiness_and_its_reasons(scheduler: TestClient) -> None:
+    rows = list(csv.DictReader(io.StringIO(scheduler.get("/visits.csv").text)))
+    assert [(r["mrn"], r["readiness"], r["reasons"]) for r in rows][:2] == [
+        ("SYN-9001", "stop", "POLICY_BLOCKED"), ("SYN-1002", "act", "NOT_SUBMITTED")]
+    assert next(iter(csv.reader(io.StringIO(scheduler.get("/visits.csv").text))))[0] == "readiness"
