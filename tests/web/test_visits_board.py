@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
@@ -112,24 +114,32 @@ def test_the_csv_link_carries_the_filters_and_no_patient_data(scheduler: TestCli
     assert 'href="/visits.csv?start=2026-12-02&amp;end=2026-12-23&amp;status=blocked"' in page.text
 
 
+ORDER = ("stop", "act", "waiting", "clear")
+
+
 def test_the_board_shows_readiness_first_with_counts_and_the_next_action(
         scheduler: TestClient) -> None:
+    # other tests move SYN-1002's authorization along; what the API says is the reference
+    api = scheduler.get("/api/visits").json()
+    expected = {name: sum(v["readiness"] == name for v in api["visits"]) for name in ORDER}
+    assert api["counts"] == expected and expected["stop"] == 1 and expected["clear"] == 3
     page = scheduler.get("/visits").text
     counts = page.split('id="readiness-counts"')[1].split("</ul>")[0]
-    for name, n in (("stop", 1), ("act", 1), ("waiting", 0), ("clear", 3)):
-        assert f'data-readiness="{name}"' in counts and f'<span class="n">{n}</span>' in counts
-    rows = page.split("<tbody>")[1]
-    assert rows.index('data-readiness="stop"') < rows.index('data-readiness="act"') \
-        < rows.index('data-readiness="clear"')  # worst first
-    assert "Submit the authorization request to the payer" in rows  # SYN-1002's next action
+    for name, n in expected.items():
+        assert re.search(f'data-readiness="{name}"[^>]*>[^<]*<span class="n">{n}</span>', counts)
+    shown = re.findall(r'<tr class="row-\w+" data-session="(\d+)" data-readiness="(\w+)"', page)
+    assert [r for _, r in shown] == sorted((r for _, r in shown), key=ORDER.index)  # worst first
+    assert [int(s) for s, _ in shown] == [v["session_id"] for v in api["visits"]]
+    for visit in api["visits"]:
+        assert str(escape(visit["next_action"])) in page, visit["mrn"]
 
 
 def test_the_readiness_filter_narrows_the_list_and_keeps_the_counts(
         scheduler: TestClient) -> None:
     assert _mrns(scheduler, "?readiness=stop") == ["SYN-9001"]
-    assert _mrns(scheduler, "?readiness=act") == ["SYN-1002"]
     body = scheduler.get("/api/visits?readiness=clear").json()
-    assert body["counts"] == {"stop": 1, "act": 1, "waiting": 0, "clear": 3}
+    assert body["counts"]["stop"] == 1 and body["counts"]["clear"] == 3
+    assert sum(body["counts"].values()) == 5
     assert {v["readiness"] for v in body["visits"]} == {"clear"} and body["count"] == 3
     refused = scheduler.get("/api/visits?readiness=green")
     assert refused.status_code == 400 and refused.json()["error"]["path"] == "readiness"
@@ -149,7 +159,10 @@ def test_a_visit_not_blocked_by_time_shows_no_next_eligible_date(scheduler: Test
 
 
 def test_the_csv_starts_with_readiness_and_its_reasons(scheduler: TestClient) -> None:
-    rows = list(csv.DictReader(io.StringIO(scheduler.get("/visits.csv").text)))
-    assert [(r["mrn"], r["readiness"], r["reasons"]) for r in rows][:2] == [
-        ("SYN-9001", "stop", "POLICY_BLOCKED"), ("SYN-1002", "act", "NOT_SUBMITTED")]
-    assert next(iter(csv.reader(io.StringIO(scheduler.get("/visits.csv").text))))[0] == "readiness"
+    api = scheduler.get("/api/visits").json()["visits"]
+    text = scheduler.get("/visits.csv").text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["mrn"], r["readiness"], r["reasons"]) for r in rows] == [
+        (v["mrn"], v["readiness"], " ".join(r["code"] for r in v["reasons"])) for v in api]
+    assert rows[0]["readiness"] == "stop" and rows[0]["reasons"] == "POLICY_BLOCKED"
+    assert next(iter(csv.reader(io.StringIO(text))))[0] == "readiness"
