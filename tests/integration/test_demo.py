@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from tracker.authorizations.manual_entry import record_manual_decision
 from tracker.packages.fhir_validation import r4b_problems
 from tracker.packages.pas_rules import package_problems, pas_problems
 from tracker.practice.synthetic import HORIZON_DAYS
@@ -90,6 +91,12 @@ def test_in_the_demo_practice_no_visit_reads_clear_that_will_not_be_paid(demo_en
     visits = status_visits(demo_engine, date.today(), HORIZON_DAYS)
     assert visits and {v.readiness.readiness for v in visits} == {"stop", "act", "waiting",
                                                                   "clear"}
+    # the payers may not deny anything in the horizon today: billing records one denial by hand
+    waiting = next(v for v in visits if v.auth_status == "submitted")
+    assert waiting.authorization_id is not None
+    record_manual_decision(demo_engine, waiting.authorization_id, actor="demo.billing",
+                           decision="denied", reason="not medically necessary (test)")
+    visits = status_visits(demo_engine, date.today(), HORIZON_DAYS)
     denied = [v for v in visits if v.auth_status == "denied"]
     assert denied and {v.readiness.readiness for v in denied} == {"stop"}
     coding = [v for v in visits if any(f.split(":")[0] in CODING for f in v.findings)]
