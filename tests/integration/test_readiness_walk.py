@@ -106,8 +106,11 @@ def test_a_visit_reads_its_authorization_through_reschedule_and_performance(
     visit = _visit(engine)
     assert (visit.session_id, visit.date, visit.authorization_id) == (
         session_id, date(2026, 12, 28), auth.id)
-    assert (visit.readiness.readiness, visit.reasons) == ("act", ("OUTSIDE_APPROVED_WINDOW",))
+    assert (visit.readiness.readiness, visit.reasons) == (
+        "act", ("OUTSIDE_APPROVED_WINDOW", "NOT_EVALUATED"))
     assert "2026-12-01 to 2026-12-20" in visit.next_action
+    check_upcoming_visits(engine, TODAY, horizon_days=30)  # the next run checks the new date
+    assert _visit(engine).reasons == ("OUTSIDE_APPROVED_WINDOW",)
 
     change_authorization_status(engine, auth.id, "approved", actor="bea.billing",
                                 reason="payer extended by phone, ref 88", auth_number="AET-7731",

@@ -123,6 +123,13 @@ def test_a_visit_never_evaluated_must_be_checked() -> None:
     assert "Check again now" in ready.next_action
 
 
+def test_a_booking_moved_since_its_check_must_be_checked_again() -> None:
+    moved = {**evaluation("ok"), "scheduled_date": "2026-12-05"}
+    ready = read(moved)
+    assert (ready.readiness, ready.reason_codes) == ("act", ("NOT_EVALUATED",))
+    assert "checked for 2026-12-05" in ready.next_action
+
+
 def test_a_coding_error_on_an_ok_verdict_is_never_clear() -> None:
     ready = read(evaluation("ok", coding_ok=False, findings=(
         finding("IMAGING_GUIDANCE_BUNDLED", "coding", "77003 is bundled into 64483"),)))

@@ -236,6 +236,10 @@ def readiness_of(visit: VisitFacts) -> Readiness:
     if coding or evaluation.get("coding_ok") is False:
         reasons.append(reason("CODING_ERROR", _messages(coding) or "see the findings"))
     reasons += _authorization_reasons(visit, evaluation, findings, coding=bool(reasons))
+    checked_for = evaluation.get("scheduled_date")
+    if checked_for and checked_for != visit.date.isoformat():
+        # the booking moved since it was checked: the counters and findings are of the old date
+        reasons.append(reason("NOT_EVALUATED", f" on its new date (checked for {checked_for})"))
     return _combine(reasons, next_eligible)
 
 
