@@ -12,6 +12,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.store.tables import (
+    AuthorizationRow,
     CoverageRow,
     PatientRow,
     QuarantinedRow,
@@ -103,6 +104,24 @@ def test_cancelled_appointment_cancels_the_booked_session(engine: Engine, tmp_pa
         session = db.exec(select(SessionRow)).one()
     assert session.status == "cancelled"
     assert count(engine, SessionCodeRow) == 1
+
+
+def test_a_moved_appointment_moves_its_session_and_keeps_its_authorization(
+        engine: Engine, tmp_path: Path) -> None:
+    run_import(engine, _bundle(tmp_path, PATIENT, _appointment("booked")))
+    with DbSession(engine) as db:
+        booked = db.exec(select(SessionRow)).one()
+        booked_id = booked.id
+        assert booked_id is not None and booked.source_id == "appointment.appt-booked"
+        db.add(AuthorizationRow(session_id=booked_id, payer="aetna", status="approved"))
+        db.commit()
+    moved = _bundle(tmp_path, _appointment("booked", day="2026-12-27"), name="moved.json")
+    assert run_import(engine, moved).totals()["sessions"].updated == 1
+    with DbSession(engine) as db:
+        session = db.exec(select(SessionRow)).one()
+        auth = db.exec(select(AuthorizationRow)).one()
+    assert (session.id, session.date, auth.session_id) == (booked_id, date(2026, 12, 27),
+                                                          booked_id)
 
 
 def test_appointment_for_an_unknown_patient_is_quarantined(engine: Engine,
