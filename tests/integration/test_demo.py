@@ -128,7 +128,8 @@ def test_the_board_csv_api_artifact_and_status_json_agree_row_for_row(demo, demo
                                     "token": token.group(1)})
         board = client.get(f"/visits?{query}").text
         api = client.get(f"/api/visits?{query}").json()["visits"]
-        exported = list(csv.DictReader(io.StringIO(client.get(f"/visits.csv?{query}").text)))
+        exported = list(csv.DictReader(io.StringIO(
+            client.get(f"/visits.csv?{query}").text.removeprefix("\ufeff"))))
     assert [(int(s), r) for s, r in ROW.findall(board)] == [(s, r) for s, r, _ in rows]
     assert [(v["session_id"], v["readiness"], tuple(r["code"] for r in v["reasons"]))
             for v in api] == rows

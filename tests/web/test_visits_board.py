@@ -160,7 +160,7 @@ def test_a_visit_not_blocked_by_time_shows_no_next_eligible_date(scheduler: Test
 
 def test_the_csv_starts_with_readiness_and_its_reasons(scheduler: TestClient) -> None:
     api = scheduler.get("/api/visits").json()["visits"]
-    text = scheduler.get("/visits.csv").text
+    text = scheduler.get("/visits.csv").text.removeprefix("\ufeff")  # Excel's byte-order mark
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["mrn"], r["readiness"], r["reasons"]) for r in rows] == [
         (v["mrn"], v["readiness"], " ".join(r["code"] for r in v["reasons"])) for v in api]

@@ -3,7 +3,7 @@ approval reads per line (procedures apart from drugs) and can cover a series of 
 session's source id (the booking's id in the practice system), so a rescheduled booking moves.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | None = None
 depends_on: str | None = None
 
