@@ -275,6 +275,11 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
             connection.execute(delete(ExemptionRow).where(
                 col(ExemptionRow.reference) == "AUDIT-TEST"))
         return "exemption_recorded", "program:medicare/medicare-wiser"
+    if change == "check again now":
+        patient = practice.patient_id("SYN-1002")
+        assert browser.post("/visits/check", data={"patient": str(patient), "token": token}
+                            ).status_code == 303
+        return "visits_checked_again", f"patient:{patient}"
     if change == "sign out":
         user = next(u for u in _users(practice) if u.name == USERS["admin"])
         assert browser.post("/logout", data={"token": token}).status_code == 303
@@ -284,7 +289,7 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
 
 CHANGES = ["add user", "change role", "disable user", "edit provider preferences",
            "send alert again", "change authorization status", "record manual submission",
-           "record manual decision", "record exemption", "sign out"]
+           "record manual decision", "record exemption", "check again now", "sign out"]
 # Routes that change state without a signed-in person: each is authenticated its own way and
 # leaves its own record (the notification row, the delivery status), or changes nothing.
 NOT_A_PERSON = {"/payer-notifications/{payer}", "/twilio/status", "/api/check"}
@@ -292,7 +297,7 @@ AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}", "/exemption
                   "/providers/{provider_id}", "/alerts/{alert_id}/send-again",
                   "/authorizations/{authorization_id}/status",
                   "/authorizations/{authorization_id}/manual-submission",
-                  "/authorizations/{authorization_id}/manual-decision"}
+                  "/authorizations/{authorization_id}/manual-decision", "/visits/check"}
 
 
 @pytest.mark.parametrize("change", CHANGES)

@@ -131,7 +131,9 @@ def check_again(request: Request, user: PageUser, token: FormText,
     """"Check again now": re-run the pre-visit check for one patient, then show the result."""
     check_form_token(request, token)
     board = request.app.state.board
-    check_patient_now(board.engine, patient, board.today())
+    summary = check_patient_now(board.engine, patient, board.today())
+    audit(request, user, "visits_checked_again", f"patient:{patient}",
+          evaluated=summary.evaluated, changed=summary.changed)
     target = _safe_next(back)
     joiner = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{joiner}checked={patient}#patient-{patient}", status_code=303)
