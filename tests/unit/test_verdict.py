@@ -79,4 +79,6 @@ def test_every_finding_code_has_the_severity_of_the_contract_table():
         "TRIGGER_POINT_CODE_MISMATCH": "coding", "BILATERAL_NOT_ALLOWED": "coding",
         "DELETED_CODE": "coding", "UNKNOWN_CODE": "coding",
         "SERVICE_STATE_UNKNOWN": "warn", "PRIOR_AUTH_EXEMPT": "warn",
+        "DRUG_UNITS_MISMATCH": "coding", "DRUG_MODIFIER_MISSING": "coding",
+        "DRUG_MODIFIER_CONFLICT": "coding",
     }

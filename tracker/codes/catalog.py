@@ -35,6 +35,11 @@ class ProcedureCode:
     muscles_max: int | None = None
     deleted: date | None = None
     replaced_by: str | None = None
+    billing_unit_mg: float | None = None  # a drug's HCPCS billing unit, e.g. J3301 per 10 mg
+
+    @property
+    def is_drug(self) -> bool:
+        return self.family == "drug"
 
     @property
     def is_addon(self) -> bool:
@@ -104,6 +109,7 @@ def _procedure_code(code: str, raw: dict[str, Any]) -> ProcedureCode:
         muscles_max=muscles.get("max"),
         deleted=raw.get("deleted"),
         replaced_by=raw.get("replaced_by"),
+        billing_unit_mg=raw.get("billing_unit_mg"),
     )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 from tracker.codes import Catalog, ProcedureCode, is_well_formed, normalize_code
 from tracker.rules.findings import Finding
-from tracker.rules.session import Session
+from tracker.rules.policy import WasteModifiers
+from tracker.rules.session import CodeLine, Session
 
 _Known = list[tuple[ProcedureCode, tuple[str, ...]]]
 
@@ -102,3 +106,90 @@ def _bilateral_findings(known: _Known, catalog: Catalog) -> list[Finding]:
                  f"{code} is one unit per session and is never bilateral; remove modifier 50")
         for code in sorted({e.code for e, mods in known if not e.bilateral_allowed and "50" in mods})
     ]
+
+
+def drug_findings(session: Session, catalog: Catalog,
+                  waste_rules: Sequence[WasteModifiers] = ()) -> list[Finding]:
+    """Drug lines billed as given: units from the dose, and the waste modifiers JW/JZ.
+
+    Units are checked only where a line says its `dose_mg`, the modifiers only where it says its
+    `container`. `waste_rules` are the payer's rules that require JW/JZ (Medicare from
+    2023-07-01); without one, a missing modifier is not a finding, a conflicting one still is.
+    """
+    drugs: dict[str, list[tuple[CodeLine, ProcedureCode, frozenset[str]]]] = {}
+    for line in session.codes:
+        entry = catalog.get(normalize_code(line.code))
+        if entry is not None and entry.is_drug:
+            modifiers = frozenset(m.strip().upper() for m in line.modifiers)
+            drugs.setdefault(entry.code, []).append((line, entry, modifiers))
+    findings: list[Finding] = []
+    for code, lines in drugs.items():
+        entry = lines[0][1]
+        findings += _drug_units(code, entry, lines, catalog)
+        container = next((line.container for line, _, _ in lines if line.container), None)
+        if container is None:
+            continue
+        findings += _waste_modifiers(code, container, lines, session, catalog, waste_rules)
+    return findings
+
+
+def _units_for(amount_mg: float, unit_mg: float) -> int:
+    return math.ceil(round(amount_mg / unit_mg, 9))
+
+
+def _amount(mg: float) -> str:
+    return f"{mg:g} mg"
+
+
+def _drug_units(code: str, entry: ProcedureCode,
+                lines: list[tuple[CodeLine, ProcedureCode, frozenset[str]]],
+                catalog: Catalog) -> list[Finding]:
+    unit = entry.billing_unit_mg
+    if not unit:
+        return []
+    found = []
+    given = [line for line, _, modifiers in lines if "JW" not in modifiers]
+    for line in given:
+        if line.dose_mg is not None and line.units != _units_for(line.dose_mg, unit):
+            found.append(_finding(catalog, "DRUG_UNITS_MISMATCH", (
+                f"{code} is billed per {_amount(unit)}: {_amount(line.dose_mg)} given is "
+                f"{_units_for(line.dose_mg, unit)} units, the line bills {line.units}")))
+    wasted = sum(line.wasted_mg or 0 for line in given)
+    waste_units = sum(line.units for line, _, modifiers in lines if "JW" in modifiers)
+    if wasted > 0 and waste_units and waste_units != _units_for(wasted, unit):
+        found.append(_finding(catalog, "DRUG_UNITS_MISMATCH", (
+            f"{code}-JW: {_amount(wasted)} discarded is {_units_for(wasted, unit)} units of "
+            f"{_amount(unit)}, the JW line bills {waste_units}")))
+    return found
+
+
+def _waste_modifiers(code: str, container: str,
+                     lines: list[tuple[CodeLine, ProcedureCode, frozenset[str]]],
+                     session: Session, catalog: Catalog,
+                     waste_rules: Sequence[WasteModifiers]) -> list[Finding]:
+    has_jw = any("JW" in modifiers for _, _, modifiers in lines)
+    has_jz = any("JZ" in modifiers for _, _, modifiers in lines)
+    if has_jw and has_jz:
+        return [_finding(catalog, "DRUG_MODIFIER_CONFLICT", (
+            f"{code} carries both JW (an amount discarded) and JZ (nothing discarded); keep the "
+            "one that is true"))]
+    if container == "multi_dose":
+        if has_jw or has_jz:
+            return [_finding(catalog, "DRUG_MODIFIER_CONFLICT", (
+                f"{code} comes from a multi-dose container: JW and JZ apply to single-dose "
+                "containers only; remove the modifier"))]
+        return []
+    entry = lines[0][1]
+    rule = next((r for r in waste_rules if r.in_force(session.date)
+                 and r.applies.matches(entry.family, None, frozenset({code}))), None)
+    if rule is None:
+        return []
+    wasted = sum(line.wasted_mg or 0 for line, _, modifiers in lines if "JW" not in modifiers)
+    if wasted > 0 and not has_jw:
+        message = (f"{_amount(wasted)} of single-dose {code} was discarded: bill it on its own "
+                   f"{code} line with modifier JW")
+    elif wasted == 0 and not has_jz:
+        message = f"single-dose {code} with nothing discarded needs modifier JZ"
+    else:
+        return []
+    return [Finding("DRUG_MODIFIER_MISSING", message, rule.id, rule.cited_source)]

@@ -10,7 +10,7 @@ from datetime import date
 
 from tracker.codes import Catalog, load_catalog
 from tracker.rules import authorization, clinical, limits
-from tracker.rules.coding import coding_findings
+from tracker.rules.coding import coding_findings, drug_findings
 from tracker.rules.facts import Facts, applies_to, facts_of
 from tracker.rules.findings import SEVERITY, Finding, Result, verdict_of
 from tracker.rules.policy import (
@@ -23,6 +23,7 @@ from tracker.rules.policy import (
     RepeatResponse,
     Rule,
     StepTherapy,
+    WasteModifiers,
 )
 from tracker.rules.session import CheckRequest
 
@@ -48,6 +49,7 @@ def evaluate(request: CheckRequest, policy: Policy, catalog: Catalog | None = No
         else:
             findings.extend(_clinical_findings(rule, facts))
     findings.extend(coding_findings(facts.scheduled, catalog))
+    findings.extend(drug_findings(facts.scheduled, catalog, _waste_rules(policy)))
     findings = _distinct(findings)
     blocked_by_limits = any(f.code in limits.LIMIT_CODES for f in findings)
     next_day = (limits.next_eligible_date(rules, facts, _taken_dates(facts, catalog))
@@ -88,6 +90,12 @@ def _taken_dates(facts: Facts, catalog: Catalog) -> frozenset[date]:
               for family in _family_group(p.family, catalog)}
     return frozenset(s.date for s in facts.others
                      if any((p.family, p.region) in wanted for p in s.procedures))
+
+
+def _waste_rules(policy: Policy) -> tuple[WasteModifiers, ...]:
+    rules: tuple[WasteModifiers, ...] = policy.rules_for(
+        lambda rule: isinstance(rule, WasteModifiers), key="waste-modifiers")
+    return rules
 
 
 def _clinical_findings(rule: Rule, facts: Facts) -> list[Finding]:

@@ -30,6 +30,9 @@ SEVERITY: dict[str, str] = {
     "UNKNOWN_CODE": "coding",
     "SERVICE_STATE_UNKNOWN": "warn",
     "PRIOR_AUTH_EXEMPT": "warn",
+    "DRUG_UNITS_MISMATCH": "coding",
+    "DRUG_MODIFIER_MISSING": "coding",
+    "DRUG_MODIFIER_CONFLICT": "coding",
 }
 
 VERDICTS = ("blocked", "needs_documentation", "needs_auth", "ok")

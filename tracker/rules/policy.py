@@ -172,6 +172,12 @@ class PsychClearance(Rule):
     within_months: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WasteModifiers(Rule):
+    """A drug from a single-dose container carries JZ (nothing discarded) or a JW line for the
+    amount discarded (Medicare Part B from 2023-07-01)."""
+
+
 RULE_TYPES: dict[str, type[Rule]] = {
     "frequency": FrequencyLimit,
     "interval": MinimumInterval,
@@ -182,6 +188,7 @@ RULE_TYPES: dict[str, type[Rule]] = {
     "repeat_response": RepeatResponse,
     "prerequisite": Prerequisite,
     "psych_clearance": PsychClearance,
+    "waste_modifiers": WasteModifiers,
 }
 
 

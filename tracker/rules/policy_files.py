@@ -38,6 +38,7 @@ from tracker.rules.policy import (
     Rule,
     Selector,
     StepTherapy,
+    WasteModifiers,
     Window,
 )
 from tracker.rules.program_files import read_exemptions, read_programs
@@ -58,6 +59,7 @@ _TYPE_FIELDS: dict[str, set[str]] = {
                         "failed_first_retry_days"},
     "prerequisite": {"requires", "when", "description", "package_documents"},
     "psych_clearance": {"within_months"},
+    "waste_modifiers": set(),
 }
 _FILE_FIELDS = {"payer", "name", "rules", "decision_clock", "replace", "programs", "plan_type",
                 "exemptions"}
@@ -311,6 +313,8 @@ def _typed_rule(kind: str, reader: _Reader, common: dict[str, Any]) -> Rule:
                             package_documents=_package_documents(reader))
     if kind == "psych_clearance":
         return PsychClearance(**common, within_months=reader.optional_whole("within_months", 1))
+    if kind == "waste_modifiers":
+        return WasteModifiers(**common)
     raise reader.fail("type", f"unhandled rule type {kind!r}")  # pragma: no cover
 
 

@@ -21,17 +21,25 @@ CARE_KINDS: tuple[str, ...] = (
 )
 INTENTS: tuple[str, ...] = ("diagnostic", "therapeutic", "trial", "permanent")
 PSYCH_RESULTS: tuple[str, ...] = ("cleared", "not_cleared")
+CONTAINERS: tuple[str, ...] = ("single_dose", "multi_dose")
 
 
 class CodeLine(NamedTuple):
     """One billed line: a CPT/HCPCS code with its units and modifiers (e.g. 50 = bilateral).
 
+    A drug line (a HCPCS J-code) may also say what was given: `dose_mg` administered,
+    `wasted_mg` discarded (billed on its own line of the same code with modifier JW), the
+    `container` it came from (`single_dose` or `multi_dose`) and its 11-digit `ndc`.
     A named tuple rather than a dataclass: the engine hashes code lines constantly.
     """
 
     code: str
     units: int = 1
     modifiers: tuple[str, ...] = ()
+    dose_mg: float | None = None
+    wasted_mg: float | None = None
+    container: str | None = None
+    ndc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from tracker.errors import InputError
 from tracker.rules.policy_files import US_STATES, payer_id
 from tracker.rules.session import (
     CARE_KINDS,
+    CONTAINERS,
     INTENTS,
     PSYCH_RESULTS,
     CheckRequest,
@@ -75,7 +76,45 @@ def _code_line(value: Any, path: str) -> CodeLine:
     for index, modifier in enumerate(modifiers):
         if not isinstance(modifier, str) or not modifier.strip():
             raise InputError(f"{path}.modifiers[{index}]", "must be a modifier such as \"50\"")
-    return CodeLine(code=code, units=units, modifiers=tuple(m.strip() for m in modifiers))
+    drug = {name: entry.get(name) for name in DRUG_FIELDS if entry.get(name) is not None}
+    if drug and not _is_drug_code(code):
+        field = next(iter(drug))
+        raise InputError(f"{path}.{field}", f"{field} belongs on a drug line (a HCPCS J-code such "
+                         f"as J1010), not on {code.strip()}")
+    return CodeLine(code=code, units=units, modifiers=tuple(m.strip() for m in modifiers),
+                    dose_mg=_milligrams(drug.get("dose_mg"), f"{path}.dose_mg"),
+                    wasted_mg=_milligrams(drug.get("wasted_mg"), f"{path}.wasted_mg"),
+                    container=(_choice(drug["container"], f"{path}.container", CONTAINERS)
+                               if "container" in drug else None),
+                    ndc=_ndc(drug.get("ndc"), f"{path}.ndc"))
+
+
+DRUG_FIELDS = ("dose_mg", "wasted_mg", "container", "ndc")
+
+
+def _is_drug_code(code: str) -> bool:
+    normal = code.strip().lstrip("+").upper()
+    return len(normal) == 5 and normal[0] == "J" and normal[1:].isdigit()
+
+
+def _milligrams(value: Any, path: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(path, f"must be an amount in mg, a number (got {value!r})")
+    if not value >= 0 or value == float("inf"):
+        raise InputError(path, f"must be 0 mg or more (got {value})")
+    return float(value)
+
+
+def _ndc(value: Any, path: str) -> str | None:
+    """The 11-digit NDC (5-4-2), written with or without its hyphens."""
+    if value is None:
+        return None
+    digits = value.replace("-", "") if isinstance(value, str) else None
+    if digits is None or len(digits) != 11 or not digits.isdigit() or not digits.isascii():
+        raise InputError(path, f"must be the 11-digit NDC, e.g. \"00009-3073-03\" (got {value!r})")
+    return digits
 
 
 def _outcome(value: Any, path: str) -> Outcome | None:
