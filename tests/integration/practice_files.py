@@ -21,7 +21,8 @@ HEADERS: dict[str, str] = {
     "conservative_care": "patient_mrn,kind,start,end",
     "psych_evaluations": "patient_mrn,date,result",
     "sessions": "patient_mrn,date,status,codes,place_of_service,intent,muscles,relief_percent,"
-                "duration_days,provider_npi,diagnoses,medication_reduction_percent,service_state",
+                "duration_days,provider_npi,diagnoses,medication_reduction_percent,service_state,"
+                "drugs",
 }
 GOOD_ROWS: dict[str, dict[str, str]] = {
     "patients": {"mrn": "P-1", "family_name": "Testperson", "given_name": "Alex",
@@ -37,10 +38,10 @@ GOOD_ROWS: dict[str, dict[str, str]] = {
                           "start": "2026-01-05", "end": "2026-02-16"},
     "psych_evaluations": {"patient_mrn": "P-1", "date": "2026-09-01", "result": "cleared"},
     "sessions": {"patient_mrn": "P-1", "date": "2026-06-02", "status": "performed",
-                 "codes": "64483;64484x1", "place_of_service": "11", "intent": "", "muscles": "",
-                 "relief_percent": "70", "duration_days": "120", "provider_npi": "1234567893",
-                 "diagnoses": "M54.16;M51.16", "medication_reduction_percent": "",
-                 "service_state": "TX"},
+                 "codes": "64483;64484x1;J1010x40", "place_of_service": "11", "intent": "",
+                 "muscles": "", "relief_percent": "70", "duration_days": "120",
+                 "provider_npi": "1234567893", "diagnoses": "M54.16;M51.16",
+                 "medication_reduction_percent": "", "service_state": "TX", "drugs": ""},
 }
 
 

@@ -86,6 +86,12 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("sessions", "diagnoses", "M54.16.1", "not an ICD-10-CM code"),
     ("sessions", "medication_reduction_percent", "150", "outside 0-100"),
     ("sessions", "service_state", "Texas", "USPS state code"),
+    ("sessions", "drugs", "J3301 dose=40", "not a drug line of this session's codes"),
+    ("sessions", "drugs", "J1010 dose=forty", "not an amount in mg"),
+    ("sessions", "drugs", "J1010 dose=-4", "not an amount in mg"),
+    ("sessions", "drugs", "J1010 container=vial", "single_dose or multi_dose"),
+    ("sessions", "drugs", "J1010 ndc=1234", "not an 11-digit NDC"),
+    ("sessions", "drugs", "J1010 lot=A1", "not one of dose=MG"),
 ]
 
 
@@ -249,6 +255,32 @@ def test_codes_column_keeps_units_modifiers_and_order(engine: Engine, tmp_path: 
             select(SessionCodeRow).order_by(col(SessionCodeRow.position)))]
     assert lines == [("64483", 1, []), ("64484", 2, []), ("27096", 1, ["50", "RT"]),
                      ("J1010", 40, [])]
+
+
+def test_drugs_column_says_what_was_given_on_the_drug_line(engine: Engine, tmp_path: Path) -> None:
+    seed_patient_and_provider(engine, tmp_path)
+    row = {**GOOD_ROWS["sessions"], "codes": "64483;J1010x40;J1010-JWx10;J3301x4",
+           "drugs": "J1010 dose=40mg wasted=10 container=single_dose ndc=00009-3073-03;"
+                    "J3301 dose=40"}
+    run_import(engine, write_csv(tmp_path, "sessions", [row]))
+    with DbSession(engine) as db:
+        lines = [(c.code, c.units, c.modifiers, c.dose_mg, c.wasted_mg, c.container, c.ndc)
+                 for c in db.exec(select(SessionCodeRow).order_by(col(SessionCodeRow.position)))]
+    assert lines == [("64483", 1, [], None, None, None, None),
+                     ("J1010", 40, [], 40.0, 10.0, "single_dose", "00009307303"),
+                     ("J1010", 10, ["JW"], None, None, None, None),
+                     ("J3301", 4, [], 40.0, None, None, None)]
+
+
+def test_reimporting_a_changed_dose_updates_the_drug_line(engine: Engine, tmp_path: Path) -> None:
+    seed_patient_and_provider(engine, tmp_path)
+    run_import(engine, write_csv(tmp_path, "sessions", [GOOD_ROWS["sessions"]]))
+    changed = {**GOOD_ROWS["sessions"], "drugs": "J1010 dose=80 container=single_dose"}
+    run_import(engine, write_csv(tmp_path, "sessions", [changed]))
+    with DbSession(engine) as db:
+        doses = [c.dose_mg for c in db.exec(select(SessionCodeRow)
+                                            .where(SessionCodeRow.code == "J1010"))]
+    assert doses == [80.0]
 
 
 def test_providers_alert_preferences_are_stored(engine: Engine, tmp_path: Path) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.codes.diagnoses import normalize_diagnosis
 from tracker.dates import parse_date
 from tracker.importers.errors import RowProblem
-from tracker.rules.session import CodeLine
+from tracker.rules.session import CONTAINERS, CodeLine
 
 Row = Mapping[str, str | None]
 
@@ -258,6 +259,60 @@ def _code_line(name: str, item: str) -> CodeLine:
             raise RowProblem(name, f"{name}: {item!r} has modifier {modifier!r}; a modifier is two "
                                    "letters or digits, e.g. 27096-50")
     return CodeLine(code=code, units=units, modifiers=tuple(modifiers))
+
+
+_DRUG_KEYS = ("dose", "wasted", "container", "ndc")
+
+
+def with_drug_details(row: Row, name: str, lines: tuple[CodeLine, ...]) -> tuple[CodeLine, ...]:
+    """`J1010 dose=40 wasted=10 container=single_dose ndc=00009-3073-03;J3301 dose=40`: what was
+    given of each drug line in `codes`, in mg, put on the first line of that code without JW."""
+    value = (row.get(name) or "").strip()
+    result = list(lines)
+    for item in (part.strip() for part in value.split(";")):
+        if not item:
+            continue
+        code, *pairs = item.split()
+        code = code.lstrip("+").upper()
+        target = next((i for i, line in enumerate(result)
+                       if line.code == code and "JW" not in line.modifiers), None)
+        if target is None:
+            raise RowProblem(name, f"{name}: {code} is not a drug line of this session's codes; "
+                                   "list it in codes too, e.g. codes 64483;J1010x40")
+        details = _drug_details(name, code, pairs)
+        result[target] = result[target]._replace(**details)
+    return tuple(result)
+
+
+def _drug_details(name: str, code: str, pairs: list[str]) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key = key.lower()
+        if not sep or key not in _DRUG_KEYS:
+            raise RowProblem(name, f"{name}: {pair!r} after {code} is not one of "
+                                   "dose=MG, wasted=MG, container=single_dose|multi_dose, ndc=NDC")
+        if key in ("dose", "wasted"):
+            try:
+                amount = float(text.lower().removesuffix("mg"))
+            except ValueError:
+                amount = -1.0
+            if not 0 <= amount < float("inf"):
+                raise RowProblem(name, f"{name}: {key}={text} for {code} is not an amount in mg "
+                                       "(a number, 0 or more, e.g. dose=40)")
+            details["dose_mg" if key == "dose" else "wasted_mg"] = amount
+        elif key == "container":
+            if text not in CONTAINERS:
+                raise RowProblem(name, f"{name}: container={text} for {code}; use single_dose or "
+                                       "multi_dose")
+            details["container"] = text
+        else:
+            digits = text.replace("-", "")
+            if len(digits) != 11 or not digits.isdigit() or not digits.isascii():
+                raise RowProblem(name, f"{name}: ndc={text} for {code} is not an 11-digit NDC "
+                                       "(e.g. 00009-3073-03)")
+            details["ndc"] = digits
+    return details
 
 
 def diagnoses(row: Row, name: str) -> tuple[str, ...] | None:

@@ -205,7 +205,8 @@ def read_session(row: Row, today: date) -> SessionIn:
         patient_mrn=_identifier(row, "patient_mrn"),
         date=day,
         status=status,
-        codes=fields.code_lines(row, "codes", required=status != "cancelled"),
+        codes=fields.with_drug_details(
+            row, "drugs", fields.code_lines(row, "codes", required=status != "cancelled")),
         place_of_service=fields.place_of_service(row, "place_of_service"),
         intent=fields.choice(row, "intent", INTENTS),
         muscles=fields.whole_number(row, "muscles"),
@@ -272,7 +273,7 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
     Format("sessions", ("patient_mrn", "date", "status", "codes"),
            ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
             "provider_npi", "diagnoses", "medication_reduction_percent", "service_state",
-            "rfa_not_an_option", "source_id"),
+            "rfa_not_an_option", "source_id", "drugs"),
            read_session),
 )}
 KINDS: tuple[str, ...] = tuple(FORMATS)

@@ -27,6 +27,7 @@ from tracker.importers.formats import (
     PsychEvaluationIn,
     SessionIn,
 )
+from tracker.rules.session import CodeLine
 from tracker.store.tables import (
     ConservativeCareRow,
     CoverageRow,
@@ -193,8 +194,7 @@ class Loader:
                 "rfa_not_an_option": record.rfa_not_an_option,
                 "diagnoses": list(record.diagnoses) if record.diagnoses is not None else None,
                 "source_id": record.source_id,
-                "codes": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)}
-                          for c in record.codes]}
+                "codes": [_line_values(c) for c in record.codes]}
 
     def _patient_id(self, mrn: str) -> int:
         if mrn not in self._patients:
@@ -292,8 +292,9 @@ class Loader:
                                  .order_by(col(SessionCodeRow.session_id),
                                            col(SessionCodeRow.position)))
             for line in lines:
-                codes[line.session_id].append({"code": line.code, "units": line.units,
-                                               "modifiers": list(line.modifiers)})
+                codes[line.session_id].append({
+                    "code": line.code, "units": line.units, "modifiers": list(line.modifiers),
+                    **{name: getattr(line, name) for name in DRUG_COLUMNS}})
         return codes
 
     def _insert(self, kind: str, values: dict[str, Any]) -> SQLModel:
@@ -330,6 +331,15 @@ class Loader:
     def _write_codes(self, session_id: int, codes: Iterable[dict[str, Any]]) -> None:
         for position, line in enumerate(codes):
             self.db.add(SessionCodeRow(session_id=session_id, position=position, **line))
+
+
+DRUG_COLUMNS = ("dose_mg", "wasted_mg", "container", "ndc")
+
+
+def _line_values(line: CodeLine) -> dict[str, Any]:
+    """A code line as the columns of session_codes."""
+    return {"code": line.code, "units": line.units, "modifiers": list(line.modifiers),
+            **{name: getattr(line, name) for name in DRUG_COLUMNS}}
 
 
 def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

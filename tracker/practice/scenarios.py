@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 CodeSpec = tuple[str, int, tuple[str, ...]]  # code, units, modifiers
 # The practice's two locations: the main clinic (New Mexico, outside Medicare's WISeR states) and
@@ -36,6 +37,8 @@ class PlannedSession:
     service_state: str | None = MAIN_STATE  # None: the location was not recorded
     # a decided authorization on file for it: (payer, program, status, decided on)
     authorization: tuple[str, str, str, dt.date] | None = None
+    # what was given of a drug line, by code: dose_mg, wasted_mg, container, ndc
+    drugs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -281,6 +284,33 @@ def opd_decision_history(as_of: date) -> list[PlannedPatient]:
     return patients
 
 
+def drug_units_mismatch(day: date) -> PlannedPatient:
+    """Aetna: 40 mg of triamcinolone billed as 40 units of J3301, whose unit is 10 mg (4 units)."""
+    p = PlannedPatient("DrugUnitsMismatch", "aetna", care=enough_care(day))
+    booked = _booked(day, (line("64483"), line("J3301", 40)))
+    booked.drugs = {"J3301": {"dose_mg": 40.0, "ndc": "00003029320"}}
+    p.sessions = [booked]
+    return p
+
+
+def drug_modifier_missing(day: date) -> PlannedPatient:
+    """Medicare: methylprednisolone from a single-dose vial, nothing discarded, and no JZ."""
+    p = PlannedPatient("DrugModifierMissing", "medicare", care=enough_care(day))
+    booked = _booked(day, (line("64483"), line("J1010", 40)))
+    booked.drugs = {"J1010": {"dose_mg": 40.0, "container": "single_dose"}}
+    p.sessions = [booked]
+    return p
+
+
+def drug_modifier_conflict(day: date) -> PlannedPatient:
+    """Cigna: JZ on dexamethasone drawn from a multi-dose vial."""
+    p = PlannedPatient("DrugModifierConflict", "cigna", care=enough_care(day))
+    booked = _booked(day, (line("64483"), line("J1100", 10, "JZ")))
+    booked.drugs = {"J1100": {"dose_mg": 10.0, "container": "multi_dose"}}
+    p.sessions = [booked]
+    return p
+
+
 def coverage_lapsed(day: date) -> PlannedPatient:
     """No coverage in force on the visit date: reported by the pre-visit check, not evaluated."""
     p = PlannedPatient("CoverageLapsed", "aetna", care=enough_care(day))
@@ -313,6 +343,9 @@ SCENARIOS: dict[str, Callable[[date], PlannedPatient]] = {
     "UNKNOWN_CODE": unknown_code,
     "SERVICE_STATE_UNKNOWN": service_state_unknown,
     "PRIOR_AUTH_EXEMPT": prior_auth_exempt,
+    "DRUG_UNITS_MISMATCH": drug_units_mismatch,
+    "DRUG_MODIFIER_MISSING": drug_modifier_missing,
+    "DRUG_MODIFIER_CONFLICT": drug_modifier_conflict,
 }
 DATED_FROM_AS_OF = frozenset({"INTERVAL_TOO_SHORT"})
 

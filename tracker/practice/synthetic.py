@@ -288,9 +288,15 @@ class _Writer:
                     "auth_number": f"UTN{sid:08d}" if status == "approved" else None,
                     "submitted_at": at - timedelta(days=2), "decided_at": at,
                     "created_at": at - timedelta(days=2), "updated_at": at})
+            given: set[str] = set()
             for position, (code, units, modifiers) in enumerate(s.codes):
+                drug: dict[str, Any] = {}
+                if code in s.drugs and code not in given and "JW" not in modifiers:
+                    drug = s.drugs[code]
+                    given.add(code)
                 rows["codes"].append({"session_id": sid, "position": position, "code": code,
-                                      "units": units, "modifiers": list(modifiers)})
+                                      "units": units, "modifiers": list(modifiers),
+                                      **{k: drug.get(k) for k in DRUG_COLUMNS}})
             if s.status == "performed":
                 self.report.performed += 1
             elif s.date <= self.report.as_of + timedelta(days=HORIZON_DAYS):
@@ -395,6 +401,8 @@ def seed_practice(engine: Engine, *, seed: int = 7, as_of: date | None = None,
         _advance_sequences(connection)
     return report
 
+
+DRUG_COLUMNS = ("dose_mg", "wasted_mg", "container", "ndc")
 
 # ICD-10-CM codes a pain practice would record for each family and region (synthetic charts).
 _DIAGNOSES: dict[tuple[str, str | None], list[str]] = {

@@ -253,6 +253,8 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
                 col(SessionRow.service_state), col(SessionRow.provider_id))
     lines_of = (col(SessionCodeRow.code), col(SessionCodeRow.units),
                 cast_sql(col(SessionCodeRow.modifiers), Text).label("modifiers"),
+                col(SessionCodeRow.dose_mg), col(SessionCodeRow.wasted_mg),
+                col(SessionCodeRow.container), col(SessionCodeRow.ndc),
                 col(SessionCodeRow.position))
     lateral = connection.dialect.name == "postgresql"
     if lateral:  # per-session index probes; a plain join makes PostgreSQL scan every line
@@ -261,11 +263,12 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
                        .where(col(SessionCodeRow.session_id) == col(SessionRow.id))
                        .offset(0).lateral("line"))
         query = select(*sessions, per_session.c.code, per_session.c.units,
-                       per_session.c.modifiers).select_from(SessionRow).outerjoin(per_session,
-                                                                                   true())
+                       per_session.c.modifiers, per_session.c.dose_mg, per_session.c.wasted_mg,
+                       per_session.c.container, per_session.c.ndc,
+                       ).select_from(SessionRow).outerjoin(per_session, true())
         position: Any = per_session.c.position
     else:
-        query = select(*sessions, *lines_of[:3]).outerjoin(
+        query = select(*sessions, *lines_of[:7]).outerjoin(
             SessionCodeRow, col(SessionCodeRow.session_id) == col(SessionRow.id))
         position = col(SessionCodeRow.position)
     query = window.restrict(query.where(_among(connection, col(SessionRow.patient_id), ids)),
@@ -275,21 +278,21 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
     npis = dict(_rows(connection.execute(select(col(ProviderRow.id), col(ProviderRow.npi)))))
     by_patient: dict[int, list[StoredSession]] = defaultdict(list)
     # Most sessions repeat a handful of code lines: share one CodeLine per distinct line.
-    known_lines: dict[tuple[str, int, str | None], CodeLine] = {}
+    known_lines: dict[tuple[Any, ...], CodeLine] = {}
     current: tuple[Any, ...] | None = None
     lines: list[CodeLine] = []
     for (sid, pid, status, day, place, intent, muscles, relief, duration, reduction, state,
-         provider, code, units, mods) in rows:
+         provider, code, units, mods, *drug) in rows:
         if current is None or current[0] != sid:
             if current is not None:
                 _add_session(by_patient, current, lines)
             current, lines = (sid, pid, status, day, place, intent, muscles, relief, duration,
                               reduction, state, npis.get(provider)), []
         if code is not None:
-            key = (code, units, mods)
+            key = (code, units, mods, *drug)
             line = known_lines.get(key)
             if line is None:
-                line = known_lines[key] = CodeLine(code, units, _modifiers(mods))
+                line = known_lines[key] = CodeLine(code, units, _modifiers(mods), *drug)
             lines.append(line)
     if current is not None:
         _add_session(by_patient, current, lines)

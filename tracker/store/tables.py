@@ -138,7 +138,8 @@ class SessionRow(SQLModel, table=True):
 
 
 class SessionCodeRow(SQLModel, table=True):
-    """One billed line of a session: a CPT/HCPCS code with its units and modifiers."""
+    """One billed line of a session: a CPT/HCPCS code with its units and modifiers; a drug line
+    may also say the dose given, the amount discarded, its container and its NDC."""
 
     __tablename__ = "session_codes"
     __table_args__ = (UniqueConstraint("session_id", "position"),)
@@ -149,6 +150,10 @@ class SessionCodeRow(SQLModel, table=True):
     code: str = Field(max_length=5)
     units: int = 1
     modifiers: list[str] = Field(default_factory=list, sa_type=JSON)
+    dose_mg: float | None = None
+    wasted_mg: float | None = None
+    container: str | None = Field(default=None, max_length=12)  # single_dose | multi_dose
+    ndc: str | None = Field(default=None, max_length=11)
 
 
 class ConservativeCareRow(SQLModel, table=True):
