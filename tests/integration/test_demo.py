@@ -79,9 +79,15 @@ def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(dem
 
     engine = connect(f"sqlite:///{tmp_path / 'home' / 'demo' / 'painauth.sqlite'}")
     with engine.connect() as connection:
-        bundles = [row[0] for row in connection.execute(select(SubmissionAttemptRow.request))]
+        attempts = list(connection.execute(select(SubmissionAttemptRow.request,
+                                                  SubmissionAttemptRow.response)))
+    bundles = [request for request, _ in attempts]
     engine.dispose()
     assert bundles, "the demo sent no bundle"
+    # Only packages painauth called ready are sent: the payer never finds one incomplete.
+    incomplete = [request["identifier"] for request, response in attempts
+                  if "evidence-missing" in json.dumps(response or {})]
+    assert incomplete == []
     for bundle in bundles:  # every bundle the demo produced: FHIR R4B and the PAS rules
         assert r4b_problems(bundle) == [], bundle["identifier"]
         assert pas_problems(bundle) == [] and package_problems(bundle) == [], bundle["identifier"]

@@ -174,3 +174,27 @@ def test_a_submitted_authorization_is_not_prepared_again(practice: Practice) -> 
 def test_an_unknown_authorization_is_named(practice: Practice) -> None:
     with pytest.raises(AuthorizationNotFound, match="no authorization with id 9999"):
         prepare_authorization(practice.engine, 9999, ACTOR, as_of=TODAY)
+
+
+def test_every_package_called_ready_is_one_the_sandbox_payer_finds_complete(
+        practice: Practice) -> None:
+    """The completeness check and the payer sandbox read one table of what payers ask for."""
+    from tracker.packages.assembly import assemble_package
+    from tracker.packages.evidence import evidence_codes
+    from tracker.packages.pas_bundle import pas_request_bundle
+    from tracker.payers.sandbox.adjudication import Adjudicator
+    from tracker.payers.sandbox.rules import default_rules
+
+    prepared = prepare_open_authorizations(practice.engine, ACTOR, TODAY)
+    assert prepared.ready, "the practice has no ready package to compare"
+    adjudicator = Adjudicator(default_rules())
+    for auth_id in prepared.ready:
+        with DbSession(practice.engine) as db:
+            package = assemble_package(db, auth_id, TODAY).package
+        bundle = pas_request_bundle(package, f"agreement-{auth_id}")
+        claim = next(e["resource"] for e in bundle["entry"]
+                     if e["resource"]["resourceType"] == "Claim")
+        decisions = adjudicator.decide(claim, evidence_codes(bundle), now=0.0)
+        missing = [reason for d in decisions for reason in d.reasons
+                   if reason[0] == "evidence-missing"]
+        assert missing == [], (auth_id, missing)

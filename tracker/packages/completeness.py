@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.packages.evidence import REQUIRED_EVIDENCE
 from tracker.packages.package import AuthorizationPackage
 from tracker.rules.findings import Result
 from tracker.rules.policy import PACKAGE_DOCUMENTS, Prerequisite
@@ -26,6 +27,7 @@ _COVERED_BY: dict[str, frozenset[str]] = {
                                            "PSYCH_NOT_CLEARED"}),
     "DIAGNOSTIC_BLOCKS_MISSING": frozenset({"PREREQUISITE_NOT_MET"}),
     "SCS_TRIAL_MISSING": frozenset({"PREREQUISITE_NOT_MET"}),
+    "CONSERVATIVE_CARE_MISSING": frozenset({"STEP_THERAPY_INSUFFICIENT"}),
 }
 
 
@@ -90,6 +92,12 @@ def package_needs(package: AuthorizationPackage) -> list[MissingItem]:
         needs.append(MissingItem("PRIOR_RESPONSE_NOT_RECORDED", "package",
                                  f"record the relief after the {latest.family.replace('_', ' ')} "
                                  f"of {latest.date.isoformat()}"))
+    asked = {kind for family in package.families for kind in REQUIRED_EVIDENCE.get(family, ())}
+    if "conservative-therapy" in asked and not package.conservative_care:
+        needs.append(MissingItem("CONSERVATIVE_CARE_MISSING", "package",
+                                 "no conservative care (physical therapy, medication, home "
+                                 "exercise...) on file in the 12 months before the visit; payers "
+                                 "ask for its modality, dates and outcome"))
     if (package.has("facet_rfa") or package.has("si_rfa")) and not any(
             b.relief_percent is not None for b in package.diagnostic_blocks):
         needs.append(MissingItem("DIAGNOSTIC_BLOCKS_MISSING", "package",

@@ -25,6 +25,19 @@ EVIDENCE_KINDS: dict[str, str] = {
 }
 
 
+# What payers ask a request for these procedure families to carry (REFERENCE.md §7). The
+# package's completeness check and the payer sandbox's default rules both read this one table, so
+# a package painauth calls ready is never one the stand-in payer denies as incomplete.
+REQUIRED_EVIDENCE: dict[str, tuple[str, ...]] = {
+    "esi_interlaminar": ("conservative-therapy",),
+    "esi_transforaminal": ("conservative-therapy",),
+    "facet_injection": ("conservative-therapy",),
+    "si_injection": ("conservative-therapy",),
+    "facet_rfa": ("diagnostic-blocks",),
+    "si_rfa": ("diagnostic-blocks",),
+}
+
+
 def evidence_codes(bundle: dict[str, Any]) -> set[str]:
     """The evidence kinds a PAS request bundle's Claim carries in its supportingInfo."""
     found: set[str] = set()

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tracker.packages.evidence import EVIDENCE_KINDS
+from tracker.packages.evidence import EVIDENCE_KINDS, REQUIRED_EVIDENCE
 from tracker.payers.errors import PayerError
 
 Decision = Literal["approve", "partial", "deny", "pend", "modify"]
@@ -69,13 +69,20 @@ class SandboxRules(BaseModel):
     auth_number_prefix: str = "SBX"
 
 
-# What the sandbox asks for out of the box: REFERENCE.md §7 in brief. Stimulator trials pend for
-# a minute of "clinical review" and are then approved.
+def _family_lines() -> list[dict[str, Any]]:
+    """One line rule per set of evidence that `REQUIRED_EVIDENCE` asks of a family."""
+    families: dict[tuple[str, ...], list[str]] = {}
+    for family, needs in REQUIRED_EVIDENCE.items():
+        families.setdefault(needs, []).append(family)
+    return [{"families": members, "requires": list(needs)} for needs, members in families.items()]
+
+
+# What the sandbox asks for out of the box: the families' evidence of REFERENCE.md §7, as the
+# completeness check asks it (tracker.packages.evidence). Stimulator trials pend for a minute of
+# "clinical review" and are then approved.
 DEFAULT_RULES: dict[str, Any] = {
     "lines": [
-        {"families": ["esi_interlaminar", "esi_transforaminal", "facet_injection", "si_injection"],
-         "requires": ["conservative-therapy"]},
-        {"families": ["facet_rfa", "si_rfa"], "requires": ["diagnostic-blocks"]},
+        *_family_lines(),
         {"codes": ["63650"], "requires": ["psych-evaluation"], "decision": "pend",
          "pend_seconds": 60, "then": "approve"},
         {"codes": ["63655", "63685"], "requires": ["psych-evaluation", "scs-trial"]},
