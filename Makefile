@@ -15,13 +15,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Debian's Chromium and ChromeDriver for the board's browser test (installed only as root; the
-# test skips with the reason when they are missing). Never a browser download of its own.
+# Debian's Chromium and ChromeDriver for the board's browser test, and poppler-utils to look at a
+# packet page as a picture (installed only as root; those tests skip with the reason when the
+# tools are missing). Never a browser download of its own.
 browser:
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	    && command -v pdftoppm >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
-	else echo "chromium is missing and this is not root: the board's browser test will be skipped"; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	    chromium-driver poppler-utils; \
+	else echo "chromium or pdftoppm is missing and this is not root: the browser and packet-picture tests will be skipped"; fi
 
 test: setup browser
 	$(BIN)/python -m pytest -q

@@ -16,6 +16,8 @@ working directory:
   keeps it in a file only its owner can read under `PAINAUTH_HOME` (see `tracker.web.secret_key`).
 - `PAINAUTH_COOKIE_SECURE` — `true` when the board is served over HTTPS (TLS in front of it): the
   session cookie is then marked Secure and the board sends Strict-Transport-Security.
+- `PAINAUTH_PRACTICE_NAME`, `_ADDRESS`, `_PHONE`, `_FAX`, `_TAX_ID`, `_NPI` — the practice as
+  payers know it, on the packet's letterhead and in PAS requests.
 
 The database URL may carry a password, so it is a secret: it is never printed whole; use
 `Settings.database_url_for_display()` in messages and logs.
@@ -54,6 +56,13 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(default=None, description="signs the session cookie")
     cookie_secure: bool = Field(
         default=False, description="the board is reached over HTTPS: Secure cookie and HSTS")
+    # The practice as payers know it: the packet's letterhead and the PAS requestor.
+    practice_name: str = Field(default="", description="the practice's legal name")
+    practice_address: str = Field(default="", description="street, city, state and ZIP, one line")
+    practice_phone: str = Field(default="", description="the practice's phone number")
+    practice_fax: str = Field(default="", description="the practice's fax number")
+    practice_tax_id: str = Field(default="", description="the practice's tax id (TIN/EIN)")
+    practice_npi: str = Field(default="", description="the practice's group (type 2) NPI")
     practice_state: str | None = Field(
         default=None, description="USPS code of the state the practice performs sessions in "
         "(PAINAUTH_PRACTICE_STATE, e.g. TX); a session's own service_state overrides it")

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.authorizations.gateways import packet_path
+from tracker.authorizations.gateways import fax_number, packet_path
 from tracker.packages.assembly import assemble_package
 from tracker.packages.errors import AuthorizationNotFound
 from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow
@@ -43,7 +43,9 @@ def packet_pdf(engine: Engine, authorization_id: int, packets: Path, as_of: date
     from tracker.packages.packet import render_packet
 
     return AuthorizationFile(f"authorization-{authorization_id}-preview.pdf",
-                             render_packet(package, today=as_of), sent=False)
+                             render_packet(package, today=as_of,
+                                           fax_to=fax_number(package.coverage.payer)),
+                             sent=False)
 
 
 def request_bundle(engine: Engine, authorization_id: int, as_of: date) -> tuple[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.payers.channels import open_gateway
-from tracker.payers.endpoints import payer_endpoint
+from tracker.payers.endpoints import load_payer_endpoints, payer_endpoint
 from tracker.payers.gateway import PayerGateway
 
 Opener = Callable[[str], PayerGateway]
@@ -17,6 +17,15 @@ Opener = Callable[[str], PayerGateway]
 def packet_path(packets: Path, bundle_identifier: str) -> Path:
     """Where the PDF packet of one submission attempt is written (before it is sent)."""
     return packets / f"{bundle_identifier}.pdf"
+
+
+def fax_number(payer: str) -> str | None:
+    """The fax number a packet for this payer goes to: set (`PAINAUTH_PAYER_<ID>_FAX`) for a
+    payer reached by hand (`_CHANNEL=manual`); None for a payer reached over PAS."""
+    endpoint = load_payer_endpoints().get(payer)
+    if endpoint is None or endpoint.channel != "manual":
+        return None
+    return endpoint.fax or None
 
 
 def configured_opener(packets: Path) -> Opener:

@@ -49,7 +49,7 @@ from tracker.authorizations.decisions import (
     deadline_for,
     record_answer,
 )
-from tracker.authorizations.gateways import PayerGateways, packet_path
+from tracker.authorizations.gateways import PayerGateways, fax_number, packet_path
 from tracker.packages.assembly import assemble_package
 from tracker.packages.packet import render_packet
 from tracker.packages.pas_bundle import pas_request_bundle
@@ -312,7 +312,7 @@ def _new_attempt(db: DbSession, auth: AuthorizationRow, previous: SubmissionAtte
     number = previous.attempt + 1 if previous is not None else 1
     identifier = bundle_identifier(auth.id, number)
     package = assemble_package(db, auth.id, as_of).package
-    pdf = render_packet(package, today=as_of)
+    pdf = render_packet(package, today=as_of, fax_to=fax_number(auth.payer))
     packets.mkdir(parents=True, exist_ok=True)
     packet_path(packets, identifier).write_bytes(pdf)
     bundle = pas_request_bundle(package, identifier,

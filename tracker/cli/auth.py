@@ -96,7 +96,9 @@ def export(authorization_id: int, kind: str, out: Path, identifier: str | None, 
         assert row is not None
         identifier = identifier or row.submission_id or f"auth-{authorization_id}-preview"
     if kind == "pdf":
-        content = render_packet(package)
+        from tracker.authorizations.gateways import fax_number
+
+        content = render_packet(package, fax_to=fax_number(package.coverage.payer))
     else:
         from tracker.packages.fhir_validation import r4b_problems
         from tracker.packages.pas_bundle import pas_request_bundle

@@ -9,78 +9,14 @@ from rich.console import Console
 from rich.table import Table
 
 from tracker.errors import PolicyErrors, UnknownPayer
-from tracker.rules.policy import (
-    BEGINNING,
-    FOREVER,
-    FrequencyLimit,
-    LevelsLimit,
-    MinimumInterval,
-    NotCovered,
-    Prerequisite,
-    PriorAuthorization,
-    PsychClearance,
-    RepeatResponse,
-    Rule,
-    Selector,
-    StepTherapy,
-)
+from tracker.rules.describe import applies_text, describe_rule, effective_text
 from tracker.rules.policy_files import configured_policy_dirs, load_policies, policy_for
-from tracker.rules.program_words import describe_authorization, describe_programs
+from tracker.rules.program_words import describe_programs
 
 
 @click.group()
 def policies() -> None:
     """The payer policies: list them, show one payer's rules, validate files."""
-
-
-def _applies(selector: Selector) -> str:
-    text = selector.label
-    if selector.codes:
-        text += " (" + ", ".join(sorted(selector.codes)) + ")"
-    if selector.intents:
-        text += " " + "/".join(sorted(selector.intents))
-    return text
-
-
-def describe_rule(rule: Rule) -> str:
-    """The rule's numbers in a billing lead's words."""
-    if isinstance(rule, FrequencyLimit):
-        return f"at most {rule.limit} sessions per region, {rule.window.describe()}"
-    if isinstance(rule, MinimumInterval):
-        gap = f"{rule.days} days" if rule.days is not None else f"{rule.months} calendar months"
-        return f"at least {gap} between sessions in the region"
-    if isinstance(rule, LevelsLimit):
-        return f"at most {rule.max_levels} level(s) per session"
-    if isinstance(rule, NotCovered):
-        return "not covered" + (f": {rule.reason}" if rule.reason else "")
-    if isinstance(rule, PriorAuthorization):
-        return describe_authorization(rule)
-    if isinstance(rule, StepTherapy):
-        kinds = " and ".join("(" + " or ".join(sorted(k)) + ")" for k in rule.require_kinds)
-        first = " before the first in the region" if rule.first_in_region else ""
-        return f"≥ {rule.min_days} days of conservative care{first}" + (
-            f" including {kinds}" if kinds else "")
-    if isinstance(rule, RepeatResponse):
-        text = f"a repeat needs the prior one ≥ {rule.min_relief_percent:g} % relief"
-        if rule.min_duration_days:
-            text += f" for ≥ {rule.min_duration_days} days"
-        if rule.failed_first_retry_days:
-            text += (f"; one retry with the other approach ≥ {rule.failed_first_retry_days} days "
-                     "after a failed first")
-        return text
-    if isinstance(rule, Prerequisite):
-        return "requires " + (rule.description or f"{rule.count} × {_applies(rule.requires)}") + (
-            " (first in the region)" if rule.first_in_region else "")
-    if isinstance(rule, PsychClearance):
-        window = f" within {rule.within_months} months" if rule.within_months else ""
-        return f"a cleared psychological evaluation{window}"
-    return type(rule).__name__
-
-
-def _effective(rule: Rule) -> str:
-    start = "" if rule.effective_from == BEGINNING else f"from {rule.effective_from}"
-    end = "" if rule.effective_to == FOREVER else f"to {rule.effective_to}"
-    return " ".join(p for p in (start, end) if p) or "in force"
 
 
 @policies.command("list")
@@ -112,7 +48,7 @@ def show(payer: str) -> int:
     for column in ("rule", "applies to", "what it says", "effective", "source"):
         table.add_column(column, overflow="fold")
     for rule in policy.rules:
-        table.add_row(rule.id, _applies(rule.applies), describe_rule(rule), _effective(rule),
+        table.add_row(rule.id, applies_text(rule.applies), describe_rule(rule), effective_text(rule),
                       rule.cited_source)
     console = Console(width=max(Console().width, 160))
     console.print(table)

@@ -1,12 +1,14 @@
 """ICD-10-CM diagnosis codes: the shape a code must have, written the way claims write it.
 
-Only the shape is checked (a letter, a digit, a letter or digit, then up to four more after a
-dot, e.g. M54.16 or M47.816); whether the code exists in this year's code set is the payer's check.
+Import checks only the shape (a letter, a digit, a letter or digit, then up to four more after a
+dot, e.g. M54.16 or M47.816). What a code means, and whether a claim may carry it, comes from the
+ICD-10-CM code set itself (`describe_diagnosis`), for the packet and the completeness check.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
 
@@ -30,3 +32,28 @@ def is_diagnosis(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """A diagnosis as a reviewer reads it: the code, its ICD-10-CM description, and whether a
+    claim may carry it (only the most specific codes are billable; M54.5 was split in 2021)."""
+
+    code: str
+    description: str | None  # None: not in the ICD-10-CM code set this release ships
+    billable: bool
+
+    @property
+    def text(self) -> str:
+        return f"{self.code} {self.description}" if self.description else self.code
+
+
+def describe_diagnosis(code: str) -> Diagnosis:
+    """The code's description and billability from the ICD-10-CM code set (simple-icd-10-cm,
+    loaded on first use: it reads the whole code set, about a second)."""
+    import simple_icd_10_cm as code_set
+
+    if not code_set.is_valid_item(code):
+        return Diagnosis(code=code, description=None, billable=False)
+    return Diagnosis(code=code, description=code_set.get_description(code),
+                     billable=bool(code_set.is_leaf(code)))

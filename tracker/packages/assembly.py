@@ -11,18 +11,21 @@ permanent implant.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.codes import Catalog, load_catalog, normalize_code
+from tracker.codes.diagnoses import describe_diagnosis
 from tracker.dates import add_months
 from tracker.packages import package as pkg
 from tracker.packages.errors import AuthorizationNotFound, NoCoverageForPayer
-from tracker.rules import CheckRequest, policies_in_force
+from tracker.packages.requirements import policy_requirements
+from tracker.rules import CheckRequest, evaluate, policies_in_force
 from tracker.rules.procedures import DatedSession, Procedure, dated_sessions, procedures_of
+from tracker.settings import load_settings
 from tracker.store.patient_record import load_patient_record
 from tracker.store.tables import (
     COVERAGE_RANKS,
@@ -76,6 +79,7 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
     scs = any(p.family == "scs" for p in procedures)
     permanent = any(p.family == "scs" and p.intent == "permanent" for p in procedures)
     care_since = add_months(session.date, -CARE_MONTHS)
+    settings = load_settings()
     package = pkg.AuthorizationPackage(
         authorization_id=authorization_id,
         session_id=session.id,
@@ -101,8 +105,19 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
                                      and p.intent == "trial")) if permanent else (),
         missing=tuple(auth.missing_items or ()),
         rfa_not_an_option=session.rfa_not_an_option,
+        practice=pkg.Practice(name=settings.practice_name, address=settings.practice_address,
+                              phone=settings.practice_phone, fax=settings.practice_fax,
+                              tax_id=settings.practice_tax_id, npi=settings.practice_npi)
+        if settings.practice_name else None,
+        diagnosis_details=tuple(describe_diagnosis(code) for code in session.diagnoses or ()),
     )
+    policy = policies_in_force().get(auth.payer)
+    if policy is not None:
+        result = evaluate(request, policy, catalog)
+        package = replace(package, requirements=policy_requirements(
+            policy, result, package, tuple(procedures)))
     return AssembledPackage(package=package, request=request)
+
 
 
 def _coverage(db: DbSession, auth: AuthorizationRow, session: SessionRow,
@@ -136,7 +151,8 @@ def _service_lines(db: DbSession, session_id: int, catalog: Catalog) -> tuple[pk
         lines.append(pkg.ServiceLine(
             code=code, description=entry.name if entry else "", units=row.units,
             modifiers=tuple(m.strip().upper() for m in row.modifiers),
-            family=entry.family if entry else None))
+            family=entry.family if entry else None, dose_mg=row.dose_mg,
+            wasted_mg=row.wasted_mg, container=row.container, ndc=row.ndc))
     return tuple(lines)
 
 

@@ -80,6 +80,15 @@ def package_needs(package: AuthorizationPackage) -> list[MissingItem]:
         needs.append(MissingItem("DIAGNOSIS_MISSING", "package",
                                  "no ICD-10-CM diagnosis on the session; add the diagnoses "
                                  "column to the schedule export (e.g. M54.16;M47.816)"))
+    for diagnosis in package.diagnosis_details:
+        if diagnosis.description is None:
+            needs.append(MissingItem("DIAGNOSIS_UNKNOWN", "package",
+                                     f"{diagnosis.code} is not an ICD-10-CM code; correct it on "
+                                     "the session"))
+        elif not diagnosis.billable:
+            needs.append(MissingItem("DIAGNOSIS_NOT_BILLABLE", "package",
+                                     f"{diagnosis.code} ({diagnosis.description}) is a category, "
+                                     "not a billable code; record the specific code under it"))
     if package.rendering_provider is None:
         needs.append(MissingItem("PROVIDER_MISSING", "package",
                                  "no provider (NPI) on the session; fill provider_npi"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from tracker.codes.diagnoses import Diagnosis
 from tracker.packages.evidence import EVIDENCE_KINDS
 
 LATERALITY: dict[str, str] = {"50": "bilateral", "RT": "right", "LT": "left"}
@@ -58,14 +59,61 @@ class Provider:
 
 
 @dataclass(frozen=True, slots=True)
+class Practice:
+    """The practice as payers know it: the letterhead and the PAS requestor."""
+
+    name: str
+    address: str = ""
+    phone: str = ""
+    fax: str = ""
+    tax_id: str = ""
+    npi: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One thing the payer's policy asks of this request, beside its rule and source, and what
+    the record holds for it."""
+
+    rule_id: str
+    asks: str  # the rule in a billing lead's words
+    source: str  # the published source, e.g. "LCD L39240 ... [A]"
+    on_file: tuple[str, ...]  # the evidence that answers it, as the reviewer reads it
+    met: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceLine:
-    """One requested code line: a CPT/HCPCS code with its units and modifiers."""
+    """One requested code line: a CPT/HCPCS code with its units and modifiers; a drug line also
+    says the dose, the amount discarded, its container and its NDC."""
 
     code: str
     description: str
     units: int
     modifiers: tuple[str, ...]
     family: str | None = None  # the catalog family, None for a code outside the catalog
+    dose_mg: float | None = None
+    wasted_mg: float | None = None
+    container: str | None = None
+    ndc: str | None = None
+
+    @property
+    def ndc_text(self) -> str:
+        """The NDC in its printed 5-4-2 form."""
+        n = self.ndc or ""
+        return f"{n[:5]}-{n[5:9]}-{n[9:]}" if len(n) == 11 else n
+
+    @property
+    def drug_text(self) -> str:
+        """`40 mg given, 10 mg discarded, single-dose vial`, or empty for a procedure line."""
+        parts = []
+        if self.dose_mg is not None:
+            parts.append(f"{self.dose_mg:g} mg given")
+        if self.wasted_mg:
+            parts.append(f"{self.wasted_mg:g} mg discarded")
+        if self.container:
+            parts.append(self.container.replace("_", "-") + " container")
+        return ", ".join(parts)
 
     @property
     def laterality(self) -> str | None:
@@ -179,6 +227,9 @@ class AuthorizationPackage:
     scs_trials: tuple[PriorTreatment, ...] = ()
     missing: tuple[str, ...] = field(default=())
     rfa_not_an_option: str | None = None  # why radiofrequency ablation is not an option
+    practice: Practice | None = None
+    diagnosis_details: tuple[Diagnosis, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
 
     @property
     def families(self) -> frozenset[str]:

@@ -16,11 +16,15 @@ PLACE_OF_SERVICE_NAMES: dict[str, str] = {
 }
 
 
-def packet_html(package: AuthorizationPackage, today: date | None = None) -> str:
-    """The packet as one self-contained HTML document."""
+def packet_html(package: AuthorizationPackage, today: date | None = None, *,
+                fax_to: str | None = None, pages: int | None = None) -> str:
+    """The packet as one self-contained HTML document; with `fax_to`, a fax cover sheet first
+    (saying `pages`, the cover included, when known)."""
     provider = package.rendering_provider or package.ordering_provider
     return _environment().get_template("packet.html").render(
         p=package,
+        fax_to=fax_to,
+        pages=pages,
         css=_css(),
         today=(today or date.today()).isoformat(),
         provider=provider,
@@ -33,11 +37,17 @@ def packet_html(package: AuthorizationPackage, today: date | None = None) -> str
     )
 
 
-def render_packet(package: AuthorizationPackage, today: date | None = None) -> bytes:
-    """The packet as PDF bytes."""
+def render_packet(package: AuthorizationPackage, today: date | None = None, *,
+                  fax_to: str | None = None) -> bytes:
+    """The packet as PDF bytes; with `fax_to` (the payer's fax number), a fax cover sheet first
+    that gives the page count."""
     from weasyprint import HTML  # heavy (Pango, fonts): imported only to render
 
-    pdf = HTML(string=packet_html(package, today)).write_pdf()
+    pages = None
+    if fax_to:  # lay the packet out once to count its pages, then print the count on the cover
+        pages = len(HTML(string=packet_html(package, today, fax_to=fax_to, pages=0))
+                    .render().pages)
+    pdf = HTML(string=packet_html(package, today, fax_to=fax_to, pages=pages)).write_pdf()
     assert pdf is not None
     return bytes(pdf)
 

@@ -20,7 +20,13 @@ from typing import Any
 
 from tracker.codes.diagnoses import ICD10CM_SYSTEM
 from tracker.packages.evidence import EVIDENCE_KINDS, EVIDENCE_SYSTEM
-from tracker.packages.package import AuthorizationPackage, Evidence, Provider, ServiceLine
+from tracker.packages.package import (
+    AuthorizationPackage,
+    Evidence,
+    Practice,
+    Provider,
+    ServiceLine,
+)
 
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
@@ -28,6 +34,8 @@ HCPCS_SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 PLACE_OF_SERVICE_SYSTEM = ("https://www.cms.gov/Medicare/Coding/place-of-service-codes/"
                            "Place_of_Service_Code_Set")
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
+TAX_ID_SYSTEM = "urn:oid:2.16.840.1.113883.4.4"  # US IRS employer identification number
+NDC_SYSTEM = "http://hl7.org/fhir/sid/ndc"
 X12 = "https://codesystem.x12.org/005010/"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 UCUM = "http://unitsofmeasure.org"
@@ -63,7 +71,9 @@ def pas_request_bundle(package: AuthorizationPackage, identifier: str, *,
     entries: list[dict[str, Any]] = []
     provider = package.rendering_provider or package.ordering_provider
     if provider is not None:
-        entries += [_entry(_practitioner_role(ids)), _entry(_practitioner(ids, provider))]
+        entries += [_entry(_practitioner_role(ids, package)), _entry(_practitioner(ids, provider))]
+    if package.practice is not None:
+        entries.append(_entry(_requestor(ids, package.practice)))
     entries += [_entry(_patient(ids, package)), _entry(_coverage(ids, package)),
                 _entry(_insurer(ids, package))]
     document = None
@@ -156,8 +166,7 @@ def _item(sequence: int, line: ServiceLine, package: AuthorizationPackage, has_p
         ],
         "sequence": sequence,
         "category": _concept(X12 + "1365", *service_type),
-        "productOrService": _concept(_code_system(line.code), line.code,
-                                     line.description or None),
+        "productOrService": _product(line),
         "servicedDate": package.requested_date.isoformat(),
         "locationCodeableConcept": _concept(PLACE_OF_SERVICE_SYSTEM, package.place_of_service),
         "quantity": {"value": line.units},
@@ -171,6 +180,14 @@ def _item(sequence: int, line: ServiceLine, package: AuthorizationPackage, has_p
     if line.modifiers:
         item["modifier"] = [_concept(_modifier_system(m), m) for m in line.modifiers]
     return item
+
+
+def _product(line: ServiceLine) -> dict[str, Any]:
+    """The line's CPT/HCPCS code; a drug line also carries its NDC (a second coding)."""
+    concept = _concept(_code_system(line.code), line.code, line.description or None)
+    if line.ndc:
+        concept["coding"].append(_coding(NDC_SYSTEM, line.ndc_text))
+    return concept
 
 
 def _code_system(code: str) -> str:
@@ -268,14 +285,44 @@ def _insurer(ids: _Ids, package: AuthorizationPackage) -> dict[str, Any]:
     }
 
 
-def _practitioner_role(ids: _Ids) -> dict[str, Any]:
-    return {
+def _practitioner_role(ids: _Ids, package: AuthorizationPackage) -> dict[str, Any]:
+    role: dict[str, Any] = {
         "resourceType": "PractitionerRole",
         "id": ids.of("PractitionerRole"),
         "meta": {"profile": [PAS + "profile-practitionerrole"]},
         "active": True,
         "practitioner": ids.reference("Practitioner"),
     }
+    if package.practice is not None:
+        role["organization"] = ids.reference("Organization/practice")
+    return role
+
+
+def _requestor(ids: _Ids, practice: Practice) -> dict[str, Any]:
+    """The practice as the requesting organization: its group NPI and tax id, address, phone
+    and fax."""
+    identifiers = []
+    if practice.npi:
+        identifiers.append({"system": NPI_SYSTEM, "value": practice.npi})
+    if practice.tax_id:
+        identifiers.append({"system": TAX_ID_SYSTEM, "value": practice.tax_id})
+    telecom = [{"system": kind, "value": value, "use": "work"}
+               for kind, value in (("phone", practice.phone), ("fax", practice.fax)) if value]
+    organization: dict[str, Any] = {
+        "resourceType": "Organization",
+        "id": ids.of("Organization/practice"),
+        "meta": {"profile": [PAS + "profile-requestor"]},
+        "active": True,
+        "type": [_concept(X12 + "98", "1P", "Provider")],
+        "name": practice.name,
+    }
+    if identifiers:
+        organization["identifier"] = identifiers
+    if telecom:
+        organization["telecom"] = telecom
+    if practice.address:
+        organization["address"] = [{"use": "work", "text": practice.address}]
+    return organization
 
 
 def _practitioner(ids: _Ids, provider: Provider) -> dict[str, Any]:

@@ -46,6 +46,7 @@ ENV_SETTINGS: dict[str, str] = {
     "BACKOFF": "backoff_seconds",
     "MAX_BACKOFF": "max_backoff_seconds",
     "MAX_RETRY_AFTER": "max_retry_after_seconds",
+    "FAX": "fax",
 }
 FILE_KEYS = {"url": "base_url", **{v: v for v in ENV_SETTINGS.values()}}
 
@@ -72,6 +73,8 @@ class PayerEndpoint(BaseModel):
     max_backoff_seconds: float = Field(default=30.0, ge=0)
     max_retry_after_seconds: float = Field(
         default=120.0, ge=0, description="longest Retry-After honoured in place; longer gives up")
+    fax: str | None = Field(default=None, description="the utilization-review fax number, for "
+                            "the packet's fax cover sheet")
 
     def checked(self) -> PayerEndpoint:
         """This endpoint, or GatewayNotConfigured naming the setting that is missing."""

@@ -32,6 +32,7 @@ from tracker.practice.demo_report import (
 )
 from tracker.practice.demo_services import (
     PEND_SECONDS,
+    PRACTICE_IDENTITY,
     notification_endpoint,
     payer_sandbox,
     payer_settings,
@@ -202,7 +203,8 @@ def run_practice_demo(console: Console) -> int:
             shutil.copy(sample, drop / sample.name)
         with payer_sandbox() as payer_url, notification_endpoint(engine) as (board_url, token):
             environment = {"PAINAUTH_DATABASE_URL": url, "PAINAUTH_HOME": str(home),
-                           "PAINAUTH_NOTIFICATION_TOKEN": token, **payer_settings(payer_url)}
+                           "PAINAUTH_NOTIFICATION_TOKEN": token, **payer_settings(payer_url),
+                           **PRACTICE_IDENTITY}
             with _environment(environment, override=True), \
                     _environment(QUIET_PREFECT, override=False), _console_alerts_only():
                 subscribe_payers(payer_url, board_url, token)

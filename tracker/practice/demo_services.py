@@ -56,7 +56,20 @@ def notification_endpoint(engine: Engine) -> Iterator[tuple[str, str]]:
 def payer_settings(sandbox_url: str) -> dict[str, str]:
     settings = {env_name(p, "URL"): sandbox_url for p in PAS_PAYERS}
     settings |= {env_name(p, "CHANNEL"): "manual" for p in MANUAL_PAYERS}
+    # a fictitious utilization-review fax line (555-01xx numbers are reserved for fiction)
+    settings |= {env_name(p, "FAX"): "+1 555 0100 0142" for p in MANUAL_PAYERS}
     return settings
+
+
+# The demo practice as payers know it: synthetic, with reserved fictitious numbers.
+PRACTICE_IDENTITY = {
+    "PAINAUTH_PRACTICE_NAME": "Lakeside Spine & Pain Associates (synthetic)",
+    "PAINAUTH_PRACTICE_ADDRESS": "100 Example Parkway, Suite 200, Austin, TX 78701",
+    "PAINAUTH_PRACTICE_PHONE": "+1 555 0100 0100",
+    "PAINAUTH_PRACTICE_FAX": "+1 555 0100 0101",
+    "PAINAUTH_PRACTICE_TAX_ID": "00-0000000",
+    "PAINAUTH_PRACTICE_NPI": "1234567893",
+}
 
 
 def subscribe_payers(sandbox_url: str, board_url: str, token: str) -> None:

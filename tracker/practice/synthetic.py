@@ -414,8 +414,8 @@ _DIAGNOSES: dict[tuple[str, str | None], list[str]] = {
     ("facet_injection", "cervical_thoracic"): ["M47.812", "M54.2"],
     ("facet_rfa", "lumbar_sacral"): ["M47.816"],
     ("facet_rfa", "cervical_thoracic"): ["M47.812"],
-    ("si_injection", "sacroiliac"): ["M53.3", "M46.1"],
-    ("si_rfa", "sacroiliac"): ["M53.3"],
+    ("si_injection", "sacroiliac"): ["M46.1", "M53.2X8"],
+    ("si_rfa", "sacroiliac"): ["M46.1"],
     ("trigger_point", None): ["M79.18"],
     ("scs", None): ["M96.1", "G89.4"],
 }

@@ -1,0 +1,183 @@
+"""The packet a utilization reviewer reads, per family: the practice's letterhead, the request
+(codes with descriptions, laterality, modifiers, units, drug and NDC), diagnoses with their
+ICD-10-CM descriptions, each item the payer's policy asks for beside the rule and its source, the
+attestation, and for a fax payer a cover sheet with the page count. The PAS bundle carries the
+practice and the NDC and still passes the R4B and PAS checks."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import Session as DbSession
+
+from tracker.authorizations.gateways import fax_number
+from tracker.packages.assembly import assemble_package
+from tracker.packages.completeness import package_needs
+from tracker.packages.fhir_validation import r4b_problems
+from tracker.packages.package import AuthorizationPackage
+from tracker.packages.packet import render_packet
+from tracker.packages.pas_bundle import pas_request_bundle
+from tracker.packages.pas_rules import package_problems, pas_problems
+from tracker.visits.pre_visit import check_upcoming_visits
+
+from .practice import DR_EXAMPLE, TODAY, Practice, add_rows
+
+IDENTITY = {
+    "PAINAUTH_PRACTICE_NAME": "Lakeside Spine & Pain Associates",
+    "PAINAUTH_PRACTICE_ADDRESS": "100 Example Parkway, Suite 200, Austin, TX 78701",
+    "PAINAUTH_PRACTICE_PHONE": "+1 555 0100 0100",
+    "PAINAUTH_PRACTICE_FAX": "+1 555 0100 0101",
+    "PAINAUTH_PRACTICE_TAX_ID": "00-0000000",
+    "PAINAUTH_PRACTICE_NPI": "1234567893",
+}
+# Two more patients: an ESI with a single-dose methylprednisolone line, and an SI joint injection
+# with triamcinolone from a multi-dose vial.
+MORE_PATIENTS = [("PKG-ESI-DRUG", "Dosewell", "Ari", "1971-03-03"),
+                 ("PKG-SI-LEFT", "Sacral", "Jo", "1964-07-07")]
+MORE_SESSIONS = [
+    ("PKG-ESI-DRUG", "2026-12-15", "scheduled", "64483-LT;J1010-JZx40", "11", "", DR_EXAMPLE,
+     "M54.16", "J1010 dose=40 container=single_dose ndc=00009-3073-03"),
+    ("PKG-SI-LEFT", "2026-12-17", "scheduled", "27096-LT;J3301x4", "24", "therapeutic",
+     DR_EXAMPLE, "M46.1", "J3301 dose=40 container=multi_dose"),
+]
+
+
+@pytest.fixture
+def identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in IDENTITY.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def more(practice: Practice) -> Practice:
+    add_rows(practice, "patients.csv", ["mrn", "family_name", "given_name", "birth_date"],
+             MORE_PATIENTS)
+    add_rows(practice, "coverages.csv", ["patient_mrn", "payer", "member_id", "effective_start"],
+             [(mrn, "aetna", f"AET{n}", "2025-01-01") for n, (mrn, *_) in enumerate(MORE_PATIENTS)])
+    add_rows(practice, "conservative_care.csv", ["patient_mrn", "kind", "start", "end"],
+             [(mrn, kind, "2026-08-01", "2026-11-01") for mrn, *_ in MORE_PATIENTS
+              for kind in ("physical_therapy", "medication")])
+    add_rows(practice, "sessions.csv", ["patient_mrn", "date", "status", "codes",
+                                        "place_of_service", "intent", "provider_npi",
+                                        "diagnoses", "drugs"], MORE_SESSIONS)
+    check_upcoming_visits(practice.engine, TODAY)
+    return practice
+
+
+def _package(practice: Practice, mrn: str) -> AuthorizationPackage:
+    with DbSession(practice.engine) as db:
+        return assemble_package(db, practice.authorization_id(mrn), TODAY).package
+
+
+def _words(text: str) -> str:
+    """Text as one line: white space folded, a word broken at its hyphen by a table cell joined."""
+    return re.sub(r"-\s+(?=[a-z])", "-", re.sub(r"\s+", " ", text))
+
+
+def _text(pdf: bytes) -> str:
+    return _words(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages))
+
+
+def _requirements_are_beside_their_sources(package: AuthorizationPackage, text: str) -> None:
+    assert package.requirements, "the policy asks nothing of this request?"
+    for requirement in package.requirements:
+        # the source as printed (its first words: the table wraps long ones)
+        assert _words(requirement.source)[:40] in text, requirement.rule_id
+
+
+FAMILIES = [("PKG-ESI-DRUG", "Radiculopathy, lumbar region"),
+            ("PKG-RFA-NOBLOCKS", "Spondylosis without myelopathy or radiculopathy, lumbar region"),
+            ("PKG-SI-LEFT", "Sacroiliitis, not elsewhere classified"),
+            ("PKG-SCS-PSYCH", "Chronic pain syndrome")]
+
+
+@pytest.mark.parametrize(("mrn", "described"), FAMILIES, ids=[m for m, _ in FAMILIES])
+def test_each_familys_packet_has_the_letterhead_diagnoses_requirements_and_attestation(
+        more: Practice, identity: None, mrn: str, described: str) -> None:
+    package = _package(more, mrn)
+    text = _text(render_packet(package, today=TODAY))
+
+    assert "Lakeside Spine & Pain Associates" in text
+    assert "100 Example Parkway, Suite 200, Austin, TX 78701" in text
+    assert "Group NPI 1234567893" in text and "Tax ID 00-0000000" in text
+    assert described in text
+    _requirements_are_beside_their_sources(package, text)
+    assert "I attest that the information in this request is true and accurate" in text
+    assert f"NPI {DR_EXAMPLE}" in text
+    for line in package.lines:
+        assert f"{line.code} {line.description}"[:30] in text
+
+
+def test_a_drug_line_shows_its_dose_container_ndc_and_waste_modifier(
+        more: Practice, identity: None) -> None:
+    text = _text(render_packet(_package(more, "PKG-ESI-DRUG"), today=TODAY))
+    assert "JZ" in text and "left" in text
+    assert "40 mg given, single-dose container; NDC 00009-3073-03" in text
+
+
+def test_a_fax_payers_packet_opens_with_a_cover_sheet_counting_its_pages(
+        more: Practice, identity: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAINAUTH_PAYER_AETNA_CHANNEL", "manual")
+    monkeypatch.setenv("PAINAUTH_PAYER_AETNA_FAX", "+1 555 0100 0142")
+    package = _package(more, "PKG-SI-LEFT")
+    pdf = render_packet(package, today=TODAY, fax_to=fax_number("aetna"))
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    cover = _words(pages[0].extract_text())
+    assert cover.startswith("Fax") and "+1 555 0100 0142" in cover
+    assert f"Pages {len(pages)} (this cover included)" in cover
+    assert "Sacral" not in cover  # the cover carries no patient name
+
+
+def test_a_pas_payer_gets_no_fax_cover(more: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAINAUTH_PAYER_AETNA_URL", "http://127.0.0.1:9/fhir")
+    monkeypatch.setenv("PAINAUTH_PAYER_AETNA_FAX", "+1 555 0100 0142")
+    assert fax_number("aetna") is None
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None,
+                    reason="poppler-utils is not installed: `make test` installs it as root")
+def test_the_first_page_renders_as_a_picture_that_is_not_blank(
+        more: Practice, identity: None, tmp_path: Path) -> None:
+    from PIL import Image
+
+    pdf = tmp_path / "packet.pdf"
+    pdf.write_bytes(render_packet(_package(more, "PKG-ESI-DRUG"), today=TODAY))
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf),
+                    str(tmp_path / "page")], check=True, timeout=120)
+    picture = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    dark = sum(1 for value in picture.getdata() if value < 128)
+    assert dark > 0.01 * picture.width * picture.height
+
+
+def test_the_pas_bundle_carries_the_practice_and_the_ndc_and_stays_valid(
+        more: Practice, identity: None) -> None:
+    bundle = pas_request_bundle(_package(more, "PKG-ESI-DRUG"), "reviewer-1")
+    resources = [e["resource"] for e in bundle["entry"]]
+    practice = next(r for r in resources if r["resourceType"] == "Organization"
+                    and r["meta"]["profile"][0].endswith("profile-requestor"))
+    assert practice["name"] == "Lakeside Spine & Pain Associates"
+    assert {"system": "http://hl7.org/fhir/sid/us-npi", "value": "1234567893"} in practice[
+        "identifier"]
+    role = next(r for r in resources if r["resourceType"] == "PractitionerRole")
+    assert role["organization"]["reference"] == f"urn:uuid:{practice['id']}"
+    claim = resources[0]
+    drug = next(i for i in claim["item"] if i["productOrService"]["coding"][0]["code"] == "J1010")
+    assert {"system": "http://hl7.org/fhir/sid/ndc", "code": "00009-3073-03"} in drug[
+        "productOrService"]["coding"]
+    assert [m["coding"][0]["code"] for m in drug["modifier"]] == ["JZ"]
+    assert r4b_problems(bundle) == [] and pas_problems(bundle) == []
+    assert package_problems(bundle) == []
+
+
+def test_a_category_diagnosis_is_not_ready_to_send(more: Practice) -> None:
+    add_rows(more, "sessions.csv", ["patient_mrn", "date", "status", "codes", "diagnoses"],
+             [("PKG-ESI-DRUG", "2026-12-15", "scheduled", "64483-LT", "M54.5")])
+    needs = package_needs(_package(more, "PKG-ESI-DRUG"))
+    assert [n.code for n in needs] == ["DIAGNOSIS_NOT_BILLABLE"]
+    assert "M54.5 (Low back pain) is a category" in needs[0].message
