@@ -151,7 +151,7 @@ def test_the_first_page_renders_as_a_picture_that_is_not_blank(
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf),
                     str(tmp_path / "page")], check=True, timeout=120)
     picture = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
-    dark = sum(1 for value in picture.getdata() if value < 128)
+    dark = sum(picture.histogram()[:128])  # pixels darker than mid-grey
     assert dark > 0.01 * picture.width * picture.height
 
 
