@@ -17,12 +17,13 @@ HEADERS: dict[str, str] = {
     "patients": "mrn,family_name,given_name,birth_date,fhir_id",
     "providers": "npi,name,phone,email,time_zone,alert_channels,quiet_hours_start,"
                  "quiet_hours_end,digest",
+    "locations": "code,name,address,npi,place_of_service,state",
     "coverages": "patient_mrn,payer,member_id,effective_start,effective_end,rank,plan_type",
-    "conservative_care": "patient_mrn,kind,start,end",
+    "conservative_care": "patient_mrn,kind,start,end,outcome,drugs,visits",
     "psych_evaluations": "patient_mrn,date,result",
     "sessions": "patient_mrn,date,status,codes,place_of_service,intent,muscles,relief_percent,"
                 "duration_days,provider_npi,diagnoses,medication_reduction_percent,service_state,"
-                "drugs",
+                "drugs,location,levels",
 }
 GOOD_ROWS: dict[str, dict[str, str]] = {
     "patients": {"mrn": "P-1", "family_name": "Testperson", "given_name": "Alex",
@@ -31,17 +32,22 @@ GOOD_ROWS: dict[str, dict[str, str]] = {
                   "email": "synthia@example.org", "time_zone": "America/Chicago",
                   "alert_channels": "sms;email", "quiet_hours_start": "21:00",
                   "quiet_hours_end": "07:00", "digest": "false"},
+    "locations": {"code": "ASC-EL-PASO", "name": "Synthetic Surgery Center El Paso",
+                  "address": "1 Example Way, El Paso, TX 79901", "npi": "1234567893",
+                  "place_of_service": "24", "state": "TX"},
     "coverages": {"patient_mrn": "P-1", "payer": "medicare", "member_id": "1EG4TE5MK73",
                   "effective_start": "2024-01-01", "effective_end": "", "rank": "primary",
                   "plan_type": ""},
     "conservative_care": {"patient_mrn": "P-1", "kind": "physical_therapy",
-                          "start": "2026-01-05", "end": "2026-02-16"},
+                          "start": "2026-01-05", "end": "2026-02-16", "outcome": "partial",
+                          "drugs": "", "visits": "12"},
     "psych_evaluations": {"patient_mrn": "P-1", "date": "2026-09-01", "result": "cleared"},
     "sessions": {"patient_mrn": "P-1", "date": "2026-06-02", "status": "performed",
                  "codes": "64483;64484x1;J1010x40", "place_of_service": "11", "intent": "",
                  "muscles": "", "relief_percent": "70", "duration_days": "120",
                  "provider_npi": "1234567893", "diagnoses": "M54.16;M51.16",
-                 "medication_reduction_percent": "", "service_state": "TX", "drugs": ""},
+                 "medication_reduction_percent": "", "service_state": "TX", "drugs": "",
+                 "location": "", "levels": ""},
 }
 
 

@@ -47,6 +47,13 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("providers", "quiet_hours_start", "9pm", "HH:MM"),
     ("providers", "quiet_hours_end", "", "give both"),
     ("providers", "digest", "maybe", "not true or false"),
+    ("locations", "code", "", "code is empty"),
+    ("locations", "code", "ASC 2", "only letters, digits"),
+    ("locations", "name", "", "name is empty"),
+    ("locations", "address", "", "address is empty"),
+    ("locations", "npi", "1234567890", "not a valid NPI"),
+    ("locations", "place_of_service", "ASC", "place-of-service"),
+    ("locations", "state", "Texas", "USPS state code"),
     ("coverages", "patient_mrn", "P-404", "not a known patient"),
     ("coverages", "payer", "Medicare Part B", "payer policy id"),
     ("coverages", "member_id", "", "member_id is empty"),
@@ -59,6 +66,8 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("conservative_care", "start", "last week", "not a date"),
     ("conservative_care", "start", "2999-01-01", "in the future"),
     ("conservative_care", "end", "2025-12-31", "before start"),
+    ("conservative_care", "outcome", "meh", "not one of"),
+    ("conservative_care", "visits", "twelve", "not a whole number"),
     ("psych_evaluations", "patient_mrn", "", "patient_mrn is empty"),
     ("psych_evaluations", "date", "2026-02-30", "not a date"),
     ("psych_evaluations", "date", "2999-01-01", "in the future"),
@@ -92,12 +101,17 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("sessions", "drugs", "J1010 container=vial", "single_dose or multi_dose"),
     ("sessions", "drugs", "J1010 ndc=1234", "not an 11-digit NDC"),
     ("sessions", "drugs", "J1010 lot=A1", "not one of dose=MG"),
+    ("sessions", "location", "NOWHERE", "not a known location"),
+    ("sessions", "levels", "64490 L4-L5", "not a line of this session's codes"),
+    ("sessions", "levels", "64483 L4/L5", "not a spinal level"),
+    ("sessions", "levels", "64483", "has no level"),
 ]
 
 
 def _second_key(kind: str, row: dict[str, str]) -> dict[str, str]:
     """The good row moved to another natural key, so a bad row never collides with it."""
     other = {"patients": {"mrn": "P-2"}, "providers": {"npi": "1987654328"},
+             "locations": {"code": "CLINIC-2"},
              "coverages": {"member_id": "OTHER-1"}, "conservative_care": {"kind": "medication"},
              "psych_evaluations": {"date": "2026-10-01"}, "sessions": {"date": "2026-07-01"}}
     return {**row, **other[kind]}

@@ -261,6 +261,36 @@ def _code_line(name: str, item: str) -> CodeLine:
     return CodeLine(code=code, units=units, modifiers=tuple(modifiers))
 
 
+_LEVEL = re.compile(r"([CTLS])(\d{1,2})(?:-([CTLS])(\d{1,2}))?")
+
+
+def line_levels(row: Row, name: str,
+                lines: tuple[CodeLine, ...]) -> tuple[tuple[str, ...], ...]:
+    """`64483 L4-L5 L5-S1;64484 S1`: the spinal levels of code lines in `codes`, put on the first
+    line of that code that has none yet; one tuple per line (empty for a line without levels)."""
+    value = (row.get(name) or "").strip()
+    result: list[tuple[str, ...]] = [() for _ in lines]
+    for item in (part.strip() for part in value.split(";")):
+        if not item:
+            continue
+        code, *levels = item.split()
+        code = code.lstrip("+").upper()
+        target = next((i for i, line in enumerate(lines)
+                       if line.code == code and not result[i]), None)
+        if target is None:
+            raise RowProblem(name, f"{name}: {code} is not a line of this session's codes (or "
+                                   "already has its levels); list it in codes too, e.g. codes "
+                                   "64483 and levels 64483 L4-L5")
+        if not levels:
+            raise RowProblem(name, f"{name}: {code} has no level; write it like 64483 L4-L5")
+        for level in levels:
+            if not _LEVEL.fullmatch(level.upper()):
+                raise RowProblem(name, f"{name}: {level!r} for {code} is not a spinal level; "
+                                       "write a segment like L4-L5 or L5-S1, or a level like S1")
+        result[target] = tuple(dict.fromkeys(level.upper() for level in levels))
+    return tuple(result)
+
+
 _DRUG_KEYS = ("dose", "wasted", "container", "ndc")
 
 

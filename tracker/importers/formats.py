@@ -20,6 +20,8 @@ from tracker.rules.session import CARE_KINDS, INTENTS, PSYCH_RESULTS, CodeLine
 from tracker.store.tables import COVERAGE_RANKS, SESSION_STATUSES
 
 ALERT_CHANNELS: tuple[str, ...] = ("sms", "email")
+# How a conservative-care episode ended, as the reviewer reads it.
+CARE_OUTCOMES: tuple[str, ...] = ("no_relief", "partial", "good")
 DEFAULT_TIME_ZONE = "America/New_York"
 
 
@@ -69,6 +71,20 @@ class ProviderIn:
 
 
 @dataclass(frozen=True, slots=True)
+class LocationIn:
+    code: str
+    name: str
+    address: str
+    npi: str | None
+    place_of_service: str
+    state: str | None
+
+    @property
+    def key(self) -> Hashable:
+        return self.code
+
+
+@dataclass(frozen=True, slots=True)
 class SessionIn:
     patient_mrn: str
     date: date
@@ -85,6 +101,8 @@ class SessionIn:
     service_state: str | None = None
     rfa_not_an_option: str | None = None
     source_id: str | None = None  # the booking's id in the practice system, if the export has it
+    location: str | None = None  # the code of the location it is performed at
+    levels: tuple[tuple[str, ...], ...] = ()  # the spinal levels of each code line, if any
 
     @property
     def key(self) -> Hashable:
@@ -97,6 +115,9 @@ class ConservativeCareIn:
     kind: str
     start: date
     end: date
+    outcome: str | None = None
+    drugs: str | None = None
+    visits: int | None = None
 
     @property
     def key(self) -> Hashable:
@@ -114,7 +135,8 @@ class PsychEvaluationIn:
         return (self.patient_mrn, self.date)
 
 
-Incoming = PatientIn | CoverageIn | ProviderIn | SessionIn | ConservativeCareIn | PsychEvaluationIn
+Incoming = (PatientIn | CoverageIn | ProviderIn | LocationIn | SessionIn | ConservativeCareIn
+            | PsychEvaluationIn)
 
 
 @dataclass(frozen=True)
@@ -188,6 +210,17 @@ def read_provider(row: Row, today: date) -> ProviderIn:
     )
 
 
+def read_location(row: Row, today: date) -> LocationIn:
+    return LocationIn(
+        code=_identifier(row, "code"),
+        name=fields.required_text(row, "name", max_length=200),
+        address=fields.required_text(row, "address", max_length=300),
+        npi=fields.npi(row, "npi", required=False),
+        place_of_service=fields.place_of_service(row, "place_of_service"),
+        state=_state(row, "state"),
+    )
+
+
 def read_session(row: Row, today: date) -> SessionIn:
     status = fields.required_choice(row, "status", SESSION_STATUSES)
     performed = status == "performed"
@@ -201,12 +234,13 @@ def read_session(row: Row, today: date) -> SessionIn:
             if value is not None:
                 raise RowProblem(name, f"{name} is recorded only for performed sessions; this one "
                                        f"is {status}: leave it empty")
+    codes = fields.with_drug_details(
+        row, "drugs", fields.code_lines(row, "codes", required=status != "cancelled"))
     return SessionIn(
         patient_mrn=_identifier(row, "patient_mrn"),
         date=day,
         status=status,
-        codes=fields.with_drug_details(
-            row, "drugs", fields.code_lines(row, "codes", required=status != "cancelled")),
+        codes=codes,
         place_of_service=fields.place_of_service(row, "place_of_service"),
         intent=fields.choice(row, "intent", INTENTS),
         muscles=fields.whole_number(row, "muscles"),
@@ -218,6 +252,8 @@ def read_session(row: Row, today: date) -> SessionIn:
         service_state=_state(row, "service_state"),
         rfa_not_an_option=(row.get("rfa_not_an_option") or "").strip()[:2000] or None,
         source_id=fields.identifier(row, "source_id", required=False),
+        location=fields.identifier(row, "location", required=False),
+        levels=fields.line_levels(row, "levels", codes),
     )
 
 
@@ -241,6 +277,9 @@ def read_conservative_care(row: Row, today: date) -> ConservativeCareIn:
         kind=fields.required_choice(row, "kind", CARE_KINDS),
         start=start,
         end=end,
+        outcome=fields.choice(row, "outcome", CARE_OUTCOMES),
+        drugs=fields.text(row, "drugs", required=False, max_length=200),
+        visits=fields.whole_number(row, "visits"),
     )
 
 
@@ -265,15 +304,18 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
     Format("providers", ("npi", "name"),
            ("phone", "email", "time_zone", "alert_channels", "quiet_hours_start",
             "quiet_hours_end", "digest"), read_provider),
+    Format("locations", ("code", "name", "address"), ("npi", "place_of_service", "state"),
+           read_location),
     Format("coverages", ("patient_mrn", "payer", "member_id", "effective_start"),
            ("effective_end", "rank", "plan_type"), read_coverage),
-    Format("conservative_care", ("patient_mrn", "kind", "start", "end"), (),
+    Format("conservative_care", ("patient_mrn", "kind", "start", "end"),
+           ("outcome", "drugs", "visits"),
            read_conservative_care),
     Format("psych_evaluations", ("patient_mrn", "date", "result"), (), read_psych_evaluation),
     Format("sessions", ("patient_mrn", "date", "status", "codes"),
            ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
             "provider_npi", "diagnoses", "medication_reduction_percent", "service_state",
-            "rfa_not_an_option", "source_id", "drugs"),
+            "rfa_not_an_option", "source_id", "drugs", "location", "levels"),
            read_session),
 )}
 KINDS: tuple[str, ...] = tuple(FORMATS)

@@ -22,6 +22,7 @@ from tracker.importers.formats import (
     ConservativeCareIn,
     CoverageIn,
     Incoming,
+    LocationIn,
     PatientIn,
     ProviderIn,
     PsychEvaluationIn,
@@ -31,6 +32,7 @@ from tracker.rules.session import CodeLine
 from tracker.store.tables import (
     ConservativeCareRow,
     CoverageRow,
+    LocationRow,
     PatientRow,
     ProviderRow,
     PsychEvaluationRow,
@@ -40,18 +42,19 @@ from tracker.store.tables import (
 )
 
 TABLES: dict[str, type[SQLModel]] = {
-    "patients": PatientRow, "providers": ProviderRow, "coverages": CoverageRow,
+    "patients": PatientRow, "providers": ProviderRow, "locations": LocationRow,
+    "coverages": CoverageRow,
     "conservative_care": ConservativeCareRow, "psych_evaluations": PsychEvaluationRow,
     "sessions": SessionRow,
 }
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "patients": ("mrn",), "providers": ("npi",),
+    "patients": ("mrn",), "providers": ("npi",), "locations": ("code",),
     "coverages": ("patient_id", "payer", "member_id", "effective_start"),
     "conservative_care": ("patient_id", "kind", "start"),
     "psych_evaluations": ("patient_id", "date"), "sessions": ("patient_id", "date"),
 }
 # An empty incoming value for these keeps what is stored.
-_KEEP_WHEN_EMPTY = ("fhir_id", "provider_id", "diagnoses", "source_id")
+_KEEP_WHEN_EMPTY = ("fhir_id", "provider_id", "location_id", "diagnoses", "source_id")
 
 
 @dataclass
@@ -96,6 +99,7 @@ class Loader:
         self.db = db
         self._patients: dict[str, int] = {}
         self._providers: dict[str, int] = {}
+        self._locations: dict[str, int] | None = None  # by code, read on first use
         self._seen: dict[tuple[str, Hashable], tuple[int, dict[str, Any]]] = {}
         self._codes: dict[int, list[dict[str, Any]]] = {}  # stored code lines of this chunk
         self._by_source: dict[tuple[int, str], SessionRow] = {}  # booked sessions by source id
@@ -173,6 +177,10 @@ class Loader:
                     "alert_channels": list(record.alert_channels),
                     "quiet_hours_start": record.quiet_hours_start,
                     "quiet_hours_end": record.quiet_hours_end, "digest": record.digest}
+        if isinstance(record, LocationIn):
+            return {"code": record.code, "name": record.name, "address": record.address,
+                    "npi": record.npi, "place_of_service": record.place_of_service,
+                    "state": record.state}
         patient_id = self._patient_id(record.patient_mrn)
         if isinstance(record, CoverageIn):
             return {"patient_id": patient_id, "payer": record.payer, "member_id": record.member_id,
@@ -181,11 +189,13 @@ class Loader:
                     "plan_type": record.plan_type}
         if isinstance(record, ConservativeCareIn):
             return {"patient_id": patient_id, "kind": record.kind, "start": record.start,
-                    "end": record.end}
+                    "end": record.end, "outcome": record.outcome, "drugs": record.drugs,
+                    "visits": record.visits}
         if isinstance(record, PsychEvaluationIn):
             return {"patient_id": patient_id, "date": record.date, "result": record.result}
         return {"patient_id": patient_id, "date": record.date, "status": record.status,
                 "provider_id": self._provider_id(record.provider_npi),
+                "location_id": self._location_id(record.location),
                 "place_of_service": record.place_of_service, "intent": record.intent,
                 "muscles": record.muscles, "relief_percent": record.relief_percent,
                 "duration_days": record.duration_days,
@@ -194,7 +204,9 @@ class Loader:
                 "rfa_not_an_option": record.rfa_not_an_option,
                 "diagnoses": list(record.diagnoses) if record.diagnoses is not None else None,
                 "source_id": record.source_id,
-                "codes": [_line_values(c) for c in record.codes]}
+                "codes": [_line_values(c, levels) for c, levels in
+                          zip(record.codes, record.levels or [()] * len(record.codes),
+                              strict=True)]}
 
     def _patient_id(self, mrn: str) -> int:
         if mrn not in self._patients:
@@ -209,6 +221,18 @@ class Loader:
             raise RowProblem("provider_npi", f"provider_npi {npi} is not a known provider; import "
                                              "the providers file first, or leave it empty")
         return self._providers[npi]
+
+    def _location_id(self, code: str | None) -> int | None:
+        if code is None:
+            return None
+        if self._locations is None or code not in self._locations:
+            self._locations = {c: i for i, c in self.db.exec(
+                select(LocationRow.id, LocationRow.code)) if i is not None}
+        if code not in self._locations:
+            raise RowProblem("location", f"location {code!r} is not a known location; import the "
+                                         "locations file first (see docs/import.md), or leave it "
+                                         "empty")
+        return self._locations[code]
 
     def _remember_patients(self, mrns: set[str]) -> None:
         missing = sorted(mrns - self._patients.keys())
@@ -249,7 +273,7 @@ class Loader:
             return {}
         table: Any = TABLES[kind]
         statement: Any
-        if kind in ("patients", "providers"):
+        if kind in ("patients", "providers", "locations"):
             column = KEY_COLUMNS[kind][0]
             statement = select(table).where(col(getattr(table, column)).in_(
                 sorted({v[column] for v in batch})))
@@ -294,7 +318,8 @@ class Loader:
             for line in lines:
                 codes[line.session_id].append({
                     "code": line.code, "units": line.units, "modifiers": list(line.modifiers),
-                    **{name: getattr(line, name) for name in DRUG_COLUMNS}})
+                    **{name: getattr(line, name) for name in DRUG_COLUMNS},
+                    "levels": line.levels or None})
         return codes
 
     def _insert(self, kind: str, values: dict[str, Any]) -> SQLModel:
@@ -336,10 +361,11 @@ class Loader:
 DRUG_COLUMNS = ("dose_mg", "wasted_mg", "container", "ndc")
 
 
-def _line_values(line: CodeLine) -> dict[str, Any]:
-    """A code line as the columns of session_codes."""
+def _line_values(line: CodeLine, levels: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A code line, with its spinal levels, as the columns of session_codes."""
     return {"code": line.code, "units": line.units, "modifiers": list(line.modifiers),
-            **{name: getattr(line, name) for name in DRUG_COLUMNS}}
+            **{name: getattr(line, name) for name in DRUG_COLUMNS},
+            "levels": list(levels) or None}
 
 
 def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

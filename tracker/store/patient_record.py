@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, Connection, Integer, Text, any_, or_, select, true
+from sqlalchemy import ARRAY, Connection, Integer, Text, any_, func, or_, select, true
 from sqlalchemy import cast as cast_sql
 from sqlalchemy.orm import aliased
 from sqlmodel import Session as DbSession
@@ -38,6 +38,7 @@ from tracker.store.tables import (
     COVERAGE_RANKS,
     ConservativeCareRow,
     CoverageRow,
+    LocationRow,
     PatientRow,
     ProviderRow,
     PsychEvaluationRow,
@@ -67,7 +68,9 @@ class StoredSession:
     id: int
     status: str
     session: Session
-    service_state: str | None = None  # where it is performed, when not the practice's state
+    # where it is performed, when not the practice's state: the session's own service_state,
+    # else its location's state
+    service_state: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +253,7 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
                 col(SessionRow.date), col(SessionRow.place_of_service), col(SessionRow.intent),
                 col(SessionRow.muscles), col(SessionRow.relief_percent),
                 col(SessionRow.duration_days), col(SessionRow.medication_reduction_percent),
-                col(SessionRow.service_state), col(SessionRow.provider_id))
+                _service_state(), col(SessionRow.provider_id))
     lines_of = (col(SessionCodeRow.code), col(SessionCodeRow.units),
                 cast_sql(col(SessionCodeRow.modifiers), Text).label("modifiers"),
                 col(SessionCodeRow.dose_mg), col(SessionCodeRow.wasted_mg),
@@ -297,6 +300,14 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
     if current is not None:
         _add_session(by_patient, current, lines)
     return by_patient
+
+
+def _service_state() -> Any:
+    """The state a session is performed in: its own service_state, else its location's state."""
+    location_state = (select(col(LocationRow.state))
+                      .where(col(LocationRow.id) == col(SessionRow.location_id))
+                      .correlate(SessionRow).scalar_subquery())
+    return func.coalesce(col(SessionRow.service_state), location_state).label("service_state")
 
 
 def _add_session(by_patient: dict[int, list[StoredSession]], row: tuple[Any, ...],

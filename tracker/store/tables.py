@@ -98,6 +98,23 @@ class ProviderRow(SQLModel, table=True):
     updated_at: datetime = _stamp()
 
 
+class LocationRow(SQLModel, table=True):
+    """A place the practice performs procedures: a clinic, an ASC, a hospital outpatient
+    department. Its state is where a session there is performed (a payer program's state)."""
+
+    __tablename__ = "locations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, description="what a session's location names")
+    name: str = Field(max_length=200)
+    address: str = Field(max_length=300)
+    npi: str | None = Field(default=None, max_length=10, description="the facility's NPI")
+    place_of_service: str = Field(default="11", max_length=2)
+    state: str | None = Field(default=None, max_length=2, description="USPS state code")
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
 class SessionRow(SQLModel, table=True):
     """Everything done (or booked) for one patient on one date of service."""
 
@@ -112,6 +129,7 @@ class SessionRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     patient_id: int = _parent("patients", index=False)
     provider_id: int | None = _parent("providers", nullable=True, index=False)
+    location_id: int | None = _parent("locations", nullable=True, index=False)
     date: date
     status: str = Field(max_length=16)
     place_of_service: str = Field(default="11", max_length=2)
@@ -154,6 +172,8 @@ class SessionCodeRow(SQLModel, table=True):
     wasted_mg: float | None = None
     container: str | None = Field(default=None, max_length=12)  # single_dose | multi_dose
     ndc: str | None = Field(default=None, max_length=11)
+    levels: list[str] | None = Field(default=None, sa_type=JSON,
+                                     description="spinal levels treated, e.g. L4-L5, L5-S1")
 
 
 class ConservativeCareRow(SQLModel, table=True):
@@ -165,6 +185,11 @@ class ConservativeCareRow(SQLModel, table=True):
     kind: str = Field(max_length=32)
     start: date
     end: date
+    outcome: str | None = Field(default=None, max_length=16,
+                                description="no_relief, partial or good")
+    drugs: str | None = Field(default=None, max_length=200,
+                              description="the drugs taken, for medication")
+    visits: int | None = Field(default=None, description="the number of therapy visits")
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
 
