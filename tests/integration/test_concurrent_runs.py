@@ -137,8 +137,8 @@ def write_practice(folder: Path, patients: int = PATIENTS) -> Path:
          ["patient_mrn", "payer", "member_id", "effective_start", "effective_end", "rank"],
          [(m, "aetna", f"W9{n:08d}", "2025-01-01", "2026-12-31", "primary")
           for n, m in enumerate(mrns)])
-    _csv(folder / "conservative_care.csv", ["patient_mrn", "kind", "start", "end"],
-         [(m, "home_exercise", "2026-02-01", "2026-04-30") for m in mrns])
+    _csv(folder / "conservative_care.csv", ["patient_mrn", "kind", "start", "end", "outcome"],
+         [(m, "home_exercise", "2026-02-01", "2026-04-30", "partial") for m in mrns])
     _csv(folder / "sessions.csv",
          ["patient_mrn", "date", "status", "codes", "place_of_service", "intent", "muscles",
           "relief_percent", "duration_days", "provider_npi", "diagnoses"],

@@ -36,8 +36,10 @@ def rfa_package(**changes: Any) -> pkg.AuthorizationPackage:
                                               ("64635", "64636")),),
         "diagnoses": ("M47.816", "M54.50"),
         "conservative_care": (
-            pkg.CareEpisode("physical_therapy", date(2026, 6, 1), date(2026, 8, 15)),
-            pkg.CareEpisode("medication", date(2026, 6, 1), date(2026, 11, 1))),
+            pkg.CareEpisode("physical_therapy", date(2026, 6, 1), date(2026, 8, 15), "partial",
+                            visits=12),
+            pkg.CareEpisode("medication", date(2026, 6, 1), date(2026, 11, 1), "no_relief",
+                            drugs="naproxen 500 mg")),
         "diagnostic_blocks": blocks,
     }
     values.update(changes)

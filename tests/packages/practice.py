@@ -29,12 +29,13 @@ PATIENTS = [
     ("PKG-SCS-PSYCH", "Trialson", "Pat", "1968-12-01", "cigna", "CGN2000001"),
 ]
 CARE = [
-    ("PKG-ESI-NOMED", "physical_therapy", "2026-09-01", "2026-11-15"),
-    *[(mrn, kind, "2026-08-01", "2026-11-01")
+    ("PKG-ESI-NOMED", "physical_therapy", "2026-09-01", "2026-11-15", "partial", "", "12"),
+    *[(mrn, kind, "2026-08-01", "2026-11-01", outcome, drugs, visits)
       for mrn in ("PKG-ESI-READY", "PKG-ESI-CODING", "PKG-ESI-NODX", "PKG-RFA-NOBLOCKS")
-      for kind in ("physical_therapy", "medication")],
-    ("PKG-SCS-PSYCH", "physical_therapy", "2026-01-05", "2026-06-30"),
-    ("PKG-SCS-PSYCH", "medication", "2026-01-05", "2026-11-20"),
+      for kind, outcome, drugs, visits in (("physical_therapy", "partial", "", "12"),
+                                           ("medication", "no_relief", "naproxen 500 mg", ""))],
+    ("PKG-SCS-PSYCH", "physical_therapy", "2026-01-05", "2026-06-30", "partial", "", "20"),
+    ("PKG-SCS-PSYCH", "medication", "2026-01-05", "2026-11-20", "no_relief", "gabapentin", ""),
 ]
 PSYCH = [("PKG-SCS-PSYCH", "2025-06-01", "cleared")]
 SESSIONS = [
@@ -73,7 +74,8 @@ def load_practice(engine: Engine, folder: Path) -> Practice:
            [row[:4] for row in PATIENTS])
     _write(files / "coverages.csv", ["patient_mrn", "payer", "member_id", "effective_start"],
            [(row[0], row[4], row[5], "2025-01-01") for row in PATIENTS])
-    _write(files / "conservative_care.csv", ["patient_mrn", "kind", "start", "end"], CARE)
+    _write(files / "conservative_care.csv",
+           ["patient_mrn", "kind", "start", "end", "outcome", "drugs", "visits"], CARE)
     _write(files / "psych_evaluations.csv", ["patient_mrn", "date", "result"], PSYCH)
     _write(files / "sessions.csv",
            ["patient_mrn", "date", "status", "codes", "place_of_service", "intent",

@@ -57,12 +57,22 @@ def test_uhc_esi_without_medication_stays_documentation_missing_until_it_is_reco
 
     add_rows(practice, "conservative_care.csv", ["patient_mrn", "kind", "start", "end"],
              [("PKG-ESI-NOMED", "medication", "2026-09-01", "2026-11-20")])
+    without_outcome = prepare_authorization(practice.engine, auth_id, ACTOR, as_of=TODAY)
+    assert without_outcome.to_status == "documentation_missing"
+    assert [m.split(":")[0] for m in without_outcome.missing] == [
+        "CONSERVATIVE_CARE_DETAIL_MISSING"]
+    assert "medication of 2026-09-01 to 2026-11-20 has no outcome" in without_outcome.missing[0]
+
+    add_rows(practice, "conservative_care.csv",
+             ["patient_mrn", "kind", "start", "end", "outcome", "drugs"],
+             [("PKG-ESI-NOMED", "medication", "2026-09-01", "2026-11-20", "no_relief",
+               "ibuprofen 600 mg")])
     second = prepare_authorization(practice.engine, auth_id, ACTOR, as_of=TODAY)
 
     assert (second.from_status, second.to_status, second.missing) == (
         "documentation_missing", "ready", ())
     events = _events(practice, auth_id)
-    assert len(events) == events_before + 1
+    assert len(events) == events_before + 2
     assert (events[-1].from_status, events[-1].to_status) == ("documentation_missing", "ready")
 
 

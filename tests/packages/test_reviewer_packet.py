@@ -42,10 +42,12 @@ MORE_PATIENTS = [("PKG-ESI-DRUG", "Dosewell", "Ari", "1971-03-03"),
                  ("PKG-SI-LEFT", "Sacral", "Jo", "1964-07-07")]
 MORE_SESSIONS = [
     ("PKG-ESI-DRUG", "2026-12-15", "scheduled", "64483-LT;J1010-JZx40", "11", "", DR_EXAMPLE,
-     "M54.16", "J1010 dose=40 container=single_dose ndc=00009-3073-03"),
+     "M54.16", "J1010 dose=40 container=single_dose ndc=00009-3073-03", "", "64483 L4-L5"),
     ("PKG-SI-LEFT", "2026-12-17", "scheduled", "27096-LT;J3301x4", "24", "therapeutic",
-     DR_EXAMPLE, "M46.1", "J3301 dose=40 container=multi_dose"),
+     DR_EXAMPLE, "M46.1", "J3301 dose=40 container=multi_dose", "ASC-EL-PASO", ""),
 ]
+LOCATION = ("ASC-EL-PASO", "Synthetic Surgery Center El Paso", "1 Example Way, El Paso, TX 79901",
+            "1555000003", "24", "TX")
 
 
 @pytest.fixture
@@ -60,12 +62,19 @@ def more(practice: Practice) -> Practice:
              MORE_PATIENTS)
     add_rows(practice, "coverages.csv", ["patient_mrn", "payer", "member_id", "effective_start"],
              [(mrn, "aetna", f"AET{n}", "2025-01-01") for n, (mrn, *_) in enumerate(MORE_PATIENTS)])
-    add_rows(practice, "conservative_care.csv", ["patient_mrn", "kind", "start", "end"],
-             [(mrn, kind, "2026-08-01", "2026-11-01") for mrn, *_ in MORE_PATIENTS
-              for kind in ("physical_therapy", "medication")])
+    add_rows(practice, "conservative_care.csv",
+             ["patient_mrn", "kind", "start", "end", "outcome", "drugs", "visits"],
+             [(mrn, kind, "2026-08-01", "2026-11-01", outcome, drugs, visits)
+              for mrn, *_ in MORE_PATIENTS
+              for kind, outcome, drugs, visits in (("physical_therapy", "partial", "", "12"),
+                                                   ("medication", "no_relief", "naproxen 500 mg",
+                                                    ""))])
+    add_rows(practice, "locations.csv",
+             ["code", "name", "address", "npi", "place_of_service", "state"], [LOCATION])
     add_rows(practice, "sessions.csv", ["patient_mrn", "date", "status", "codes",
                                         "place_of_service", "intent", "provider_npi",
-                                        "diagnoses", "drugs"], MORE_SESSIONS)
+                                        "diagnoses", "drugs", "location", "levels"],
+             MORE_SESSIONS)
     check_upcoming_visits(practice.engine, TODAY)
     return practice
 
@@ -121,6 +130,30 @@ def test_a_drug_line_shows_its_dose_container_ndc_and_waste_modifier(
     assert "40 mg given, single-dose container; NDC 00009-3073-03" in text
 
 
+def test_the_request_shows_the_facility_and_the_spinal_levels(more: Practice,
+                                                               identity: None) -> None:
+    asc = _text(render_packet(_package(more, "PKG-SI-LEFT"), today=TODAY))
+    assert ("Facility Synthetic Surgery Center El Paso · 1 Example Way, El Paso, TX 79901 · "
+            "NPI 1555000003") in asc
+    esi = _text(render_packet(_package(more, "PKG-ESI-DRUG"), today=TODAY))
+    assert "L4-L5" in esi
+    assert "Facility" not in esi  # no location on file: no facility row
+
+
+def test_conservative_care_shows_its_visits_drugs_and_outcome_beside_the_rule(
+        more: Practice, identity: None) -> None:
+    text = _text(render_packet(_package(more, "PKG-ESI-DRUG"), today=TODAY))
+    assert "medication: naproxen 500 mg 2026-08-01 2026-11-01 93 no relief" in text
+    assert "physical therapy 2026-08-01 2026-11-01 93 12 partial improvement" in text
+
+    package = _package(more, "PKG-ESI-READY")  # UnitedHealthcare asks for conservative care
+    (step,) = [r for r in package.requirements if "conservative" in r.asks
+               or "medication" in r.asks]
+    summary = "Physical therapy 2026-08-01 to 2026-11-01 (93 days), 12 visits, partial improvement"
+    assert summary in step.on_file
+    assert summary[:40] in _text(render_packet(package, today=TODAY))
+
+
 def test_a_fax_payers_packet_opens_with_a_cover_sheet_counting_its_pages(
         more: Practice, identity: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAINAUTH_PAYER_AETNA_CHANNEL", "manual")
@@ -171,6 +204,26 @@ def test_the_pas_bundle_carries_the_practice_and_the_ndc_and_stays_valid(
     assert {"system": "http://hl7.org/fhir/sid/ndc", "code": "00009-3073-03"} in drug[
         "productOrService"]["coding"]
     assert [m["coding"][0]["code"] for m in drug["modifier"]] == ["JZ"]
+    esi = next(i for i in claim["item"] if i["productOrService"]["coding"][0]["code"] == "64483")
+    assert esi["bodySite"] == {"text": "spinal levels L4-L5"}
+    care = [i for i in claim["supportingInfo"]
+            if i["code"]["coding"][0]["code"] == "conservative-therapy"]
+    assert sorted({e["url"]: e["valueString"] for e in i["extension"][0]["extension"]}["outcome"]
+                  for i in care) == ["no_relief", "partial"]
+    assert r4b_problems(bundle) == [] and pas_problems(bundle) == []
+    assert package_problems(bundle) == []
+
+
+def test_the_pas_bundle_carries_the_facility_as_a_location_and_stays_valid(
+        more: Practice, identity: None) -> None:
+    bundle = pas_request_bundle(_package(more, "PKG-SI-LEFT"), "reviewer-2")
+    resources = [e["resource"] for e in bundle["entry"]]
+    location = next(r for r in resources if r["resourceType"] == "Location")
+    assert location["name"] == "Synthetic Surgery Center El Paso"
+    assert location["address"]["text"] == "1 Example Way, El Paso, TX 79901"
+    assert location["identifier"] == [{"system": "http://hl7.org/fhir/sid/us-npi",
+                                       "value": "1555000003"}]
+    assert resources[0]["facility"]["reference"] == f"urn:uuid:{location['id']}"
     assert r4b_problems(bundle) == [] and pas_problems(bundle) == []
     assert package_problems(bundle) == []
 

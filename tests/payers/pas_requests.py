@@ -11,7 +11,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tracker.packages.evidence import EVIDENCE_KINDS, EVIDENCE_SYSTEM
+from tracker.packages.evidence import (
+    EVIDENCE_KINDS,
+    EVIDENCE_SYSTEM,
+    REQUIRED_DETAIL,
+    detail_extension,
+)
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "requests" / "Bundle-ReferralAuthorizationBundleExample.json"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -26,8 +31,10 @@ def _example() -> dict[str, Any]:
 
 
 def pas_request(lines: list[tuple[str, int]] | None = None, evidence: tuple[str, ...] = (),
-                identifier: str | None = None, service_date: str = "2031-03-14") -> dict[str, Any]:
-    """A request for `lines` of (CPT code, units) carrying `evidence` (evidence codes)."""
+                identifier: str | None = None, service_date: str = "2031-03-14",
+                with_detail: bool = True) -> dict[str, Any]:
+    """A request for `lines` of (CPT code, units) carrying `evidence` (evidence codes), each with
+    the detail `REQUIRED_DETAIL` asks of it unless `with_detail` is false."""
     bundle = copy.deepcopy(_example())
     for entry in bundle["entry"]:
         entry["resource"].pop("text", None)
@@ -43,7 +50,9 @@ def pas_request(lines: list[tuple[str, int]] | None = None, evidence: tuple[str,
             "system": "http://hl7.org/fhir/us/davinci-pas/CodeSystem/PASTempCodes",
             "code": "additionalInformation"}]},
          "code": {"coding": [{"system": EVIDENCE_SYSTEM, "code": kind}]},
-         "valueString": EVIDENCE_KINDS[kind]}
+         "valueString": EVIDENCE_KINDS[kind],
+         **({"extension": [detail_extension((name, "partial") for name in REQUIRED_DETAIL[kind])]}
+            if with_detail and kind in REQUIRED_DETAIL else {})}
         for n, kind in enumerate(evidence, start=1)]
     claim["diagnosis"] = [{"sequence": 1, "diagnosisCodeableConcept": {"coding": [
         {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.16"}]}}]

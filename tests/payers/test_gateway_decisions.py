@@ -53,6 +53,16 @@ def test_missing_evidence_is_denied_naming_what_is_missing(payer: Payer, gateway
     assert item.reasons[0].display == "Missing: Diagnostic block results before radiofrequency ablation"
 
 
+def test_conservative_care_without_its_outcome_is_denied_as_missing(payer: Payer,
+                                                                   gateway: PasGateway) -> None:
+    reply = gateway.submit(pas_request([("64483", 1)], evidence=("conservative-therapy",),
+                                       with_detail=False))
+    assert reply.decision == "denied"
+    assert reply.interpretation is not None
+    assert reply.interpretation.items[0].reasons[0].display == (
+        "Missing: Conservative-therapy history: modality, dates, duration, outcome")
+
+
 def test_a_payer_rule_denies_with_its_reason(payer: Payer, gateway: PasGateway) -> None:
     reply = gateway.submit(pas_request([("20553", 1)]))
     assert reply.decision == "denied"

@@ -48,8 +48,8 @@ SYN-9401,2026-09-01,performed,64493;64494,24,diagnostic,,90,1,1987654328,M47.816
 SYN-9401,2027-03-02,scheduled,64635;64636x2,24,,,,,1987654328,M47.816;M54.50
 SYN-9402,2027-03-09,scheduled,62323,11,,,,,1987654328,M54.16
 """
-CARE = """patient_mrn,kind,start,end
-SYN-9402,physical_therapy,2026-06-01,2026-08-15
+CARE = """patient_mrn,kind,start,end,outcome,visits
+SYN-9402,physical_therapy,2026-06-01,2026-08-15,partial,12
 """
 
 

@@ -30,7 +30,9 @@ from tracker.store.patient_record import load_patient_record
 from tracker.store.tables import (
     COVERAGE_RANKS,
     AuthorizationRow,
+    ConservativeCareRow,
     CoverageRow,
+    LocationRow,
     PatientRow,
     ProviderRow,
     SessionCodeRow,
@@ -94,9 +96,8 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
         lines=lines,
         procedures=tuple(_requested(p) for p in procedures),
         diagnoses=tuple(session.diagnoses or ()),
-        conservative_care=tuple(
-            pkg.CareEpisode(kind=c.kind, start=c.start, end=c.end)
-            for c in request.conservative_care if c.end >= care_since),
+        conservative_care=_care_episodes(db, session.patient_id, tuple(
+            (c.kind, c.start, c.end) for c in request.conservative_care if c.end >= care_since)),
         prior_treatments=tuple(prior),
         diagnostic_blocks=tuple(blocks),
         psych_evaluations=tuple(pkg.PsychEvaluation(date=e.date, result=e.result)
@@ -110,6 +111,7 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
                               tax_id=settings.practice_tax_id, npi=settings.practice_npi)
         if settings.practice_name else None,
         diagnosis_details=tuple(describe_diagnosis(code) for code in session.diagnoses or ()),
+        facility=_facility(db, session),
     )
     policy = policies_in_force().get(auth.payer)
     if policy is not None:
@@ -137,6 +139,29 @@ def _coverage(db: DbSession, auth: AuthorizationRow, session: SessionRow,
                         member_id=chosen.member_id, rank=chosen.rank)
 
 
+def _facility(db: DbSession, session: SessionRow) -> pkg.Facility | None:
+    location = db.get(LocationRow, session.location_id) if session.location_id else None
+    if location is None:
+        return None
+    return pkg.Facility(name=location.name, address=location.address,
+                        place_of_service=location.place_of_service, npi=location.npi,
+                        state=location.state)
+
+
+def _care_episodes(db: DbSession, patient_id: int, spans: tuple[tuple[str, date, date], ...],
+                   ) -> tuple[pkg.CareEpisode, ...]:
+    """The engine's conservative care, with the detail the store holds for each episode."""
+    rows = {(r.kind, r.start): r for r in db.exec(
+        select(ConservativeCareRow).where(ConservativeCareRow.patient_id == patient_id))}
+    episodes = []
+    for kind, start, end in spans:
+        row = rows.get((kind, start))
+        episodes.append(pkg.CareEpisode(
+            kind=kind, start=start, end=end, outcome=row.outcome if row else None,
+            drugs=row.drugs if row else None, visits=row.visits if row else None))
+    return tuple(episodes)
+
+
 def _provider(row: ProviderRow | None) -> pkg.Provider | None:
     return pkg.Provider(npi=row.npi, name=row.name) if row is not None else None
 
@@ -152,7 +177,8 @@ def _service_lines(db: DbSession, session_id: int, catalog: Catalog) -> tuple[pk
             code=code, description=entry.name if entry else "", units=row.units,
             modifiers=tuple(m.strip().upper() for m in row.modifiers),
             family=entry.family if entry else None, dose_mg=row.dose_mg,
-            wasted_mg=row.wasted_mg, container=row.container, ndc=row.ndc))
+            wasted_mg=row.wasted_mg, container=row.container, ndc=row.ndc,
+            levels=tuple(row.levels or ())))
     return tuple(lines)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.packages.evidence import REQUIRED_EVIDENCE
+from tracker.packages.evidence import DETAIL_NAMES, REQUIRED_DETAIL, REQUIRED_EVIDENCE
 from tracker.packages.package import AuthorizationPackage
 from tracker.rules.findings import Result
 from tracker.rules.policy import PACKAGE_DOCUMENTS, Prerequisite
@@ -107,6 +107,8 @@ def package_needs(package: AuthorizationPackage) -> list[MissingItem]:
                                  "no conservative care (physical therapy, medication, home "
                                  "exercise...) on file in the 12 months before the visit; payers "
                                  "ask for its modality, dates and outcome"))
+    elif "conservative-therapy" in asked:
+        needs += _care_detail_missing(package)
     if (package.has("facet_rfa") or package.has("si_rfa")) and not any(
             b.relief_percent is not None for b in package.diagnostic_blocks):
         needs.append(MissingItem("DIAGNOSTIC_BLOCKS_MISSING", "package",
@@ -121,6 +123,21 @@ def package_needs(package: AuthorizationPackage) -> list[MissingItem]:
         needs.append(MissingItem("SCS_TRIAL_MISSING", "package",
                                  "no stimulator trial with recorded relief before the permanent "
                                  "implant"))
+    return needs
+
+
+def _care_detail_missing(package: AuthorizationPackage) -> list[MissingItem]:
+    """Episodes of conservative care without the detail the payer's reviewer reads."""
+    needs = []
+    for care in package.conservative_care:
+        lacking = [name for name in REQUIRED_DETAIL["conservative-therapy"]
+                   if name not in dict(care.details())]
+        if lacking:
+            needs.append(MissingItem(
+                "CONSERVATIVE_CARE_DETAIL_MISSING", "package",
+                f"the {care.kind_name} of {care.start.isoformat()} to {care.end.isoformat()} has "
+                f"no {', '.join(DETAIL_NAMES.get(n, n) for n in lacking)}; fill the "
+                f"{', '.join(lacking)} column of the conservative_care export"))
     return needs
 
 

@@ -8,9 +8,13 @@ checks, the tests. REFERENCE.md §7 lists what payers ask for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 EVIDENCE_SYSTEM = "https://painauth.example.org/fhir/CodeSystem/evidence"
+# A supportingInfo entry's detail (e.g. a conservative-care episode's outcome): one
+# sub-extension per detail, its url the detail's name, its valueString the value.
+EVIDENCE_DETAIL_URL = "https://painauth.example.org/fhir/StructureDefinition/evidence-detail"
 
 # code -> what a reviewer reads it as
 EVIDENCE_KINDS: dict[str, str] = {
@@ -38,15 +42,44 @@ REQUIRED_EVIDENCE: dict[str, tuple[str, ...]] = {
 }
 
 
+# The detail each entry of an evidence kind must carry before a payer counts the kind as on file:
+# conservative care without its outcome is what a reviewer denies as "Missing: Conservative-therapy
+# history: modality, dates, duration, outcome". Completeness and the payer sandbox read this too.
+REQUIRED_DETAIL: dict[str, tuple[str, ...]] = {
+    "conservative-therapy": ("outcome",),
+}
+DETAIL_NAMES: dict[str, str] = {"outcome": "outcome (no relief, partial or good)"}
+
+
+def detail_extension(details: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A supportingInfo extension carrying an entry's detail, e.g. (("outcome", "partial"),)."""
+    return {"url": EVIDENCE_DETAIL_URL,
+            "extension": [{"url": name, "valueString": value} for name, value in details]}
+
+
 def evidence_codes(bundle: dict[str, Any]) -> set[str]:
-    """The evidence kinds a PAS request bundle's Claim carries in its supportingInfo."""
+    """The evidence kinds a PAS request bundle's Claim carries in its supportingInfo, each with
+    the detail `REQUIRED_DETAIL` asks on every entry of that kind."""
     found: set[str] = set()
+    lacking: set[str] = set()
     for entry in bundle.get("entry") or []:
         resource = (entry or {}).get("resource") or {}
         if resource.get("resourceType") != "Claim":
             continue
         for info in resource.get("supportingInfo") or []:
             for coding in ((info or {}).get("code") or {}).get("coding") or []:
-                if coding.get("system") == EVIDENCE_SYSTEM and coding.get("code") in EVIDENCE_KINDS:
-                    found.add(coding["code"])
-    return found
+                code = coding.get("code")
+                if coding.get("system") == EVIDENCE_SYSTEM and code in EVIDENCE_KINDS:
+                    found.add(code)
+                    if not set(REQUIRED_DETAIL.get(code, ())) <= _details(info):
+                        lacking.add(code)
+    return found - lacking
+
+
+def _details(info: dict[str, Any]) -> set[str]:
+    names: set[str] = set()
+    for extension in info.get("extension") or []:
+        if (extension or {}).get("url") == EVIDENCE_DETAIL_URL:
+            names |= {e.get("url") for e in extension.get("extension") or []
+                      if (e or {}).get("valueString")}
+    return names

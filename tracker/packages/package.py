@@ -26,6 +26,8 @@ FAMILY_NAMES: dict[str, str] = {
     "scs": "spinal cord stimulator",
     "scs_programming": "stimulator programming",
 }
+CARE_OUTCOME_NAMES: dict[str, str] = {"no_relief": "no relief", "partial": "partial improvement",
+                                      "good": "good relief"}
 REGION_NAMES: dict[str | None, str] = {
     "cervical_thoracic": "cervical/thoracic", "lumbar_sacral": "lumbar/sacral",
     "sacroiliac": "sacroiliac", None: "",
@@ -71,6 +73,17 @@ class Practice:
 
 
 @dataclass(frozen=True, slots=True)
+class Facility:
+    """Where the procedure is performed, as payers know the place: its name, address and NPI."""
+
+    name: str
+    address: str
+    place_of_service: str
+    npi: str | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Requirement:
     """One thing the payer's policy asks of this request, beside its rule and source, and what
     the record holds for it."""
@@ -96,6 +109,11 @@ class ServiceLine:
     wasted_mg: float | None = None
     container: str | None = None
     ndc: str | None = None
+    levels: tuple[str, ...] = ()  # spinal levels, e.g. ("L4-L5", "L5-S1")
+
+    @property
+    def levels_text(self) -> str:
+        return ", ".join(self.levels)
 
     @property
     def ndc_text(self) -> str:
@@ -147,6 +165,9 @@ class CareEpisode:
     kind: str
     start: date
     end: date
+    outcome: str | None = None  # no_relief | partial | good
+    drugs: str | None = None  # for medication: what was taken
+    visits: int | None = None  # for therapy: how many visits
 
     @property
     def days(self) -> int:
@@ -155,6 +176,27 @@ class CareEpisode:
     @property
     def kind_name(self) -> str:
         return self.kind.replace("_", " ")
+
+    def details(self) -> tuple[tuple[str, str], ...]:
+        """The detail on file, by name, as the PAS bundle carries it."""
+        found = (("outcome", self.outcome), ("drugs", self.drugs),
+                 ("visits", None if self.visits is None else str(self.visits)))
+        return tuple((name, value) for name, value in found if value)
+
+    @property
+    def outcome_text(self) -> str:
+        return CARE_OUTCOME_NAMES.get(self.outcome or "", "outcome not recorded")
+
+    @property
+    def summary(self) -> str:
+        """`physical therapy 2026-01-05 to 2026-02-16 (43 days), 12 visits, partial improvement`:
+        the episode as a reviewer reads it."""
+        what = self.kind_name + (f" ({self.drugs})" if self.drugs else "")
+        parts = [f"{what} {self.start.isoformat()} to {self.end.isoformat()} ({self.days} days)"]
+        if self.visits is not None:
+            parts.append(f"{self.visits} visit{'' if self.visits == 1 else 's'}")
+        parts.append(self.outcome_text)
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +242,8 @@ class Evidence:
     start: date | None = None
     end: date | None = None
     percent: float | None = None
+    # the detail a reviewer needs of this kind (evidence.REQUIRED_DETAIL), by name
+    details: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in EVIDENCE_KINDS:
@@ -230,6 +274,7 @@ class AuthorizationPackage:
     practice: Practice | None = None
     diagnosis_details: tuple[Diagnosis, ...] = ()
     requirements: tuple[Requirement, ...] = ()
+    facility: Facility | None = None  # the location the session is performed at, if on file
 
     @property
     def families(self) -> frozenset[str]:
@@ -243,11 +288,9 @@ class AuthorizationPackage:
         """Every piece of evidence, in the order a reviewer reads it."""
         found: list[Evidence] = []
         for care in self.conservative_care:
-            found.append(Evidence(
-                "conservative-therapy",
-                f"{care.kind_name.capitalize()} from {care.start.isoformat()} to "
-                f"{care.end.isoformat()} ({care.days} days)",
-                start=care.start, end=care.end))
+            found.append(Evidence("conservative-therapy", care.summary[:1].upper()
+                                  + care.summary[1:], start=care.start, end=care.end,
+                                  details=care.details()))
         for prior in self.prior_treatments:
             found.append(_treatment_evidence("prior-response", prior))
         for block in self.diagnostic_blocks:

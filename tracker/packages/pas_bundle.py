@@ -19,10 +19,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from tracker.codes.diagnoses import ICD10CM_SYSTEM
-from tracker.packages.evidence import EVIDENCE_KINDS, EVIDENCE_SYSTEM
+from tracker.packages.evidence import EVIDENCE_KINDS, EVIDENCE_SYSTEM, detail_extension
 from tracker.packages.package import (
     AuthorizationPackage,
     Evidence,
+    Facility,
     Practice,
     Provider,
     ServiceLine,
@@ -74,6 +75,8 @@ def pas_request_bundle(package: AuthorizationPackage, identifier: str, *,
         entries += [_entry(_practitioner_role(ids, package)), _entry(_practitioner(ids, provider))]
     if package.practice is not None:
         entries.append(_entry(_requestor(ids, package.practice)))
+    if package.facility is not None:
+        entries.append(_entry(_location(ids, package.facility)))
     entries += [_entry(_patient(ids, package)), _entry(_coverage(ids, package)),
                 _entry(_insurer(ids, package))]
     document = None
@@ -147,6 +150,7 @@ def _claim(ids: _Ids, package: AuthorizationPackage, moment: datetime, has_provi
         }] if has_provider else None,
         "supportingInfo": supporting,
         "diagnosis": diagnoses or None,
+        "facility": ids.reference("Location") if package.facility is not None else None,
         "insurance": [{"sequence": 1, "focal": True, "coverage": ids.reference("Coverage")}],
         "item": [_item(n, line, package, has_provider, len(diagnoses), len(supporting))
                  for n, line in enumerate(package.lines, start=1)],
@@ -179,6 +183,9 @@ def _item(sequence: int, line: ServiceLine, package: AuthorizationPackage, has_p
         item["informationSequence"] = list(range(1, information + 1))
     if line.modifiers:
         item["modifier"] = [_concept(_modifier_system(m), m) for m in line.modifiers]
+    if line.levels:
+        # Claim.item.bodySite has an example binding only (oral sites): the spinal levels as text
+        item["bodySite"] = {"text": "spinal levels " + line.levels_text}
     return item
 
 
@@ -213,6 +220,8 @@ def _supporting_info(sequence: int, evidence: Evidence) -> dict[str, Any]:
                                 "end": evidence.end.isoformat()}
     elif evidence.start is not None:
         info["timingDate"] = evidence.start.isoformat()
+    if evidence.details:
+        info["extension"] = [detail_extension(evidence.details)]
     if evidence.percent is not None:
         info["valueQuantity"] = {"value": evidence.percent, "unit": "%", "system": UCUM,
                                  "code": "%"}
@@ -323,6 +332,25 @@ def _requestor(ids: _Ids, practice: Practice) -> dict[str, Any]:
     if practice.address:
         organization["address"] = [{"use": "work", "text": practice.address}]
     return organization
+
+
+def _location(ids: _Ids, facility: Facility) -> dict[str, Any]:
+    """The facility of the place of service (PAS Location: a name and an address)."""
+    location: dict[str, Any] = {
+        "resourceType": "Location",
+        "id": ids.of("Location"),
+        "meta": {"profile": [PAS + "profile-location"]},
+        "status": "active",
+        "name": facility.name,
+        "type": [_concept(PLACE_OF_SERVICE_SYSTEM, facility.place_of_service)],
+        "address": {"use": "work", "text": facility.address},
+    }
+    if facility.state:
+        location["address"]["state"] = facility.state
+        location["address"]["country"] = "US"
+    if facility.npi:
+        location["identifier"] = [{"system": NPI_SYSTEM, "value": facility.npi}]
+    return location
 
 
 def _practitioner(ids: _Ids, provider: Provider) -> dict[str, Any]:

@@ -50,8 +50,8 @@ def _on_file(rule: Rule, result: Result, package: AuthorizationPackage) -> tuple
         return tuple(f"{p.levels} level{'s' if p.levels != 1 else ''} requested ({p.name})"
                      for p in package.procedures if p.levels)
     if isinstance(rule, StepTherapy):
-        return tuple(f"{c.kind_name.capitalize()} {c.start.isoformat()} to {c.end.isoformat()} "
-                     f"({c.days} days)" for c in package.conservative_care) or ("none on file",)
+        return tuple(c.summary[:1].upper() + c.summary[1:]
+                     for c in package.conservative_care) or ("none on file",)
     if isinstance(rule, RepeatResponse):
         return _treatments(package.prior_treatments)
     if isinstance(rule, Prerequisite):

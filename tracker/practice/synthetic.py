@@ -30,6 +30,7 @@ from sqlmodel import col
 from tracker.codes import load_catalog
 from tracker.practice.scenarios import (
     EXEMPT_PROVIDER_INDEX,
+    MAIN_STATE,
     TEXAS,
     CodeSpec,
     PlannedCoverage,
@@ -45,6 +46,7 @@ from tracker.store.tables import (
     ConservativeCareRow,
     CoverageRow,
     ExemptionRow,
+    LocationRow,
     PatientRow,
     ProviderRow,
     PsychEvaluationRow,
@@ -156,6 +158,35 @@ def synthetic_providers(seed: int, count: int) -> list[dict[str, Any]]:
     return rows
 
 
+# The practice's two locations (see scenarios.MAIN_STATE and TEXAS): a session's location gives
+# the state it is performed in.
+LOCATIONS: tuple[dict[str, Any], ...] = (
+    {"code": "SYN-MAIN", "name": "Lakeside Spine & Pain Main Clinic (synthetic)",
+     "address": "200 Example Road NE, Albuquerque, NM 87101", "npi": "1555000003",
+     "place_of_service": "11", "state": MAIN_STATE},
+    {"code": "SYN-TX", "name": "Lakeside Spine & Pain El Paso Surgery Center (synthetic)",
+     "address": "300 Example Boulevard, El Paso, TX 79901", "npi": "1555000011",
+     "place_of_service": "24", "state": TEXAS},
+)
+# What a synthetic chart records of each kind of conservative care: its outcome, the drugs taken
+# (medication) and how often a therapist saw the patient (visits per week).
+_CARE_DETAIL: dict[str, tuple[str, str | None, float | None]] = {
+    "physical_therapy": ("partial", None, 2.0),
+    "chiropractic": ("partial", None, 1.0),
+    "medication": ("no_relief", "naproxen 500 mg twice daily", None),
+    "home_exercise": ("partial", None, None),
+    "activity_modification": ("no_relief", None, None),
+    "other": ("partial", None, None),
+}
+
+
+def care_detail(kind: str, start: date, end: date) -> dict[str, Any]:
+    """The outcome, drugs and visits a synthetic chart records for an episode of care."""
+    outcome, drugs, per_week = _CARE_DETAIL.get(kind, ("partial", None, None))
+    visits = None if per_week is None else max(1, round((end - start).days / 7 * per_week))
+    return {"outcome": outcome, "drugs": drugs, "visits": visits}
+
+
 class _Background:
     """Random patients: history, care, evaluations, coverage, and (for some) a booked visit."""
 
@@ -233,8 +264,9 @@ class _Writer:
     """Turns planned patients into rows with ids, and inserts them chunk by chunk."""
 
     def __init__(self, connection: Connection, seed: int, provider_ids: list[int],
-                 report: SeedReport) -> None:
+                 report: SeedReport, locations: dict[str, int] | None = None) -> None:
         self.connection, self.seed, self.provider_ids, self.report = connection, seed, provider_ids, report
+        self.locations = locations or {}  # location id by state
         self.next_patient = _next_id(connection, PatientRow)
         self.next_session = _next_id(connection, SessionRow)
         self.now = utc_now()
@@ -278,7 +310,11 @@ class _Writer:
                 "status": s.status, "place_of_service": s.place_of_service, "intent": s.intent,
                 "muscles": s.muscles, "relief_percent": s.relief_percent,
                 "duration_days": s.duration_days, "diagnoses": diagnoses_for(s.codes),
-                "service_state": s.service_state, "created_at": now, "updated_at": now})
+                # the state comes from the location, as in a practice that records locations;
+                # a state without a location stays the session's own
+                "location_id": self.locations.get(s.service_state or ""),
+                "service_state": None if s.service_state in self.locations else s.service_state,
+                "created_at": now, "updated_at": now})
             if s.authorization is not None:
                 payer, program, status, decided = s.authorization
                 at = datetime(decided.year, decided.month, decided.day, 15, tzinfo=UTC)
@@ -305,6 +341,7 @@ class _Writer:
                 self.report.scheduled_later += 1
         for kind, start, end in planned.care:
             rows["care"].append({"patient_id": pid, "kind": kind, "start": start, "end": end,
+                                 **care_detail(kind, start, end),
                                  "created_at": now, "updated_at": now})
         for day, result in planned.psych:
             rows["psych"].append({"patient_id": pid, "date": day, "result": result,
@@ -330,10 +367,24 @@ def _advance_sequences(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     for table in ("patients", "sessions", "coverages", "session_codes", "conservative_care",
-                  "psych_evaluations", "providers"):
+                  "psych_evaluations", "providers", "locations"):
         connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"))
+
+
+def _locations(connection: Connection) -> dict[str, int]:
+    """The practice's two locations (written once, whatever the seed), by state."""
+    codes = [location["code"] for location in LOCATIONS]
+    query = select(col(LocationRow.code), col(LocationRow.id)).where(col(LocationRow.code).in_(codes))
+    existing = {code for code, _ in connection.execute(query)}
+    now = utc_now()
+    missing = [{**location, "created_at": now, "updated_at": now}
+               for location in LOCATIONS if location["code"] not in existing]
+    if missing:
+        connection.execute(insert(LocationRow), missing)
+    ids: dict[str, int] = {code: lid for code, lid in connection.execute(query) if lid is not None}
+    return {location["state"]: ids[location["code"]] for location in LOCATIONS}
 
 
 def _providers(connection: Connection, seed: int, count: int, report: SeedReport) -> list[int]:
@@ -386,7 +437,7 @@ def seed_practice(engine: Engine, *, seed: int = 7, as_of: date | None = None,
             raise AlreadySeeded(f"the database already holds the synthetic practice of seed {seed} "
                                 f"(MRNs {prefix}…); use another --seed or a fresh database")
         provider_ids = _providers(connection, seed, provider_count, report)
-        writer = _Writer(connection, seed, provider_ids, report)
+        writer = _Writer(connection, seed, provider_ids, report, _locations(connection))
         writer.write(scenarios)
         _exemptions(connection, day, provider_ids)
         maker = _Background(rng, day, shape.history_months)
