@@ -23,7 +23,9 @@ from tracker.store.patient_record import NoCoverageOnDate, load_patient_records
 from tracker.store.tables import (
     AuthorizationEventRow,
     AuthorizationRow,
+    ConservativeCareRow,
     EvaluationResultRow,
+    LocationRow,
     PatientRow,
     SessionCodeRow,
     SessionRow,
@@ -398,3 +400,22 @@ def test_the_flow_publishes_the_visits_needing_attention_as_a_table_artifact(
     assert [(r["session"], r["readiness"]) for r in rows] == [
         (str(v.session_id), v.readiness.readiness) for v in board]
     assert "clear" not in {r["readiness"] for r in rows}
+
+
+def test_the_synthetic_practice_ships_two_locations_whose_state_its_visits_are_checked_in(
+        engine: Engine) -> None:
+    _seed(engine)
+    seed_practice(engine, seed=12, as_of=AS_OF, shape=PracticeShape(patients=20))
+    with DbSession(engine) as db:
+        locations = {row.state: row for row in db.exec(select(LocationRow))}
+        assert sorted(locations) == ["NM", "TX"]  # once, whichever seeds share the database
+        texas = locations["TX"]
+        booked = list(db.exec(select(SessionRow).where(SessionRow.location_id == texas.id,
+                                                       SessionRow.status == "scheduled")))
+        assert booked and all(s.service_state is None for s in booked)  # state from location
+        records = load_patient_records(db, [s.patient_id for s in booked])
+        states = {records[s.patient_id].check_request(s.id, as_of=AS_OF).service_state
+                  for s in booked if s.id is not None
+                  and records[s.patient_id].payer_on(s.date) is not None}
+        assert states == {"TX"}
+        assert all(c.outcome for c in db.exec(select(ConservativeCareRow)))
