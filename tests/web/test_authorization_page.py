@@ -167,7 +167,7 @@ def test_the_list_filters_by_status_and_flag_and_links_each_authorization(
 def test_a_scheduler_views_but_cannot_record(scheduler: TestClient, practice: Practice,
                                             staged: Staged) -> None:
     page = scheduler.get(f"/authorizations/{staged.faxed}")
-    assert page.status_code == 200 and "Record the submission" not in page.text
+    assert page.status_code == 200 and "Record the send" not in page.text
     before = _events(practice, staged.faxed)
     token = form_token(scheduler, f"/authorizations/{staged.faxed}")
     refused = scheduler.post(f"/authorizations/{staged.faxed}/manual-submission",
@@ -182,7 +182,7 @@ def test_a_scheduler_views_but_cannot_record(scheduler: TestClient, practice: Pr
 def test_billing_records_a_fax_submission_and_the_decision_with_who_and_why(
         billing: TestClient, practice: Practice, staged: Staged) -> None:
     path = f"/authorizations/{staged.faxed}"
-    assert "Record the submission" in billing.get(path).text
+    assert "Record the send" in billing.get(path).text
     response = billing.post(f"{path}/manual-submission", data={
         "token": form_token(billing, path), "channel": "fax", "reference": "FAX-0302-11",
         "note": "cover sheet attached"})
@@ -203,7 +203,7 @@ def test_billing_records_a_fax_submission_and_the_decision_with_who_and_why(
     assert decided.reason == "approved by the payer, number CG-7781"
     page = billing.get(path)
     assert 'id="auth-number">CG-7781<' in page.text and "2027-03-01 to 2027-05-29" in page.text
-    assert "Record the decision" not in page.text
+    assert "Record the payer&#39;s decision" not in page.text
 
 
 def test_a_form_without_the_token_is_refused(billing: TestClient, staged: Staged) -> None:

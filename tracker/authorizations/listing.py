@@ -14,7 +14,8 @@ from tracker.errors import InputError
 from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, PatientRow, SessionRow
 
 FLAGS: tuple[str, ...] = ("decision_overdue", "expires_before_visit", "starts_after_visit",
-                          "units_short", "contact_payer", "billing_review")
+                          "units_short", "contact_payer", "billing_review", "information_requested",
+                          "packet_ready")
 # "rejected" is set by the submit service when a payer refuses a request as sent.
 LISTED_STATUSES: tuple[str, ...] = (*AUTHORIZATION_STATUSES, "rejected")
 MOST_SHOWN = 500
@@ -33,6 +34,12 @@ class AuthorizationListing:
     auth_number: str | None
     decision_due_at: datetime | None
     updated_at: datetime
+
+    @property
+    def shown_status(self) -> str:
+        """A packet handed to staff reads "packet ready to send" until someone records the send."""
+        return "packet_ready" if self.status == "submitted" and "packet_ready" in self.flags \
+            else self.status
 
 
 def checked_filters(status: str | None, flag: str | None) -> tuple[str | None, str | None]:

@@ -21,6 +21,9 @@ from tracker.visits.authorization_ledger import record_approved_units
 SUBMITTABLE = ("needed", "ready", "documentation_missing")
 DECISIONS = ("approved", "partial", "denied", "pended")
 CHANNELS = ("fax", "portal", "phone", "mail")
+# Set by the submit run when it hands a fax or portal payer's packet to staff; cleared when a
+# person records the send.
+PACKET_READY = "packet_ready"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ def record_manual_submission(engine: Engine, authorization_id: int, *, actor: st
         auth.submitted_at = submitted_at or now
         auth.decision_due_at = deadline_for(db, auth, auth.submitted_at)
         auth.checks, auth.next_check_at = 0, None
+        auth.flags = [f for f in (auth.flags or []) if f != PACKET_READY]
         if reference and auth.submission_id is None:
             auth.submission_id = reference
         db.add(auth)
@@ -58,14 +62,22 @@ def record_manual_submission(engine: Engine, authorization_id: int, *, actor: st
 
 
 def awaiting_manual_submission(db: DbSession, auth: AuthorizationRow) -> bool:
-    """Submitted by the submit flow to a fax or portal payer: the packet was handed to staff (the
-    attempt went out with no payer answer), so staff may still record when and how they sent it."""
-    if auth.status != "submitted" or auth.id is None:
+    """The submit run handed the packet to staff for a fax or portal payer (flag `packet_ready`)
+    and no one has recorded sending it yet: it reads "packet ready to send", not "sent"."""
+    return auth.status == "submitted" and PACKET_READY in (auth.flags or [])
+
+
+def sent_by_staff(db: DbSession, auth: AuthorizationRow) -> bool:
+    """A request that went to the payer by hand (fax, portal, phone, mail): its answer comes back
+    the same way, so a person chases it."""
+    if auth.id is None or auth.status not in ("submitted", "pended"):
+        return False
+    if awaiting_manual_submission(db, auth):
         return False
     attempt = db.exec(select(SubmissionAttemptRow)
                       .where(SubmissionAttemptRow.authorization_id == auth.id)
                       .order_by(col(SubmissionAttemptRow.attempt).desc())).first()
-    return attempt is not None and attempt.state == "sent" and attempt.response is None
+    return attempt is None or (attempt.state == "sent" and attempt.response is None)
 
 
 def record_manual_decision(engine: Engine, authorization_id: int, *, actor: str, decision: str,

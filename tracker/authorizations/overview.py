@@ -4,14 +4,16 @@ line (by `tracker.payers.interpret_pas_response`, the reader the submit and foll
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.authorizations.notes import Note, notes_on
 from tracker.payers.errors import PayerError
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
 from tracker.store.tables import (
@@ -24,6 +26,8 @@ from tracker.store.tables import (
 )
 from tracker.visits.authorization_ledger import ledger_lines
 from tracker.visits.readiness import AuthorizationLine, procedure_units
+
+SERVER_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\](?:[^\s/\\]+[/\\])+([^\s/\\]+)")
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,19 @@ class AuthorizationOverview:
     events: tuple[AuthorizationEvent, ...]
     attempts: tuple[SubmissionAttempt, ...]
     lines: tuple[AuthorizationLine, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def history(self) -> list[AuthorizationEvent | Note]:
+        """Status changes, queue changes and notes, oldest first."""
+        merged: list[AuthorizationEvent | Note] = [*self.events, *self.notes]
+        return sorted(merged, key=lambda entry: _aware(entry.at))
+
+    @property
+    def shown_status(self) -> str:
+        """A packet handed to staff reads "packet ready to send" until someone records the send."""
+        return "packet_ready" if self.status == "submitted" and "packet_ready" in self.flags \
+            else self.status
 
     @property
     def units_text(self) -> str:
@@ -118,10 +135,22 @@ def authorization_overview(engine: Engine, authorization_id: int) -> Authorizati
             approved_units=auth.approved_units, requested_units=sum(line.units for line in lines),
             decision_reason=auth.decision_reason,
             events=tuple(AuthorizationEvent(at=e.at, from_status=e.from_status,
-                                            to_status=e.to_status, actor=e.actor, reason=e.reason)
+                                            to_status=e.to_status, actor=e.actor,
+                                            reason=without_paths(e.reason))
                          for e in events),
             attempts=tuple(_attempt(a) for a in attempts),
-            lines=ledger_lines(db, [auth]).get(authorization_id, ()))
+            lines=ledger_lines(db, [auth]).get(authorization_id, ()),
+            notes=tuple(notes_on(db, authorization_id)))
+
+
+def without_paths(text: str | None) -> str | None:
+    """An event's words with any server file path cut to the file's name: history is shown to
+    browser users (events written before the submit run stopped naming paths still hold them)."""
+    return SERVER_PATH.sub(lambda found: found.group(1), text) if text else text
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
 
 
 def _attempt(row: SubmissionAttemptRow) -> SubmissionAttempt:

@@ -50,6 +50,7 @@ from tracker.authorizations.decisions import (
     record_answer,
 )
 from tracker.authorizations.gateways import PayerGateways, fax_number, packet_path
+from tracker.authorizations.manual_entry import PACKET_READY
 from tracker.packages.assembly import assemble_package
 from tracker.packages.packet import render_packet
 from tracker.packages.pas_bundle import pas_request_bundle
@@ -334,8 +335,12 @@ def _record_sent(db: DbSession, auth: AuthorizationRow, attempt: SubmissionAttem
     if auth.status == "ready":
         auth.submitted_at, auth.submission_id, auth.checks = now, attempt.bundle_identifier, 0
         auth.decision_due_at = deadline_for(db, auth, now)
-        how = (f"packet {reply.packet} handed to staff for fax or portal"
-               if reply.awaiting_manual_entry else "sent to the payer")
+        # the packet's file name only: history is shown to browser users, never a server path
+        how = (f"packet {reply.packet.name if reply.packet else ''} ready to send by fax or "
+               "portal; staff record the send" if reply.awaiting_manual_entry
+               else "sent to the payer")
+        if reply.awaiting_manual_entry and PACKET_READY not in (auth.flags or []):
+            auth.flags = [*(auth.flags or []), PACKET_READY]
         change_status(db, auth, "submitted", actor=actor,
                       reason=f"{attempt.bundle_identifier} {how}", at=now)
     if reply.interpretation is not None and not reply.awaiting_manual_entry:

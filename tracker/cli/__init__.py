@@ -24,6 +24,7 @@ COMMANDS = {
     "policies": "tracker.cli.policies:policies",
     "import": "tracker.cli.importing:import_files",
     "auth": "tracker.cli.auth:auth",
+    "queue": "tracker.cli.queue:queue",
     "alerts": "tracker.cli.alerts:alerts",
     "serve": "tracker.cli.serve:serve",
     "users": "tracker.cli.users:users",

@@ -337,6 +337,36 @@ class AuthorizationEventRow(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=Text)
 
 
+class AuthorizationWorkRow(SQLModel, table=True):
+    """Who works an authorization and by when: its owner in the billing queue, a due date set by
+    hand (overriding the one derived from the visit and the decision clock), and the next day to
+    touch it. One row per authorization, written on the first claim or change; every change also
+    writes an `authorization_events` row."""
+
+    __tablename__ = "authorization_work"
+
+    id: int | None = Field(default=None, primary_key=True)
+    authorization_id: int = Field(foreign_key="authorizations.id", unique=True, ondelete="CASCADE")
+    owner: str | None = Field(default=None, max_length=64, index=True,
+                              description="the board user's name; None is unassigned")
+    due_on: date | None = Field(default=None, description="set by hand; None: derived")
+    next_touch_on: date | None = None
+    updated_at: datetime = _stamp()
+
+
+class AuthorizationNoteRow(SQLModel, table=True):
+    """A note a person wrote on an authorization: who, when, the text. Shown in its history on
+    the board; never put in an alert."""
+
+    __tablename__ = "authorization_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    authorization_id: int = _parent("authorizations")
+    author: str = Field(max_length=64)
+    at: datetime = _stamp()
+    text: str = Field(sa_type=Text)
+
+
 class EvaluationResultRow(SQLModel, table=True):
     """The latest evaluation of one scheduled session, and a hash of what it was computed from."""
 

@@ -27,6 +27,7 @@ from tracker.web.exemption_pages import router as exemption_router
 from tracker.web.pages import message_page
 from tracker.web.pages import router as page_router
 from tracker.web.payer_notifications import router as notifications_router
+from tracker.web.queue_pages import router as queue_router
 from tracker.web.signing_in import (
     SESSION_COOKIE,
     SESSION_HOURS,
@@ -82,6 +83,7 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     app.include_router(notifications_router)
     app.include_router(alert_router)
     app.include_router(exemption_router)
+    app.include_router(queue_router)
     app.add_exception_handler(SignInRequired, _to_login)
     app.add_exception_handler(ApiSignInRequired, _unauthorized)
     app.add_exception_handler(NotAllowed, _forbidden)

@@ -16,7 +16,7 @@ from tracker.authorizations.listing import FLAGS, LISTED_STATUSES, checked_filte
 from tracker.authorizations.manual_entry import (
     CHANNELS,
     DECISIONS,
-    SUBMITTABLE,
+    PACKET_READY,
     record_manual_decision,
     record_manual_submission,
 )
@@ -121,26 +121,39 @@ def manual_decision(request: Request, user: Billing, authorization_id: RecordId,
     return RedirectResponse(f"/authorizations/{authorization_id}#history", status_code=303)
 
 
+@router.post("/authorizations/{authorization_id}/notes")
+def note(request: Request, user: Billing, authorization_id: RecordId, token: FormText,
+         text: OptionalText = "") -> Response:
+    from tracker.authorizations.notes import add_note
+
+    check_form_token(request, token)
+    try:
+        add_note(request.app.state.board.engine, authorization_id, author=user.name, text=text)
+    except InputError as err:
+        return _page(request, user, authorization_id, error=str(err), status_code=400)
+    audit(request, user, "authorization_note_added", f"authorization:{authorization_id}")
+    return RedirectResponse(f"/authorizations/{authorization_id}#history", status_code=303)
+
+
 def _page(request: Request, user: User, authorization_id: RecordId, error: str | None = None,
           status_code: int = 200) -> Response:
     overview = authorization_overview(request.app.state.board.engine, authorization_id)
     if overview is None:
         return message_page(request, "No such authorization",
                             f"There is no authorization with id {authorization_id}.", status_code=404)
+    handed = _handed_to_staff(overview)
     return render(request, "authorization.html", user, status_code=status_code, auth=overview,
-                  meaning=status_meaning(overview.status), flag_words=flag_words,
+                  meaning=status_meaning(overview.shown_status), flag_words=flag_words,
                   channels=CHANNELS, decisions=DECISIONS,
-                  may_record_submission=overview.status in SUBMITTABLE or _handed_to_staff(overview),
-                  may_record_decision=overview.status in ("submitted", "pended"), error=error)
+                  may_record_submission=overview.status == "ready" or handed,
+                  may_record_decision=overview.status in ("submitted", "pended") and not handed,
+                  error=error)
 
 
 def _handed_to_staff(overview: AuthorizationOverview) -> bool:
-    """The submit run handed the packet to staff (a fax or portal payer): no payer answer yet.
-    The same test as `tracker.authorizations.manual_entry.awaiting_manual_submission`, on what is shown."""
-    if overview.status != "submitted" or not overview.attempts:
-        return False
-    latest = overview.attempts[-1]
-    return latest.state == "sent" and latest.answer is None and latest.unreadable is None
+    """The submit run handed the packet to staff (a fax or portal payer) and no one has recorded
+    sending it: `tracker.authorizations.manual_entry.awaiting_manual_submission`, on what is shown."""
+    return overview.status == "submitted" and PACKET_READY in overview.flags
 
 
 def _packets() -> Path:

@@ -8,6 +8,9 @@ STATUS_MEANINGS: dict[str, str] = {
                              "add them and the package is checked again.",
     "ready": "The package is complete; the next submit run sends it to the payer.",
     "submitted": "Sent to the payer; waiting for its decision.",
+    "packet_ready": "The packet is ready to send to this fax or portal payer, but no one has "
+                    "recorded sending it. Send it, then record the send below with the fax "
+                    "confirmation or portal reference.",
     "pended": "The payer is still reviewing it; painauth asks again on a backoff until it decides.",
     "approved": "The payer approved it. Check the validity window and units against the visit.",
     "partial": "The payer approved part of it (fewer units, or another code). "
@@ -33,6 +36,10 @@ FLAG_WORDS: dict[str, str] = {
     "units_short": "Fewer units approved than requested. Adjust the plan or ask the payer "
                    "to reconsider.",
     "contact_payer": "The payer asks the practice to contact it about this request.",
+    "information_requested": "The payer asks for more information before it decides. Send it "
+                             "before the due date in the queue.",
+    "packet_ready": "Packet ready to send by fax or portal: not sent until a person records "
+                    "the send.",
 }
 
 

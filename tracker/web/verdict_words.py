@@ -17,6 +17,7 @@ VERDICT_WORDS: dict[str, str] = {
 # Authorization states whose plain words are not just the name with spaces.
 STATUS_WORDS: dict[str, str] = {
     "not_opened_blocked": "none opened: visit blocked",
+    "packet_ready": "packet ready to send",
 }
 
 

@@ -1,0 +1,189 @@
+"""The billing work queue: every authorization that needs a person now, what to do (its kind),
+who owns it, by when (its due date) and when to look at it next, sorted by due date, with the
+counts of each view. Owners and dates set by hand live in `authorization_work`
+(`tracker.authorizations.assignment` changes them); kinds and derived due dates are read from the
+authorization's state here, so the queue never disagrees with the authorization page.
+
+Derived due dates:
+- prepare, send, resubmit: the last day a request can go out so that the program's decision clock
+  (`decision_deadline`) ends before the visit — the visit date less the clock's length today;
+- chase, answer the payer's request: the payer's decision deadline (else the visit date);
+- appeal: `APPEAL_DAYS` after the denial (the usual first-level window), or the visit date if
+  that comes first.
+A due date set by hand wins over all of these.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from tracker.authorizations.decisions import deadline_for
+from tracker.authorizations.manual_entry import awaiting_manual_submission, sent_by_staff
+from tracker.errors import InputError
+from tracker.store.tables import (
+    AuthorizationRow,
+    AuthorizationWorkRow,
+    PatientRow,
+    SessionRow,
+    utc_now,
+)
+
+KINDS: dict[str, str] = {
+    "prepare": "Prepare the package",
+    "send": "Send the packet by fax or portal",
+    "chase": "Chase the payer's decision",
+    "answer_request": "Answer the payer's request for information",
+    "resubmit": "Correct and resubmit",
+    "appeal": "Appeal or ask for a peer-to-peer",
+}
+VIEWS: dict[str, str] = {
+    "all": "All open work",
+    "mine": "My queue",
+    "unassigned": "Unassigned",
+    "overdue": "Overdue",
+    "due_today": "Due today",
+}
+APPEAL_DAYS = 60
+PREPARING = ("needed", "documentation_missing")
+WAITING = ("submitted", "pended")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    authorization_id: int
+    kind: str
+    patient_id: int
+    patient_name: str
+    mrn: str
+    visit_date: date
+    payer: str
+    status: str
+    owner: str | None
+    due_on: date
+    due_set_by_hand: bool
+    next_touch_on: date | None
+    auth_number: str | None
+
+    @property
+    def kind_words(self) -> str:
+        return KINDS[self.kind]
+
+    def overdue(self, today: date) -> bool:
+        return self.due_on < today
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    view: str
+    items: tuple[QueueItem, ...]
+    counts: dict[str, int]
+
+
+def checked_view(view: str | None) -> str:
+    view = (view or "").strip().replace("-", "_") or "all"
+    if view not in VIEWS:
+        raise InputError("view", f"unknown view {view!r}; choose one of " + ", ".join(VIEWS))
+    return view
+
+
+def work_queue(engine: Engine, today: date, *, view: str = "all", user: str | None = None,
+               now: datetime | None = None) -> WorkQueue:
+    """The open work in `view` for `user` (whose "mine" it is), due date first, and the count
+    of every view."""
+    view = checked_view(view)
+    if view == "mine" and not user:
+        raise InputError("user", "say whose queue to show (the user name)")
+    items = open_work(engine, today, now=now)
+    counts = {name: sum(1 for item in items if _in_view(item, name, user, today)) for name in VIEWS}
+    return WorkQueue(view=view, counts=counts,
+                     items=tuple(item for item in items if _in_view(item, view, user, today)))
+
+
+def open_work(engine: Engine, today: date, *, now: datetime | None = None,
+              only: Iterable[int] | None = None) -> list[QueueItem]:
+    """Every authorization needing a person (or only those ids), due date first."""
+    now = now or utc_now()
+    query = (select(AuthorizationRow, SessionRow, PatientRow, AuthorizationWorkRow)
+             .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
+             .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
+             .join(AuthorizationWorkRow, col(AuthorizationWorkRow.authorization_id)
+                   == col(AuthorizationRow.id), isouter=True))
+    if only is not None:
+        query = query.where(col(AuthorizationRow.id).in_(list(only)))
+    found: list[QueueItem] = []
+    with DbSession(engine) as db:
+        for auth, session, patient, work in db.exec(query).all():
+            kind = work_kind(db, auth)
+            if kind is None:
+                continue
+            derived = derived_due_date(db, auth, kind, session.date, now)
+            found.append(_item(auth, session, patient, work, kind, derived))
+    return sorted(found, key=lambda i: (i.due_on, i.visit_date, i.authorization_id))
+
+
+def work_kind(db: DbSession, auth: AuthorizationRow) -> str | None:
+    """What a person must do for this authorization now; None when nothing (the submit and
+    follow-up runs have it, or it is settled)."""
+    flags = auth.flags or []
+    if auth.status in PREPARING:
+        return "prepare"
+    if auth.status == "rejected":
+        return "resubmit"
+    if auth.status == "denied":
+        return "appeal"
+    if auth.status not in WAITING:
+        return None
+    if awaiting_manual_submission(db, auth):
+        return "send"
+    if "information_requested" in flags or "contact_payer" in flags:
+        return "answer_request"
+    if "decision_overdue" in flags or sent_by_staff(db, auth):
+        return "chase"
+    return None
+
+
+def derived_due_date(db: DbSession, auth: AuthorizationRow, kind: str, visit: date,
+                     now: datetime) -> date:
+    if kind in ("prepare", "send", "resubmit"):
+        clock = deadline_for(db, auth, now) - now
+        return visit - timedelta(days=math.ceil(clock / timedelta(days=1)))
+    if kind == "appeal":
+        denied = (auth.decided_at or auth.updated_at or now).date()
+        return min(denied + timedelta(days=APPEAL_DAYS), visit)
+    if auth.decision_due_at is not None:
+        return auth.decision_due_at.date()
+    return visit
+
+
+def _in_view(item: QueueItem, view: str, user: str | None, today: date) -> bool:
+    if view == "mine":
+        return user is not None and item.owner == user
+    if view == "unassigned":
+        return item.owner is None
+    if view == "overdue":
+        return item.due_on < today
+    if view == "due_today":
+        return item.due_on == today
+    return True
+
+
+def _item(auth: AuthorizationRow, session: SessionRow, patient: PatientRow,
+          work: AuthorizationWorkRow | None, kind: str, derived: date) -> QueueItem:
+    assert auth.id is not None and patient.id is not None
+    by_hand = work is not None and work.due_on is not None
+    return QueueItem(
+        authorization_id=auth.id, kind=kind, patient_id=patient.id,
+        patient_name=f"{patient.family_name}, {patient.given_name}", mrn=patient.mrn,
+        visit_date=session.date, payer=auth.payer, status=auth.status,
+        owner=work.owner if work is not None else None,
+        due_on=work.due_on if work is not None and work.due_on is not None else derived,
+        due_set_by_hand=by_hand,
+        next_touch_on=work.next_touch_on if work is not None else None,
+        auth_number=auth.auth_number)
