@@ -203,7 +203,7 @@ def test_billing_records_a_fax_submission_and_the_decision_with_who_and_why(
     assert decided.reason == "approved by the payer, number CG-7781"
     page = billing.get(path)
     assert 'id="auth-number">CG-7781<' in page.text and "2027-03-01 to 2027-05-29" in page.text
-    assert "Record the payer&#39;s decision" not in page.text
+    assert "Record the payer's decision" not in page.text
 
 
 def test_a_form_without_the_token_is_refused(billing: TestClient, staged: Staged) -> None:

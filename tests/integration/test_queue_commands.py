@@ -1,0 +1,77 @@
+"""`painauth queue`, run as a process on SQLite and PostgreSQL: the views with their counts, claim,
+dates, the search, notes, and bad input said in one line naming the option or field."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session as DbSession
+
+from tracker.authorizations import queue as queue_service
+from tracker.cli.queue import VIEWS
+from tracker.store.tables import AuthorizationRow, PatientRow, SessionRow
+from tracker.store.users import add_user
+
+from .test_auth_staff_commands import painauth
+
+AS_OF = "2026-12-01"
+
+
+def _needed(engine: Engine) -> int:
+    with DbSession(engine) as db:
+        patient = PatientRow(mrn="SYN-7301", family_name="Cliffield", given_name="Dana",
+                             birth_date=date(1959, 7, 7))
+        db.add(patient)
+        db.flush()
+        assert patient.id is not None
+        session = SessionRow(patient_id=patient.id, date=date(2026, 12, 29), status="scheduled")
+        db.add(session)
+        db.flush()
+        assert session.id is not None
+        auth = AuthorizationRow(session_id=session.id, payer="aetna", status="needed")
+        db.add(auth)
+        db.commit()
+        assert auth.id is not None
+        return auth.id
+
+
+def test_the_command_views_are_the_services() -> None:
+    assert [v.replace("-", "_") for v in VIEWS] == list(queue_service.VIEWS)
+
+
+def test_a_coordinator_claims_dates_finds_and_notes_from_the_terminal(
+        engine: Engine, database_url: str, tmp_path: Path) -> None:
+    add_user(engine, "lee.billing", "billing", "synthetic-password-1")
+    auth_id = _needed(engine)
+    listed = painauth(database_url, tmp_path, "queue", "--as-of", AS_OF, "--json")
+    assert listed.returncode == 0, listed.stderr
+    document = json.loads(listed.stdout)
+    assert document["counts"]["unassigned"] == 1
+    assert [(i["authorization_id"], i["kind"], i["owner"]) for i in document["items"]] == [
+        (auth_id, "prepare", None)]
+
+    claimed = painauth(database_url, tmp_path, "queue", "claim", str(auth_id), "--by", "lee.billing")
+    assert claimed.returncode == 0, claimed.stderr
+    dated = painauth(database_url, tmp_path, "queue", "dates", str(auth_id), "--due", "2026-12-01",
+                     "--by", "lee.billing")
+    assert dated.returncode == 0, dated.stderr
+    mine = painauth(database_url, tmp_path, "queue", "--view", "due-today", "--as-of", AS_OF)
+    assert mine.returncode == 0, mine.stderr
+    assert f"#{auth_id}" in mine.stdout and "owner lee.billing" in mine.stdout
+    assert "Due today: 1" in mine.stdout
+
+    found = painauth(database_url, tmp_path, "queue", "--search", "syn-7301")
+    assert found.returncode == 0 and "Cliffield, Dana (SYN-7301)" in found.stdout
+    assert "[matched MRN]" in found.stdout
+    noted = painauth(database_url, tmp_path, "queue", "note", str(auth_id),
+                     "Waiting on the MRI report", "--by", "lee.billing")
+    assert noted.returncode == 0, noted.stderr
+
+    bad_date = painauth(database_url, tmp_path, "queue", "dates", str(auth_id), "--due", "1/12/26")
+    assert bad_date.returncode == 2 and "--due" in bad_date.stderr
+    nobody = painauth(database_url, tmp_path, "queue", "assign", str(auth_id), "--to", "ghost")
+    assert nobody.returncode == 2 and "no active board user named 'ghost'" in nobody.stderr
+    assert "Traceback" not in nobody.stderr + bad_date.stderr
