@@ -202,4 +202,4 @@ def test_notes_sit_in_the_history_with_who_and_when(engine: Engine, desk: Desk) 
     history = overview.history
     assert [getattr(e, "text", None) or getattr(e, "reason", None) for e in history] == [
         "queue: claimed by bea.billing", "Called Cigna: appeal by fax, ref 88"]
-    assert history[-1].at is not None and getattr(history[-1], "author") == "bea.billing"
+    assert history[-1].at is not None and history[-1].author == "bea.billing"
