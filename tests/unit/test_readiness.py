@@ -185,6 +185,13 @@ def test_a_payer_asking_for_information_needs_billing() -> None:
     assert (ready.readiness, ready.reason_codes) == ("act", ("INFORMATION_REQUESTED",))
 
 
+def test_a_packet_handed_to_staff_is_not_waiting_on_the_payer() -> None:
+    ready = needing_auth(AuthorizationFacts(id=7, status="submitted", flags=("packet_ready",),
+                                            decision_due_at=datetime(2026, 12, 5, tzinfo=UTC)))
+    assert (ready.readiness, ready.reason_codes) == ("act", ("PACKET_NOT_SENT",))
+    assert "no one has recorded sending it" in ready.next_action
+
+
 def test_an_approval_starting_after_the_visit_does_not_cover_it() -> None:
     ready = needing_auth(approval(valid_from=date(2027, 1, 1), valid_to=date(2027, 2, 1)))
     assert (ready.readiness, ready.reason_codes) == ("act", ("OUTSIDE_APPROVED_WINDOW",))

@@ -66,6 +66,10 @@ REASONS: dict[str, ReasonCode] = {
         "act", "billing",
         "The payer may decide as late as {detail}, after the visit: ask for expedited review or "
         "move the visit."),
+    "PACKET_NOT_SENT": ReasonCode(
+        "act", "billing",
+        "The packet for this fax or portal payer is ready, but no one has recorded sending it: "
+        "send it and record the send with the fax confirmation or portal reference."),
     "INFORMATION_REQUESTED": ReasonCode(
         "act", "billing", "The payer asked for more information{detail}: contact the payer and "
         "send it."),
@@ -294,6 +298,8 @@ def _authorization_reasons(visit: VisitFacts, evaluation: Mapping[str, Any],
 
 
 def _waiting(visit: VisitFacts, auth: AuthorizationFacts) -> Reason:
+    if "packet_ready" in auth.flags:  # handed to staff: not with the payer until someone sends it
+        return reason("PACKET_NOT_SENT")
     if "contact_payer" in auth.flags or "information_requested" in auth.flags:
         return reason("INFORMATION_REQUESTED")
     due = auth.decision_due_at
