@@ -203,3 +203,63 @@ def test_notes_sit_in_the_history_with_who_and_when(engine: Engine, desk: Desk) 
     assert [getattr(e, "text", None) or getattr(e, "reason", None) for e in history] == [
         "queue: claimed by bea.billing", "Called Cigna: appeal by fax, ref 88"]
     assert history[-1].at is not None and history[-1].author == "bea.billing"
+
+
+def test_a_denial_goes_through_peer_to_peer_appeal_and_resubmission_on_record(
+        engine: Engine, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.authorizations.denials import (
+        open_step,
+        record_denial_reason,
+        record_outcome,
+        resubmit,
+        schedule_peer_to_peer,
+    )
+
+    monkeypatch.setenv("PAINAUTH_PAYER_CIGNA_APPEAL_DAYS", "first_level=180")
+    denied_on = (NOW - timedelta(days=10)).date()
+    record_denial_reason(engine, desk.denied, actor="bea.billing",
+                         worded="Conservative care under 6 weeks", code="CO-50")
+    with pytest.raises(InputError, match="not a reason code"):
+        record_denial_reason(engine, desk.denied, actor="bea.billing", worded="x", code="CO 50!")
+    item = next(i for i in work_queue(engine, TODAY, now=NOW).items
+                if i.authorization_id == desk.denied)
+    assert (item.kind, item.due_on) == ("appeal", denied_on + timedelta(days=180))
+
+    p2p = open_step(engine, desk.denied, "peer_to_peer", actor="bea.billing")
+    assert p2p.deadline == denied_on + timedelta(days=14)  # the default window
+    with pytest.raises(InputError, match="already open"):
+        open_step(engine, desk.denied, "peer_to_peer", actor="bea.billing")
+    item = next(i for i in work_queue(engine, TODAY, now=NOW).items
+                if i.authorization_id == desk.denied)
+    assert (item.kind, item.due_on) == ("peer_to_peer", p2p.deadline)
+    schedule_peer_to_peer(engine, p2p.id, actor="bea.billing", physician="Dr. Synthetic Reyes",
+                          at=datetime(2026, 12, 3, 15, 30, tzinfo=UTC))
+    record_outcome(engine, p2p.id, actor="bea.billing", outcome="upheld",
+                   note="reviewer wants the PT notes")
+    appeal = open_step(engine, desk.denied, "first_level", actor="bea.billing")
+    assert appeal.deadline == denied_on + timedelta(days=180)
+    item = next(i for i in work_queue(engine, TODAY, now=NOW).items
+                if i.authorization_id == desk.denied)
+    assert (item.kind, item.due_on) == ("appeal", appeal.deadline)
+    record_outcome(engine, appeal.id, actor="bea.billing", outcome="upheld")
+
+    following = resubmit(engine, desk.denied, actor="bea.billing",
+                         correction="added the PT discharge summary")
+    assert following == f"painauth-auth{desk.denied}-1"
+    with DbSession(engine) as db:
+        auth = db.get(AuthorizationRow, desk.denied)
+        assert auth is not None and auth.status == "needed"
+        assert (auth.decision_reason, auth.denial_code) == ("Conservative care under 6 weeks",
+                                                            "CO-50")
+    assert [e.reason for e in _events(engine, desk.denied)] == [
+        "denial reason recorded: Conservative care under 6 weeks (code CO-50)",
+        f"peer-to-peer opened, due {p2p.deadline} (denied {denied_on})",
+        "peer-to-peer scheduled 2026-12-03 15:30 UTC with Dr. Synthetic Reyes",
+        "peer-to-peer upheld: reviewer wants the PT notes",
+        f"first-level appeal opened, due {appeal.deadline} (denied {denied_on})",
+        "first-level appeal upheld",
+        f"resubmission: added the PT discharge summary; the new request goes as {following}"]
+    overview = authorization_overview(engine, desk.denied)
+    assert overview is not None
+    assert [(s.kind, s.outcome) for s in overview.denial_steps] == [
+        ("peer_to_peer", "upheld"), ("first_level", "upheld")]

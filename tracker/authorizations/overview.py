@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.authorizations.denials import DenialStep, denial_steps
 from tracker.authorizations.notes import Note, notes_on
 from tracker.payers.errors import PayerError
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
@@ -80,6 +81,8 @@ class AuthorizationOverview:
     attempts: tuple[SubmissionAttempt, ...]
     lines: tuple[AuthorizationLine, ...] = ()
     notes: tuple[Note, ...] = ()
+    denial_code: str | None = None
+    denial_steps: tuple[DenialStep, ...] = ()
 
     @property
     def history(self) -> list[AuthorizationEvent | Note]:
@@ -140,7 +143,8 @@ def authorization_overview(engine: Engine, authorization_id: int) -> Authorizati
                          for e in events),
             attempts=tuple(_attempt(a) for a in attempts),
             lines=ledger_lines(db, [auth]).get(authorization_id, ()),
-            notes=tuple(notes_on(db, authorization_id)))
+            notes=tuple(notes_on(db, authorization_id)), denial_code=auth.denial_code,
+            denial_steps=tuple(denial_steps(db, authorization_id)))
 
 
 def without_paths(text: str | None) -> str | None:

@@ -8,8 +8,9 @@ Derived due dates:
 - prepare, send, resubmit: the last day a request can go out so that the program's decision clock
   (`decision_deadline`) ends before the visit — the visit date less the clock's length today;
 - chase, answer the payer's request: the payer's decision deadline (else the visit date);
-- appeal: `APPEAL_DAYS` after the denial (the usual first-level window), or the visit date if
-  that comes first.
+- appeal, peer-to-peer: the earliest deadline of the denial's open steps
+  (`tracker.authorizations.denials`); with none open, the payer's first-level window after the
+  denial (`tracker.authorizations.appeal_windows`).
 A due date set by hand wins over all of these.
 """
 
@@ -24,7 +25,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.authorizations.appeal_windows import appeal_windows
 from tracker.authorizations.decisions import deadline_for
+from tracker.authorizations.denials import denial_date, denial_steps
 from tracker.authorizations.manual_entry import awaiting_manual_submission, sent_by_staff
 from tracker.errors import InputError
 from tracker.store.tables import (
@@ -41,7 +44,8 @@ KINDS: dict[str, str] = {
     "chase": "Chase the payer's decision",
     "answer_request": "Answer the payer's request for information",
     "resubmit": "Correct and resubmit",
-    "appeal": "Appeal or ask for a peer-to-peer",
+    "appeal": "Appeal the denial",
+    "peer_to_peer": "Hold the peer-to-peer",
 }
 VIEWS: dict[str, str] = {
     "all": "All open work",
@@ -50,7 +54,6 @@ VIEWS: dict[str, str] = {
     "overdue": "Overdue",
     "due_today": "Due today",
 }
-APPEAL_DAYS = 60
 PREPARING = ("needed", "documentation_missing")
 WAITING = ("submitted", "pended")
 
@@ -123,7 +126,10 @@ def open_work(engine: Engine, today: date, *, now: datetime | None = None,
             kind = work_kind(db, auth)
             if kind is None:
                 continue
-            derived = derived_due_date(db, auth, kind, session.date, now)
+            if auth.status == "denied":
+                kind, derived = _denial_work(db, auth)
+            else:
+                derived = derived_due_date(db, auth, kind, session.date, now)
             found.append(_item(auth, session, patient, work, kind, derived))
     return sorted(found, key=lambda i: (i.due_on, i.visit_date, i.authorization_id))
 
@@ -154,12 +160,18 @@ def derived_due_date(db: DbSession, auth: AuthorizationRow, kind: str, visit: da
     if kind in ("prepare", "send", "resubmit"):
         clock = deadline_for(db, auth, now) - now
         return visit - timedelta(days=math.ceil(clock / timedelta(days=1)))
-    if kind == "appeal":
-        denied = (auth.decided_at or auth.updated_at or now).date()
-        return min(denied + timedelta(days=APPEAL_DAYS), visit)
     if auth.decision_due_at is not None:
         return auth.decision_due_at.date()
     return visit
+
+
+def _denial_work(db: DbSession, auth: AuthorizationRow) -> tuple[str, date]:
+    assert auth.id is not None
+    steps = [s for s in denial_steps(db, auth.id) if s.open]
+    if not steps:
+        return "appeal", denial_date(auth) + timedelta(days=appeal_windows(auth.payer)["first_level"])
+    first = min(steps, key=lambda s: s.deadline)
+    return ("peer_to_peer" if first.kind == "peer_to_peer" else "appeal"), first.deadline
 
 
 def _in_view(item: QueueItem, view: str, user: str | None, today: date) -> bool:

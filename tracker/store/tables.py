@@ -226,6 +226,9 @@ class AuthorizationRow(SQLModel, table=True):
     valid_from: date | None = None
     valid_to: date | None = None
     decision_reason: str | None = Field(default=None, sa_type=Text)
+    denial_code: str | None = Field(default=None, max_length=32,
+                                    description="the payer's coded denial reason (X12 review "
+                                                "decision reason, CARC or RARC), if it gave one")
     submitted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     priority: str = Field(default="standard", max_length=16, description="standard or expedited")
@@ -351,6 +354,28 @@ class AuthorizationWorkRow(SQLModel, table=True):
                               description="the board user's name; None is unassigned")
     due_on: date | None = Field(default=None, description="set by hand; None: derived")
     next_touch_on: date | None = None
+    updated_at: datetime = _stamp()
+
+
+class DenialStepRow(SQLModel, table=True):
+    """One step taken against a denial: a peer-to-peer, or an appeal at a level (first level,
+    second level, external review), with its deadline from the denial date, and its outcome."""
+
+    __tablename__ = "denial_steps"
+
+    id: int | None = Field(default=None, primary_key=True)
+    authorization_id: int = _parent("authorizations")
+    kind: str = Field(max_length=32, description="peer_to_peer, first_level, second_level, "
+                                                 "external_review")
+    denied_on: date
+    deadline: date
+    opened_by: str = Field(max_length=64)
+    scheduled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    physician: str | None = Field(default=None, max_length=200)
+    outcome: str | None = Field(default=None, max_length=16,
+                                description="None while open; overturned, upheld, withdrawn")
+    outcome_note: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
 
 
