@@ -6,7 +6,7 @@ the authorization's history. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,6 +51,8 @@ def items(practice: Practice) -> dict[str, int]:
             "numbered": _authorization(practice, "SYN-9602", "denied", auth_number="AE-770431",
                                        decision_reason="not medically necessary"),
             "packet": _authorization(practice, "SYN-9603", "submitted", flags=["packet_ready"]),
+            "appealed": _authorization(practice, "SYN-9604", "denied",
+                                       decided_at=datetime(2026, 11, 20, 16, 0, tzinfo=UTC)),
         }
     return _made[practice.url]
 
@@ -164,3 +166,32 @@ def test_a_note_appears_in_the_history_with_who_wrote_it(billing: TestClient,
     assert USERS["billing"] in row.group(0)
     empty = billing.post(f"{path}/notes", data={"token": form_token(billing, path), "text": " "})
     assert empty.status_code == 400 and "write the note first" in empty.text
+
+
+def test_billing_opens_an_appeal_with_its_deadline_and_resubmits(
+        billing: TestClient, items: dict[str, int]) -> None:
+    path = f"/authorizations/{items['appealed']}"
+    response = billing.post(f"{path}/denial-reason", data={
+        "token": form_token(billing, path), "reason": "Not medically necessary", "code": "CO-50"})
+    assert response.status_code == 303
+    response = billing.post(f"{path}/denial-steps", data={
+        "token": form_token(billing, path), "kind": "first_level"})
+    assert response.status_code == 303
+    page = billing.get(path).text
+    assert "Not medically necessary" in page and "(code CO-50)" in page
+    steps = page.split('id="denial"')[1]
+    assert "first-level appeal" in steps and "2027-01-19" in steps  # 60 days after 2026-11-20
+    queue = billing.get("/queue").text
+    assert "Appeal the denial" in _row(queue, items["appealed"])
+    assert "2027-01-19" in _row(queue, items["appealed"])
+    refused = billing.post(f"{path}/resubmission", data={"token": form_token(billing, path),
+                                                         "correction": ""})
+    assert refused.status_code == 400 and "say what was corrected" in refused.text
+    response = billing.post(f"{path}/resubmission", data={
+        "token": form_token(billing, path), "correction": "added the MRI report"})
+    assert response.status_code == 303
+    page = billing.get(path).text
+    assert 'id="status">needed<' in page
+    history = page.split('id="history"')[1]
+    assert "first-level appeal opened, due 2027-01-19" in history
+    assert "resubmission: added the MRI report" in history

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from tracker.authorizations.appeal_windows import STEP_WORDS
+from tracker.authorizations.denials import OUTCOMES
 from tracker.authorizations.listing import FLAGS, LISTED_STATUSES, checked_filters, list_authorizations
 from tracker.authorizations.manual_entry import (
     CHANNELS,
@@ -135,7 +137,13 @@ def note(request: Request, user: Billing, authorization_id: RecordId, token: For
     return RedirectResponse(f"/authorizations/{authorization_id}#history", status_code=303)
 
 
-def _page(request: Request, user: User, authorization_id: RecordId, error: str | None = None,
+def show_authorization(request: Request, user: User, authorization_id: int,
+                       error: str | None = None, status_code: int = 200) -> Response:
+    """The authorization page, with `error` above its forms: what every form here returns to."""
+    return _page(request, user, authorization_id, error, status_code)
+
+
+def _page(request: Request, user: User, authorization_id: int, error: str | None = None,
           status_code: int = 200) -> Response:
     overview = authorization_overview(request.app.state.board.engine, authorization_id)
     if overview is None:
@@ -144,7 +152,8 @@ def _page(request: Request, user: User, authorization_id: RecordId, error: str |
     handed = _handed_to_staff(overview)
     return render(request, "authorization.html", user, status_code=status_code, auth=overview,
                   meaning=status_meaning(overview.shown_status), flag_words=flag_words,
-                  channels=CHANNELS, decisions=DECISIONS,
+                  channels=CHANNELS, decisions=DECISIONS, step_words=STEP_WORDS,
+                  outcomes=OUTCOMES,
                   may_record_submission=overview.status == "ready" or handed,
                   may_record_decision=overview.status in ("submitted", "pended") and not handed,
                   error=error)

@@ -1,0 +1,106 @@
+"""The board's forms against a denial (billing): the payer's reason and code, a peer-to-peer or
+an appeal level opened with its deadline, the peer-to-peer's time and physician, each step's
+outcome, and correct-and-resubmit (tracker.authorizations.denials). Each returns to the
+authorization's history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from tracker.authorizations import denials
+from tracker.errors import InputError
+from tracker.store.users import User
+from tracker.web.auditing import audit
+from tracker.web.authorization_pages import show_authorization
+from tracker.web.pages import RecordId
+from tracker.web.signing_in import RoleNeeded, check_form_token
+
+router = APIRouter()
+Billing = Annotated[User, Depends(RoleNeeded("billing", "Working a denial"))]
+FormText = Annotated[str, Form()]
+
+
+@router.post("/authorizations/{authorization_id}/denial-reason")
+def denial_reason(request: Request, user: Billing, authorization_id: RecordId, token: FormText,
+                  reason: FormText = "", code: FormText = "") -> Response:
+    check_form_token(request, token)
+    try:
+        denials.record_denial_reason(request.app.state.board.engine, authorization_id,
+                                     actor=user.name, worded=reason, code=code)
+    except InputError as err:
+        return show_authorization(request, user, authorization_id, str(err), 400)
+    audit(request, user, "denial_reason_recorded", f"authorization:{authorization_id}", code=code)
+    return _history(authorization_id)
+
+
+@router.post("/authorizations/{authorization_id}/denial-steps")
+def open_denial_step(request: Request, user: Billing, authorization_id: RecordId,
+                     token: FormText, kind: FormText = "") -> Response:
+    check_form_token(request, token)
+    try:
+        step = denials.open_step(request.app.state.board.engine, authorization_id, kind,
+                                 actor=user.name)
+    except InputError as err:
+        return show_authorization(request, user, authorization_id, str(err), 400)
+    audit(request, user, "denial_step_opened", f"authorization:{authorization_id}", kind=kind,
+          deadline=step.deadline.isoformat())
+    return _history(authorization_id)
+
+
+@router.post("/authorizations/{authorization_id}/denial-steps/{step_id}/schedule")
+def schedule(request: Request, user: Billing, authorization_id: RecordId, step_id: RecordId,
+             token: FormText, at: FormText = "", physician: FormText = "") -> Response:
+    check_form_token(request, token)
+    try:
+        denials.schedule_peer_to_peer(request.app.state.board.engine, step_id, actor=user.name,
+                                      at=_moment(at), physician=physician)
+    except InputError as err:
+        return show_authorization(request, user, authorization_id, str(err), 400)
+    audit(request, user, "peer_to_peer_scheduled", f"authorization:{authorization_id}", at=at)
+    return _history(authorization_id)
+
+
+@router.post("/authorizations/{authorization_id}/denial-steps/{step_id}/outcome")
+def outcome(request: Request, user: Billing, authorization_id: RecordId, step_id: RecordId,
+            token: FormText, outcome: FormText = "", note: FormText = "") -> Response:
+    check_form_token(request, token)
+    try:
+        denials.record_outcome(request.app.state.board.engine, step_id, actor=user.name,
+                               outcome=outcome, note=note)
+    except InputError as err:
+        return show_authorization(request, user, authorization_id, str(err), 400)
+    audit(request, user, "denial_step_outcome", f"authorization:{authorization_id}",
+          outcome=outcome)
+    return _history(authorization_id)
+
+
+@router.post("/authorizations/{authorization_id}/resubmission")
+def resubmission(request: Request, user: Billing, authorization_id: RecordId, token: FormText,
+                 correction: FormText = "") -> Response:
+    check_form_token(request, token)
+    try:
+        following = denials.resubmit(request.app.state.board.engine, authorization_id,
+                                     actor=user.name, correction=correction)
+    except InputError as err:
+        return show_authorization(request, user, authorization_id, str(err), 400)
+    audit(request, user, "authorization_resubmitted", f"authorization:{authorization_id}",
+          next_request=following)
+    return _history(authorization_id)
+
+
+def _moment(text: str) -> datetime:
+    """A datetime-local field ("2026-12-03T15:30"), read as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError("at", f"{text!r} is not a date and time; write it as "
+                         "YYYY-MM-DDTHH:MM") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _history(authorization_id: int) -> Response:
+    return RedirectResponse(f"/authorizations/{authorization_id}#history", status_code=303)
