@@ -11,7 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 
 from tracker.authorizations import queue as queue_service
-from tracker.cli.queue import VIEWS
+from tracker.authorizations.appeal_windows import STEP_WORDS
+from tracker.authorizations.denials import OUTCOMES
+from tracker.cli.queue import VIEWS, appeal, outcome
 from tracker.store.tables import AuthorizationRow, PatientRow, SessionRow
 from tracker.store.users import add_user
 
@@ -38,8 +40,12 @@ def _needed(engine: Engine) -> int:
         return auth.id
 
 
-def test_the_command_views_are_the_services() -> None:
+def test_the_command_choices_are_the_services() -> None:
     assert [v.replace("-", "_") for v in VIEWS] == list(queue_service.VIEWS)
+    steps = next(p for p in appeal.params if p.name == "kind")
+    assert list(steps.type.choices) == list(STEP_WORDS)  # type: ignore[attr-defined]
+    outcomes = next(p for p in outcome.params if p.name == "outcome")
+    assert tuple(outcomes.type.choices) == OUTCOMES  # type: ignore[attr-defined]
 
 
 def test_a_coordinator_claims_dates_finds_and_notes_from_the_terminal(
@@ -75,3 +81,27 @@ def test_a_coordinator_claims_dates_finds_and_notes_from_the_terminal(
     nobody = painauth(database_url, tmp_path, "queue", "assign", str(auth_id), "--to", "ghost")
     assert nobody.returncode == 2 and "no active board user named 'ghost'" in nobody.stderr
     assert "Traceback" not in nobody.stderr + bad_date.stderr
+
+
+def test_a_denial_is_appealed_and_resubmitted_from_the_terminal(
+        engine: Engine, database_url: str, tmp_path: Path) -> None:
+    auth_id = _needed(engine)
+    with DbSession(engine) as db:
+        auth = db.get(AuthorizationRow, auth_id)
+        assert auth is not None
+        auth.status = "denied"
+        db.add(auth)
+        db.commit()
+    reason = painauth(database_url, tmp_path, "queue", "denial-reason", str(auth_id), "--reason",
+                      "No conservative care on file", "--code", "N386", "--by", "lee.billing")
+    assert reason.returncode == 0, reason.stderr
+    opened = painauth(database_url, tmp_path, "queue", "appeal", str(auth_id), "--step",
+                      "first_level", "--denied-on", "2026-11-25", "--by", "lee.billing")
+    assert opened.returncode == 0, opened.stderr
+    assert "first-level appeal" in opened.stdout and "due 2027-01-24" in opened.stdout
+    again = painauth(database_url, tmp_path, "queue", "resubmit", str(auth_id), "--correction",
+                     "attached the PT notes", "--by", "lee.billing")
+    assert again.returncode == 0 and f"painauth-auth{auth_id}-1" in again.stdout
+    refused = painauth(database_url, tmp_path, "queue", "resubmit", str(auth_id), "--correction",
+                       "again")
+    assert refused.returncode == 2 and "only a denied or rejected request" in refused.stderr

@@ -168,3 +168,73 @@ def note(authorization_id: int, text: str, actor: str | None) -> int:
 
 def _who(actor: str | None) -> str:
     return actor if actor is not None else getpass.getuser()
+
+
+@queue.command("denial-reason")
+@authorization_id()
+@click.option("--reason", required=True, metavar="TEXT", help="the payer's reason, as worded")
+@click.option("--code", metavar="CODE", default=None,
+              help="the payer's reason code (CARC e.g. CO-50, RARC e.g. N386, or X12)")
+@_recorded_by()
+def denial_reason(authorization_id: int, reason: str, code: str | None, actor: str | None) -> int:
+    """Record a denial's reason as the payer worded and coded it."""
+    from tracker.authorizations.denials import record_denial_reason
+    from tracker.cli.database import database
+
+    with database() as engine:
+        record_denial_reason(engine, authorization_id, actor=_who(actor), worded=reason, code=code)
+    click.echo(f"authorization {authorization_id}: denial reason recorded")
+    return 0
+
+
+@queue.command("appeal")
+@authorization_id()
+@click.option("--step", "kind", required=True,
+              type=click.Choice(["peer_to_peer", "first_level", "second_level", "external_review"]),
+              help="the step against the denial")
+@click.option("--denied-on", type=DATE, metavar="YYYY-MM-DD", default=None,
+              help="the denial's date (default: when the denial was recorded)")
+@_recorded_by()
+def appeal(authorization_id: int, kind: str, denied_on: date | None, actor: str | None) -> int:
+    """Open a peer-to-peer or an appeal level; prints its deadline."""
+    from tracker.authorizations.denials import open_step
+    from tracker.cli.database import database
+
+    with database() as engine:
+        step = open_step(engine, authorization_id, kind, actor=_who(actor), denied_on=denied_on)
+    click.echo(f"authorization {authorization_id}: {step.words} (step {step.id}) due "
+               f"{step.deadline}")
+    return 0
+
+
+@queue.command("outcome")
+@click.argument("step_id", metavar="STEP", type=click.IntRange(min=1))
+@click.option("--outcome", required=True, type=click.Choice(["overturned", "upheld", "withdrawn"]),
+              help="how the peer-to-peer or appeal ended")
+@click.option("--note", metavar="TEXT", default=None, help="what was said or decided")
+@_recorded_by()
+def outcome(step_id: int, outcome: str, note: str | None, actor: str | None) -> int:
+    """Record how a peer-to-peer or appeal step ended."""
+    from tracker.authorizations.denials import record_outcome
+    from tracker.cli.database import database
+
+    with database() as engine:
+        step = record_outcome(engine, step_id, actor=_who(actor), outcome=outcome, note=note)
+    click.echo(f"authorization {step.authorization_id}: {step.words} {outcome}")
+    return 0
+
+
+@queue.command("resubmit")
+@authorization_id()
+@click.option("--correction", required=True, metavar="TEXT", help="what was corrected")
+@_recorded_by()
+def resubmit_item(authorization_id: int, correction: str, actor: str | None) -> int:
+    """Correct a denied or rejected request and send it again under a new identifier."""
+    from tracker.authorizations.denials import resubmit
+    from tracker.cli.database import database
+
+    with database() as engine:
+        following = resubmit(engine, authorization_id, actor=_who(actor), correction=correction)
+    click.echo(f"authorization {authorization_id}: back to be prepared; the next request goes "
+               f"as {following}")
+    return 0
