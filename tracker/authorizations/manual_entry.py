@@ -116,6 +116,8 @@ def record_manual_decision(engine: Engine, authorization_id: int, *, actor: str,
         auth.valid_from = valid_from or auth.valid_from
         auth.valid_to = valid_to or auth.valid_to
         auth.decision_reason = reason or auth.decision_reason
+        # an answer came, so the packet went out: it no longer reads "ready to send"
+        auth.flags = [f for f in (auth.flags or []) if f != PACKET_READY]
         if decision != "pended":
             mark_decided(auth, now)
         if decision in ("approved", "partial"):

@@ -36,6 +36,7 @@ from tracker.practice.demo_services import (
     notification_endpoint,
     payer_sandbox,
     payer_settings,
+    record_one_fax_send,
     subscribe_payers,
 )
 from tracker.practice.synthetic import HORIZON_DAYS, PracticeShape, seed_practice
@@ -212,6 +213,10 @@ def run_practice_demo(console: Console) -> int:
         if isinstance(outcomes, str):
             console.print(f"[bold red]{outcomes}[/]")
             return 1
+        faxed = record_one_fax_send(engine)
+        if faxed is not None:
+            console.print(f"Billing faxed the packet of authorization {faxed} and recorded the "
+                          "send; the other fax packets read \"packet ready to send\".")
         every = upcoming_visits(engine, today, HORIZON_DAYS)
         visits = [v for v in every if v.needs_attention]
         console.print(visits_table(visits, f"The scheduler's board: visits needing attention, "

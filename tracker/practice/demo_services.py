@@ -76,3 +76,27 @@ def subscribe_payers(sandbox_url: str, board_url: str, token: str) -> None:
     """One subscription: the sandbox answers for every PAS payer, like a clearinghouse."""
     subscribe_to_decisions(PayerEndpoint(payer="sandbox", base_url=sandbox_url),
                            f"{board_url}/payer-notifications/sandbox", token)
+
+
+def record_one_fax_send(engine: Engine) -> int | None:
+    """Billing faxes the packet handed to staff whose visit is furthest off (so the payer's clock
+    ends before it) and records the send with its confirmation: the demo shows both a request
+    waiting on a fax payer and packets still to send."""
+    from sqlmodel import Session as DbSession
+    from sqlmodel import col, select
+
+    from tracker.authorizations.manual_entry import PACKET_READY, record_manual_submission
+    from tracker.store.tables import AuthorizationRow, SessionRow
+
+    with DbSession(engine) as db:
+        handed = [a.id for a, _ in db.exec(
+            select(AuthorizationRow, SessionRow)
+            .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
+            .where(AuthorizationRow.status == "submitted")
+            .order_by(col(SessionRow.date).desc(), col(AuthorizationRow.id)))
+            if PACKET_READY in (a.flags or [])]
+    if not handed or handed[0] is None:
+        return None
+    record_manual_submission(engine, handed[0], actor="demo.billing", channel="fax",
+                             reference="FAX-DEMO-0001")
+    return handed[0]
