@@ -15,12 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlmodel import Session as DbSession
-from sqlmodel import col
+from sqlmodel import col, select
 
 from tracker.store.audit import audit_trail
 from tracker.store.tables import (
     AlertRow,
     AuthorizationRow,
+    DenialStepRow,
     ExemptionRow,
     PatientRow,
     ProviderRow,
@@ -266,6 +267,8 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
             "decision": "denied", "reason": "not medically necessary", "token": token}
                             ).status_code == 303
         return "manual_decision_recorded", f"authorization:{auth_id}"
+    if change in QUEUE_CHANGES:
+        return _queue_change(practice, browser, change, token)
     if change == "record exemption":
         assert browser.post("/exemptions", data={
             "program": "medicare/medicare-wiser", "group": "esi", "provider_npi": "1234567893",
@@ -287,9 +290,54 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
     raise AssertionError(change)
 
 
+QUEUE_CHANGES = ["claim queue item", "assign queue item", "date queue item", "add note",
+                 "record denial reason", "open denial step", "schedule peer-to-peer",
+                 "record step outcome", "resubmit"]
+
+
+def _queue_change(practice: Practice, browser: TestClient, change: str,
+                  token: str) -> tuple[str, str]:
+    auth_id = _add_authorization(practice, "denied")
+    path = f"/authorizations/{auth_id}"
+    subject = f"authorization:{auth_id}"
+    if change in ("schedule peer-to-peer", "record step outcome"):
+        assert browser.post(f"{path}/denial-steps", data={"kind": "peer_to_peer", "token": token}
+                            ).status_code == 303
+        step = max(e.id for e in _steps(practice, auth_id))
+        if change == "schedule peer-to-peer":
+            assert browser.post(f"{path}/denial-steps/{step}/schedule", data={
+                "at": "2026-12-03T15:30", "physician": "Dr. Audit", "token": token}
+                                ).status_code == 303
+            return "peer_to_peer_scheduled", subject
+        assert browser.post(f"{path}/denial-steps/{step}/outcome", data={
+            "outcome": "upheld", "token": token}).status_code == 303
+        return "denial_step_outcome", subject
+    posts = {"claim queue item": (f"/queue/{auth_id}/claim", {}, "queue_item_claimed"),
+             "assign queue item": (f"/queue/{auth_id}/assign", {"owner": USERS["billing"]},
+                                   "queue_item_assigned"),
+             "date queue item": (f"/queue/{auth_id}/dates", {"due_on": "2026-12-09"},
+                                 "queue_item_dated"),
+             "add note": (f"{path}/notes", {"text": "audit note"}, "authorization_note_added"),
+             "record denial reason": (f"{path}/denial-reason", {"reason": "no", "code": "CO-50"},
+                                      "denial_reason_recorded"),
+             "open denial step": (f"{path}/denial-steps", {"kind": "first_level"},
+                                  "denial_step_opened"),
+             "resubmit": (f"{path}/resubmission", {"correction": "fixed"},
+                          "authorization_resubmitted")}
+    url, data, action = posts[change]
+    assert browser.post(url, data={**data, "token": token}).status_code == 303
+    return action, subject
+
+
+def _steps(practice: Practice, auth_id: int) -> list[DenialStepRow]:
+    with DbSession(practice.engine) as db:
+        return list(db.exec(select(DenialStepRow).where(DenialStepRow.authorization_id == auth_id)))
+
+
 CHANGES = ["add user", "change role", "disable user", "edit provider preferences",
            "send alert again", "change authorization status", "record manual submission",
-           "record manual decision", "record exemption", "check again now", "sign out"]
+           "record manual decision", "record exemption", "check again now", "sign out",
+           *QUEUE_CHANGES]
 # Routes that change state without a signed-in person: each is authenticated its own way and
 # leaves its own record (the notification row, the delivery status), or changes nothing.
 NOT_A_PERSON = {"/payer-notifications/{payer}", "/twilio/status", "/api/check"}
@@ -297,7 +345,14 @@ AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}", "/exemption
                   "/providers/{provider_id}", "/alerts/{alert_id}/send-again",
                   "/authorizations/{authorization_id}/status",
                   "/authorizations/{authorization_id}/manual-submission",
-                  "/authorizations/{authorization_id}/manual-decision", "/visits/check"}
+                  "/authorizations/{authorization_id}/manual-decision", "/visits/check",
+                  "/queue/{authorization_id}/claim", "/queue/{authorization_id}/assign",
+                  "/queue/{authorization_id}/dates", "/authorizations/{authorization_id}/notes",
+                  "/authorizations/{authorization_id}/denial-reason",
+                  "/authorizations/{authorization_id}/denial-steps",
+                  "/authorizations/{authorization_id}/denial-steps/{step_id}/schedule",
+                  "/authorizations/{authorization_id}/denial-steps/{step_id}/outcome",
+                  "/authorizations/{authorization_id}/resubmission"}
 
 
 @pytest.mark.parametrize("change", CHANGES)
