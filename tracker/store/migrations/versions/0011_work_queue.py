@@ -3,7 +3,7 @@
 against a denial — the payer's coded reason, peer-to-peer and appeal levels (denial_steps).
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | None = None
 depends_on: str | None = None
 
