@@ -139,6 +139,16 @@ class SessionRow(SQLModel, table=True):
     duration_days: int | None = None
     medication_reduction_percent: float | None = Field(
         default=None, description="the fall in analgesic use after the session, 0-100")
+    pain_before: int | None = Field(
+        default=None, description="pain score before the session, 0-10 numeric rating scale")
+    pain_after: int | None = Field(
+        default=None, description="pain score after the session, on the same 0-10 scale")
+    function_scale: str | None = Field(
+        default=None, max_length=16, description="the function instrument scored, e.g. ODI, NDI")
+    function_before: float | None = Field(
+        default=None, description="function score before the session, on function_scale")
+    function_after: float | None = Field(
+        default=None, description="function score after the session, on function_scale")
     service_state: str | None = Field(
         default=None, max_length=2, description="USPS code of the state the session is performed "
         "in, when the place differs from PAINAUTH_PRACTICE_STATE")
@@ -202,6 +212,26 @@ class PsychEvaluationRow(SQLModel, table=True):
     patient_id: int = _parent("patients", index=False)
     date: date
     result: str = Field(max_length=16)
+    evaluator: str | None = Field(default=None, max_length=120,
+                                  description="the psychologist or psychiatrist who evaluated")
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class ImagingStudyRow(SQLModel, table=True):
+    """An imaging study on file for a patient (MRI, CT, X-ray...), as a reviewer reads it: when,
+    what, where, and the radiologist's impression."""
+
+    __tablename__ = "imaging_studies"
+    __table_args__ = (UniqueConstraint("patient_id", "date", "modality", "region"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = _parent("patients")
+    date: date
+    modality: str = Field(max_length=16, description="MRI, CT, X-ray, myelogram, EMG...")
+    region: str = Field(max_length=32, description="body region imaged, e.g. lumbar spine")
+    impression: str | None = Field(default=None, sa_type=Text,
+                                   description="the report's impression, as written")
     created_at: datetime = _stamp()
     updated_at: datetime = _stamp()
 
