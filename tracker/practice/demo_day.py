@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,8 +30,8 @@ from tracker.practice.demo_report import (
     programs_table,
 )
 from tracker.practice.demo_services import (
-    PEND_SECONDS,
     PRACTICE_IDENTITY,
+    decide_pended_reviews,
     notification_endpoint,
     payer_sandbox,
     payer_settings,
@@ -119,8 +118,10 @@ DAY = ("import-practice-data", "pre-visit-check", "submit-authorizations",
 DATED = ("pre-visit-check", "submit-authorizations")  # run as of the demo's day
 
 
-def run_flows(console: Console, today: date) -> dict[str, dict[str, Any]] | str:
-    """Every flow once, in the order the day runs them; the outcome of each, or what failed."""
+def run_flows(console: Console, today: date,
+              sandbox_url: str | None = None) -> dict[str, dict[str, Any]] | str:
+    """Every flow once, in the order the day runs them; the outcome of each, or what failed.
+    With the payer sandbox's address, its pended reviews end before the follow-up runs."""
     from tracker.scheduling.deployments import load_deployments
 
     api = os.environ.get("PREFECT_API_URL")
@@ -130,8 +131,11 @@ def run_flows(console: Console, today: date) -> dict[str, dict[str, Any]] | str:
     outcomes: dict[str, dict[str, Any]] = {}
     for name in DAY:
         flow = deployments[name].flow()
-        if name == "follow-up-authorizations":
-            time.sleep(PEND_SECONDS + 1)  # the payer decides the pended requests and notifies
+        if name == "follow-up-authorizations" and sandbox_url is not None:
+            decided = decide_pended_reviews(sandbox_url)
+            if decided:
+                console.print(f"  [green]✓[/] the payers ended {len(decided)} pended reviews "
+                              "and sent their decisions")
         outcome = _run_flow(flow, **({"as_of": today} if name in DATED else {}))
         if isinstance(outcome, str):
             return f"{name} failed: {outcome}"
@@ -209,7 +213,7 @@ def run_practice_demo(console: Console) -> int:
             with _environment(environment, override=True), \
                     _environment(QUIET_PREFECT, override=False), _console_alerts_only():
                 subscribe_payers(payer_url, board_url, token)
-                outcomes = run_flows(console, today)
+                outcomes = run_flows(console, today, payer_url)
         if isinstance(outcomes, str):
             console.print(f"[bold red]{outcomes}[/]")
             return 1

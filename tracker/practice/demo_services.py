@@ -72,6 +72,18 @@ PRACTICE_IDENTITY = {
 }
 
 
+def decide_pended_reviews(sandbox_url: str) -> list[str]:
+    """The payer ends its reviews of the pended requests now (as it would in a day or two) and
+    notifies before it answers: the follow-up flow that runs next finds every decision, with no
+    wait on a clock. The bundle identifiers decided."""
+    import httpx
+
+    answer = httpx.post(f"{sandbox_url}/_admin/decide_pended", json={}, timeout=120)
+    answer.raise_for_status()
+    decided: list[str] = answer.json()["decided"]
+    return decided
+
+
 def subscribe_payers(sandbox_url: str, board_url: str, token: str) -> None:
     """One subscription: the sandbox answers for every PAS payer, like a clearinghouse."""
     subscribe_to_decisions(PayerEndpoint(payer="sandbox", base_url=sandbox_url),
