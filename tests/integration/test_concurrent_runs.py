@@ -22,21 +22,18 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from payers.sandbox_server import serving
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
+from integration.payer_sandbox import Sandbox, running_sandbox
 from tracker.authorizations.gateways import PayerGateways
 from tracker.authorizations.submission import submit_ready_authorizations
 from tracker.importers.service import import_practice_files
 from tracker.packages.preparation import prepare_open_authorizations
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.pas_gateway import PasGateway
-from tracker.payers.sandbox import SandboxConfig, create_app
-from tracker.payers.sandbox.rules import rules_from
 from tracker.store import connect
 from tracker.store.tables import (
     AuthorizationEventRow,
@@ -77,38 +74,15 @@ print(json.dumps(summary.as_json()))
 """
 
 
-class Sandbox:
-    def __init__(self, url: str, admin: httpx.Client) -> None:
-        self.url, self.admin = url, admin
-
-    def post(self, path: str, body: Any = None) -> Any:
-        return self.admin.post(path, json=body or {}).raise_for_status().json()
-
-    def adjudicated(self) -> list[str]:
-        """The bundle identifiers adjudicated (`painauth-auth<ID>-<N>`), in order."""
-        return [a["bundle_identifier"].rsplit("|", 1)[-1] for a in
-                self.admin.get("/_admin/adjudications").json()["adjudications"]]
-
-    def duplicates(self) -> int:
-        return len(self.admin.get("/_admin/duplicates").json()["duplicates"])
-
-    def submits_received(self) -> int:
-        return sum(1 for r in self.admin.get("/_admin/received").json()["received"]
-                   if r["operation"] == "$submit")
-
-
 @pytest.fixture(scope="module")
-def running_sandbox() -> Iterator[Sandbox]:
-    app = create_app(SandboxConfig(rules=rules_from(RULES), review_tick_seconds=0.05))
-    with serving(app) as url, httpx.Client(base_url=url, timeout=10) as admin:
-        yield Sandbox(url, admin)
+def sandbox_server() -> Iterator[Sandbox]:
+    with running_sandbox(RULES) as server:
+        yield server
 
 
 @pytest.fixture
-def sandbox(running_sandbox: Sandbox) -> Sandbox:
-    running_sandbox.post("/_admin/reset")
-    running_sandbox.admin.put("/_admin/rules", json=RULES).raise_for_status()
-    return running_sandbox
+def sandbox(sandbox_server: Sandbox) -> Sandbox:
+    return sandbox_server.reset()
 
 
 @pytest.fixture
@@ -305,7 +279,7 @@ def test_a_cancelled_authorization_is_never_sent_and_a_late_answer_does_not_reop
         pg: Engine, sandbox: Sandbox, ready: list[int], tmp_path: Path) -> None:
     never_sent, answered_late = ready[0], ready[1]
     packets = tmp_path / "packets"
-    closed = Sandbox("http://127.0.0.1:9", sandbox.admin)
+    closed = Sandbox("http://127.0.0.1:9", sandbox.admin, sandbox.rules)
     with gateways_for(closed) as gateways:  # every attempt refused: all `not_sent`
         submit_ready_authorizations(pg, gateways, packets, as_of=AS_OF)
     _cancel(pg, never_sent)

@@ -19,6 +19,7 @@ from payers.sandbox_server import serving
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from integration.payer_sandbox import Sandbox, running_sandbox
 from tracker.authorizations.follow_up import follow_up_authorizations
 from tracker.authorizations.gateways import PayerGateways
 from tracker.authorizations.submission import submit_ready_authorizations
@@ -27,8 +28,6 @@ from tracker.packages.evidence import evidence_codes
 from tracker.packages.preparation import prepare_open_authorizations
 from tracker.payers.endpoints import PayerEndpoint
 from tracker.payers.pas_gateway import PasGateway
-from tracker.payers.sandbox import SandboxConfig, create_app
-from tracker.payers.sandbox.rules import rules_from
 from tracker.payers.subscription import subscribe_to_decisions
 from tracker.store.tables import (
     AuthorizationEventRow,
@@ -53,33 +52,15 @@ PEND_THEN_APPROVE: dict[str, Any] = {
 }
 
 
-class Sandbox:
-    def __init__(self, url: str, admin: httpx.Client) -> None:
-        self.url, self.admin = url, admin
-
-    def post(self, path: str, body: Any = None) -> Any:
-        return self.admin.post(path, json=body or {}).raise_for_status().json()
-
-    def submits(self) -> list[dict[str, Any]]:
-        return [r for r in self.admin.get("/_admin/received").json()["received"]
-                if r["operation"] == "$submit"]
-
-    def duplicates(self) -> int:
-        return len(self.admin.get("/_admin/duplicates").json()["duplicates"])
-
-
 @pytest.fixture(scope="module")
-def running_sandbox() -> Iterator[Sandbox]:
-    app = create_app(SandboxConfig(rules=rules_from(RULES), review_tick_seconds=0.05))
-    with serving(app) as url, httpx.Client(base_url=url, timeout=10) as admin:
-        yield Sandbox(url, admin)
+def sandbox_server() -> Iterator[Sandbox]:
+    with running_sandbox(RULES) as server:
+        yield server
 
 
 @pytest.fixture
-def sandbox(running_sandbox: Sandbox) -> Sandbox:
-    running_sandbox.post("/_admin/reset")
-    running_sandbox.admin.put("/_admin/rules", json=RULES).raise_for_status()
-    return running_sandbox
+def sandbox(sandbox_server: Sandbox) -> Sandbox:
+    return sandbox_server.reset()
 
 
 def gateways_for(sandbox: Sandbox, read_timeout: float = 1.0) -> PayerGateways:
@@ -168,7 +149,7 @@ def test_a_timeout_after_sending_is_reconciled_by_inquiry_not_by_sending_again(
 
 def test_a_refused_connection_leaves_the_authorization_ready_to_send_the_same_bundle(
         engine, ready_authorization, tmp_path, sandbox):
-    closed = Sandbox("http://127.0.0.1:9", sandbox.admin)
+    closed = Sandbox("http://127.0.0.1:9", sandbox.admin, sandbox.rules)
     with gateways_for(closed) as gateways:
         summary = submit_ready_authorizations(engine, gateways, tmp_path, as_of=AS_OF)
     assert summary.outcomes == {"not_sent": 1}
