@@ -2,7 +2,7 @@
 performed session's procedure note documents (imaging guidance, drugs given).
 
 Revision ID: 0019
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | None = None
 depends_on: str | None = None
 
