@@ -19,6 +19,7 @@ from tracker.visits.pre_visit import (
     check_batch,
     patients_with_visits,
 )
+from tracker.visits.readiness_history import record_readiness
 from tracker.visits.status_rows import artifact_row, status_visits
 from tracker.visits.upcoming import readiness_counts
 
@@ -47,10 +48,12 @@ def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> Pr
 @task
 def publish_status(summary: PreVisitSummary) -> None:
     """The visits needing attention (every readiness but clear, the board's own rows) as a table
-    artifact, and the run's counts as markdown."""
+    artifact, and the run's counts as markdown; each visit's readiness goes in its history
+    when it changed (what tells what painauth protected)."""
     engine = connect(load_settings().resolved_database_url())
     try:
         every = status_visits(engine, summary.as_of, summary.horizon_days)
+        record_readiness(engine, every)
     finally:
         engine.dispose()
     visits = [v for v in every if v.needs_attention]

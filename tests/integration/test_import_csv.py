@@ -143,7 +143,7 @@ def test_every_sample_file_loads_without_a_quarantined_row(engine: Engine, sampl
     assert report.clean
     assert {k: c.loaded for k, c in report.totals().items()} == {
         "patients": 5, "providers": 2, "coverages": 6, "conservative_care": 4,
-        "psych_evaluations": 1, "sessions": 11}
+        "psych_evaluations": 1, "sessions": 11, "fees": 8}
 
 
 def test_reimporting_the_same_files_changes_nothing(engine: Engine, samples: Path) -> None:
@@ -155,7 +155,7 @@ def test_reimporting_the_same_files_changes_nothing(engine: Engine, samples: Pat
     report = run_import(engine, samples)
 
     assert all(c.loaded == c.updated == c.quarantined == 0 for c in report.totals().values())
-    assert sum(c.unchanged for c in report.totals().values()) == 29
+    assert sum(c.unchanged for c in report.totals().values()) == 37
     with DbSession(engine) as db:
         after = [(s.id, s.status, s.updated_at) for s in db.exec(select(SessionRow))]
     assert sorted(after) == sorted(before)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, time
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracker.codes import is_well_formed, load_catalog, normalize_code
 from tracker.codes.diagnoses import normalize_diagnosis
 from tracker.dates import parse_date
 from tracker.importers.errors import RowProblem
+from tracker.rules.charges import DrugGiven
 from tracker.rules.session import CONTAINERS, CodeLine
 
 Row = Mapping[str, str | None]
@@ -128,6 +131,59 @@ def payer_id(row: Row, name: str) -> str:
         raise RowProblem(name, f"{name} {value!r} is not a payer policy id; use the id of a file "
                                "in policies/, in lower case, e.g. medicare or unitedhealthcare")
     return value
+
+
+def fee_payer(row: Row, name: str) -> str:
+    """A payer policy id, or `*` for a fee every payer pays."""
+    if (row.get(name) or "").strip() == "*":
+        return "*"
+    return payer_id(row, name)
+
+
+def cents(row: Row, name: str) -> int:
+    """`285`, `285.00`, `$1,850`: an amount in dollars as integer cents (never through a float)."""
+    text = required_text(row, name, max_length=20)
+    cleaned = text.removeprefix("$").replace(",", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise RowProblem(name, f"{name} {text!r} is not an amount in dollars (0 or more, at most "
+                               "two decimals), e.g. 285 or 1,850.00")
+    return int(value * 100)
+
+
+def procedure_code(row: Row, name: str) -> str:
+    value = required_text(row, name, max_length=10)
+    code = normalize_code(value)
+    if not is_well_formed(code):
+        raise RowProblem(name, f"{name} {value!r} is not a CPT or HCPCS code (5 digits, or a "
+                               "letter + 4 digits), e.g. 64483 or J1010")
+    return code
+
+
+def drugs_given(row: Row, name: str) -> tuple[DrugGiven, ...]:
+    """`J1010 dose=80;J3301 dose=40 wasted=20`: the drugs the procedure note documents as given,
+    by HCPCS code, in mg."""
+    value = (row.get(name) or "").strip()
+    given = []
+    for item in (part.strip() for part in value.split(";")):
+        if not item:
+            continue
+        code, *pairs = item.split()
+        code = code.lstrip("+").upper()
+        entry = load_catalog().get(code)
+        if entry is None or not entry.is_drug:
+            raise RowProblem(name, f"{name}: {code} is not a drug code of the catalog (a HCPCS "
+                                   "J-code such as J1010); see docs/import.md")
+        details = _drug_details(name, code, pairs)
+        if details.get("dose_mg") is None or set(details) - {"dose_mg", "wasted_mg"}:
+            raise RowProblem(name, f"{name}: give {code} as dose=MG and, if any was discarded, "
+                                   f"wasted=MG, e.g. {code} dose=40 wasted=10")
+        given.append(DrugGiven(code=code, dose_mg=details["dose_mg"],
+                               wasted_mg=details.get("wasted_mg") or 0.0))
+    return tuple(given)
 
 
 def npi(row: Row, name: str, *, required: bool = True) -> str | None:

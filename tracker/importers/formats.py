@@ -14,6 +14,7 @@ from typing import Any
 from tracker.importers import fields
 from tracker.importers.errors import RowProblem
 from tracker.importers.fields import Row
+from tracker.rules.charges import GUIDANCE_MODALITIES, DrugGiven
 from tracker.rules.policy_files import US_STATES
 from tracker.rules.programs import PLAN_TYPES
 from tracker.rules.session import CARE_KINDS, INTENTS, PSYCH_RESULTS, CodeLine
@@ -103,10 +104,26 @@ class SessionIn:
     source_id: str | None = None  # the booking's id in the practice system, if the export has it
     location: str | None = None  # the code of the location it is performed at
     levels: tuple[tuple[str, ...], ...] = ()  # the spinal levels of each code line, if any
+    guidance: str | None = None  # the imaging guidance the procedure note documents
+    drugs_given: tuple[DrugGiven, ...] = ()  # the drugs it documents as given
 
     @property
     def key(self) -> Hashable:
         return (self.patient_mrn, self.date)
+
+
+@dataclass(frozen=True, slots=True)
+class FeeIn:
+    payer: str
+    code: str
+    amount_cents: int
+    effective_start: date
+    effective_end: date | None
+    per_unit: bool
+
+    @property
+    def key(self) -> Hashable:
+        return (self.payer, self.code, self.effective_start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +153,7 @@ class PsychEvaluationIn:
 
 
 Incoming = (PatientIn | CoverageIn | ProviderIn | LocationIn | SessionIn | ConservativeCareIn
-            | PsychEvaluationIn)
+            | PsychEvaluationIn | FeeIn)
 
 
 @dataclass(frozen=True)
@@ -236,6 +253,14 @@ def read_session(row: Row, today: date) -> SessionIn:
                                        f"is {status}: leave it empty")
     codes = fields.with_drug_details(
         row, "drugs", fields.code_lines(row, "codes", required=status != "cancelled"))
+    guidance = fields.choice(row, "guidance", GUIDANCE_MODALITIES)
+    given = fields.drugs_given(row, "drugs_given")
+    if not performed:
+        for name, present in (("guidance", guidance is not None), ("drugs_given", bool(given))):
+            if present:
+                raise RowProblem(name, f"{name} documents what was done, so it is recorded only "
+                                       f"for performed sessions; this one is {status}: leave it "
+                                       "empty")
     return SessionIn(
         patient_mrn=_identifier(row, "patient_mrn"),
         date=day,
@@ -254,6 +279,8 @@ def read_session(row: Row, today: date) -> SessionIn:
         source_id=fields.identifier(row, "source_id", required=False),
         location=fields.identifier(row, "location", required=False),
         levels=fields.line_levels(row, "levels", codes),
+        guidance=guidance,
+        drugs_given=given,
     )
 
 
@@ -281,6 +308,16 @@ def read_conservative_care(row: Row, today: date) -> ConservativeCareIn:
         drugs=fields.text(row, "drugs", required=False, max_length=200),
         visits=fields.whole_number(row, "visits"),
     )
+
+
+def read_fee(row: Row, today: date) -> FeeIn:
+    start = fields.required_date(row, "effective_start")
+    end = fields.iso_date(row, "effective_end", required=False)
+    if end is not None and end < start:
+        raise RowProblem("effective_end", f"effective_end {end} is before effective_start {start}")
+    return FeeIn(payer=fields.fee_payer(row, "payer"), code=fields.procedure_code(row, "code"),
+                 amount_cents=fields.cents(row, "amount"), effective_start=start,
+                 effective_end=end, per_unit=fields.yes_no(row, "per_unit", default=True))
 
 
 def read_psych_evaluation(row: Row, today: date) -> PsychEvaluationIn:
@@ -315,8 +352,11 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
     Format("sessions", ("patient_mrn", "date", "status", "codes"),
            ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
             "provider_npi", "diagnoses", "medication_reduction_percent", "service_state",
-            "rfa_not_an_option", "source_id", "drugs", "location", "levels"),
+            "rfa_not_an_option", "source_id", "drugs", "location", "levels", "guidance",
+            "drugs_given"),
            read_session),
+    Format("fees", ("payer", "code", "amount", "effective_start"), ("effective_end", "per_unit"),
+           read_fee),
 )}
 KINDS: tuple[str, ...] = tuple(FORMATS)
 

@@ -21,6 +21,7 @@ from tracker.importers.errors import RowProblem
 from tracker.importers.formats import (
     ConservativeCareIn,
     CoverageIn,
+    FeeIn,
     Incoming,
     LocationIn,
     PatientIn,
@@ -32,6 +33,7 @@ from tracker.rules.session import CodeLine
 from tracker.store.tables import (
     ConservativeCareRow,
     CoverageRow,
+    FeeRow,
     LocationRow,
     PatientRow,
     ProviderRow,
@@ -45,16 +47,18 @@ TABLES: dict[str, type[SQLModel]] = {
     "patients": PatientRow, "providers": ProviderRow, "locations": LocationRow,
     "coverages": CoverageRow,
     "conservative_care": ConservativeCareRow, "psych_evaluations": PsychEvaluationRow,
-    "sessions": SessionRow,
+    "sessions": SessionRow, "fees": FeeRow,
 }
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "patients": ("mrn",), "providers": ("npi",), "locations": ("code",),
     "coverages": ("patient_id", "payer", "member_id", "effective_start"),
     "conservative_care": ("patient_id", "kind", "start"),
     "psych_evaluations": ("patient_id", "date"), "sessions": ("patient_id", "date"),
+    "fees": ("payer", "code", "effective_start"),
 }
 # An empty incoming value for these keeps what is stored.
-_KEEP_WHEN_EMPTY = ("fhir_id", "provider_id", "location_id", "diagnoses", "source_id")
+_KEEP_WHEN_EMPTY = ("fhir_id", "provider_id", "location_id", "diagnoses", "source_id",
+                    "guidance", "drugs_given")
 
 
 @dataclass
@@ -177,6 +181,10 @@ class Loader:
                     "alert_channels": list(record.alert_channels),
                     "quiet_hours_start": record.quiet_hours_start,
                     "quiet_hours_end": record.quiet_hours_end, "digest": record.digest}
+        if isinstance(record, FeeIn):
+            return {"payer": record.payer, "code": record.code,
+                    "amount_cents": record.amount_cents, "effective_start": record.effective_start,
+                    "effective_end": record.effective_end, "per_unit": record.per_unit}
         if isinstance(record, LocationIn):
             return {"code": record.code, "name": record.name, "address": record.address,
                     "npi": record.npi, "place_of_service": record.place_of_service,
@@ -204,6 +212,9 @@ class Loader:
                 "rfa_not_an_option": record.rfa_not_an_option,
                 "diagnoses": list(record.diagnoses) if record.diagnoses is not None else None,
                 "source_id": record.source_id,
+                "guidance": record.guidance,
+                "drugs_given": [{"code": d.code, "dose_mg": d.dose_mg, "wasted_mg": d.wasted_mg}
+                                for d in record.drugs_given] or None,
                 "codes": [_line_values(c, levels) for c, levels in
                           zip(record.codes, record.levels or [()] * len(record.codes),
                               strict=True)]}
@@ -273,7 +284,9 @@ class Loader:
             return {}
         table: Any = TABLES[kind]
         statement: Any
-        if kind in ("patients", "providers", "locations"):
+        if kind == "fees":
+            statement = select(table).where(col(table.code).in_(sorted({v["code"] for v in batch})))
+        elif kind in ("patients", "providers", "locations"):
             column = KEY_COLUMNS[kind][0]
             statement = select(table).where(col(getattr(table, column)).in_(
                 sorted({v[column] for v in batch})))

@@ -39,6 +39,9 @@ class PlannedSession:
     authorization: tuple[str, str, str, dt.date] | None = None
     # what was given of a drug line, by code: dose_mg, wasted_mg, container, ndc
     drugs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # what the procedure note documents of a performed session (charge capture)
+    guidance: str | None = None
+    drugs_given: list[dict[str, Any]] | None = None
 
 
 @dataclass

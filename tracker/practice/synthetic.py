@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import col
 
 from tracker.codes import load_catalog
+from tracker.practice.money_scenarios import FEE_SCHEDULE, FEES_FROM, capture_patients
 from tracker.practice.scenarios import (
     EXEMPT_PROVIDER_INDEX,
     MAIN_STATE,
@@ -46,6 +47,7 @@ from tracker.store.tables import (
     ConservativeCareRow,
     CoverageRow,
     ExemptionRow,
+    FeeRow,
     LocationRow,
     PatientRow,
     ProviderRow,
@@ -310,6 +312,7 @@ class _Writer:
                 "status": s.status, "place_of_service": s.place_of_service, "intent": s.intent,
                 "muscles": s.muscles, "relief_percent": s.relief_percent,
                 "duration_days": s.duration_days, "diagnoses": diagnoses_for(s.codes),
+                "guidance": s.guidance, "drugs_given": s.drugs_given,
                 # the state comes from the location, as in a practice that records locations;
                 # a state without a location stays the session's own
                 "location_id": self.locations.get(s.service_state or ""),
@@ -356,6 +359,17 @@ def _exemptions(connection: Connection, as_of: date, provider_ids: list[int]) ->
         connection.execute(insert(ExemptionRow), [{
             **letter, "codes": [], "provider_npi": npi, "recorded_by": "synthetic practice",
             "created_at": utc_now()}])
+
+
+def _fee_schedule(connection: Connection) -> None:
+    """The seed's average fees, for every payer, unless the practice has its own on file."""
+    if connection.execute(select(col(FeeRow.id)).limit(1)).first():
+        return
+    now = utc_now()
+    connection.execute(insert(FeeRow), [
+        {"payer": "*", "code": code, "amount_cents": cents, "per_unit": True,
+         "effective_start": FEES_FROM, "effective_end": None, "created_at": now,
+         "updated_at": now} for code, cents in FEE_SCHEDULE.items()])
 
 
 def _next_id(connection: Connection, model: Any) -> int:
@@ -439,7 +453,9 @@ def seed_practice(engine: Engine, *, seed: int = 7, as_of: date | None = None,
         provider_ids = _providers(connection, seed, provider_count, report)
         writer = _Writer(connection, seed, provider_ids, report, _locations(connection))
         writer.write(scenarios)
+        writer.write(capture_patients(day))
         _exemptions(connection, day, provider_ids)
+        _fee_schedule(connection)
         maker = _Background(rng, day, shape.history_months)
         chunk: list[PlannedPatient] = []
         for number, (performed, booked, later) in enumerate(

@@ -157,6 +157,12 @@ class SessionRow(SQLModel, table=True):
         "(Medicare asks for it with a therapeutic facet injection)")
     diagnoses: list[str] | None = Field(default=None, sa_type=JSON,
                                         description="ICD-10-CM codes, primary first")
+    guidance: str | None = Field(default=None, max_length=16,
+                                 description="the imaging guidance the procedure note documents: "
+                                 "fluoroscopy, ct, ultrasound or none")
+    drugs_given: list[dict[str, Any]] | None = Field(
+        default=None, sa_type=JSON, description="the drugs the procedure note documents as given: "
+        "[{code, dose_mg, wasted_mg}]")
     source_id: str | None = Field(default=None, max_length=64,
                                   description="the booking's id in the practice system, so a "
                                   "re-import with a new date moves the session (and its "
@@ -184,6 +190,39 @@ class SessionCodeRow(SQLModel, table=True):
     ndc: str | None = Field(default=None, max_length=11)
     levels: list[str] | None = Field(default=None, sa_type=JSON,
                                      description="spinal levels treated, e.g. L4-L5, L5-S1")
+
+
+class FeeRow(SQLModel, table=True):
+    """What the practice expects a payer (or every payer, `*`) to pay for a code, from a date:
+    the fee schedule. Amounts are integer cents."""
+
+    __tablename__ = "fee_schedule"
+    __table_args__ = (UniqueConstraint("payer", "code", "effective_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    payer: str = Field(max_length=64, description="a payer policy id, or * for every payer")
+    code: str = Field(max_length=5)
+    amount_cents: int
+    per_unit: bool = Field(default=True, description="paid per unit billed, else once per line")
+    effective_start: date
+    effective_end: date | None = Field(default=None, description="the last day in force")
+    created_at: datetime = _stamp()
+    updated_at: datetime = _stamp()
+
+
+class ReadinessChangeRow(SQLModel, table=True):
+    """A scheduled visit's readiness as the pre-visit check found it, written when it changes:
+    what tells a visit painauth flagged and that was fixed or moved before its date."""
+
+    __tablename__ = "readiness_changes"
+    __table_args__ = (Index("ix_readiness_changes_session_id_at", "session_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = _parent("sessions", index=False)
+    readiness: str = Field(max_length=8)
+    reason: str | None = Field(default=None, max_length=40, description="the worst reason's code")
+    visit_date: date = Field(description="the date the visit was booked for then")
+    at: datetime = _stamp()
 
 
 class ConservativeCareRow(SQLModel, table=True):

@@ -1,0 +1,205 @@
+"""Revenue at risk on upcoming visits, and what painauth protected.
+
+At risk: the scheduled visits whose readiness (tracker.visits.readiness, as the board shows it)
+is `stop` or `act`, each worth the expected reimbursement of its booked lines. A visit's amount
+goes to its worst reason, so the totals by reason add up to the total.
+
+Protected: visits painauth flagged `stop` or `act` that became `clear` before their date (moved
+or fixed), as the pre-visit check recorded in `readiness_changes`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from tracker.money.billing_lines import Payers, session_lines
+from tracker.money.fee_schedule import load_fee_schedule
+from tracker.store.tables import PatientRow, ReadinessChangeRow, SessionRow
+from tracker.visits.upcoming import upcoming_visits
+
+AT_RISK_READINESSES = ("stop", "act")
+DAYS_TO_VISIT_BUCKETS: tuple[tuple[str, int, int], ...] = (
+    ("0-2 days", 0, 2), ("3-7 days", 3, 7), ("8-14 days", 8, 14), ("15+ days", 15, 10**6))
+
+
+@dataclass(frozen=True)
+class VisitAtRisk:
+    session_id: int
+    date: date
+    mrn: str
+    provider: str
+    payer: str
+    readiness: str
+    reason: str  # the worst reason's code
+    amount_cents: int
+    unpriced: tuple[str, ...] = ()  # booked codes with no fee on file
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    as_of: date
+    days: int
+    visits: tuple[VisitAtRisk, ...]
+    total_cents: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    by_payer: dict[str, int] = field(default_factory=dict)
+    by_provider: dict[str, int] = field(default_factory=dict)
+    by_days_to_visit: dict[str, int] = field(default_factory=dict)
+    by_week: dict[date, int] = field(default_factory=dict)  # the Monday of the visit's week
+    visits_without_fee: int = 0  # visits with at least one booked code without a fee on file
+
+
+@dataclass(frozen=True)
+class ProtectedVisit:
+    session_id: int
+    visit_date: date
+    mrn: str
+    payer: str
+    flagged: str  # stop or act
+    reason: str  # the reason it was flagged for
+    flagged_at: date
+    cleared_at: date
+    amount_cents: int
+    unpriced: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Protected:
+    since: date
+    until: date
+    visits: tuple[ProtectedVisit, ...]
+    total_cents: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    by_week: dict[date, int] = field(default_factory=dict)  # the Monday of the week it cleared
+    visits_without_fee: int = 0
+
+
+def revenue_at_risk(engine: Engine, as_of: date, days: int = 21, *,
+                    now: datetime | None = None) -> AtRisk:
+    """The scheduled visits from `as_of` for `days` days that are `stop` or `act`, priced."""
+    visits = [v for v in upcoming_visits(engine, as_of, days, now=now)
+              if v.readiness.readiness in AT_RISK_READINESSES]
+    schedule = load_fee_schedule(engine)
+    with DbSession(engine) as db:
+        lines = session_lines(db, [v.session_id for v in visits])
+        payers = Payers(db, [v.patient_id for v in visits])
+    priced = []
+    for visit in visits:
+        payer = visit.payer or payers.on(visit.patient_id, visit.date)
+        expected = schedule.expected(payer, [(line.code, line.units)
+                                             for line in lines.get(visit.session_id, [])],
+                                     visit.date)
+        priced.append(VisitAtRisk(
+            session_id=visit.session_id, date=visit.date, mrn=visit.mrn,
+            provider=visit.provider, payer=payer, readiness=visit.readiness.readiness,
+            reason=visit.reasons[0] if visit.reasons else "", amount_cents=expected.amount_cents,
+            unpriced=expected.unpriced))
+    return _at_risk(as_of, days, priced)
+
+
+def days_to_visit_bucket(days: int) -> str:
+    return next(name for name, low, high in DAYS_TO_VISIT_BUCKETS if low <= days <= high)
+
+
+def week_of(day: date) -> date:
+    """The Monday of the day's week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _at_risk(as_of: date, days: int, visits: list[VisitAtRisk]) -> AtRisk:
+    by_reason: dict[str, int] = defaultdict(int)
+    by_payer: dict[str, int] = defaultdict(int)
+    by_provider: dict[str, int] = defaultdict(int)
+    by_days = dict.fromkeys((name for name, _, _ in DAYS_TO_VISIT_BUCKETS), 0)
+    by_week: dict[date, int] = defaultdict(int)
+    for v in visits:
+        by_reason[v.reason] += v.amount_cents
+        by_payer[v.payer or "no coverage"] += v.amount_cents
+        by_provider[v.provider or "no provider"] += v.amount_cents
+        by_days[days_to_visit_bucket((v.date - as_of).days)] += v.amount_cents
+        by_week[week_of(v.date)] += v.amount_cents
+    return AtRisk(as_of=as_of, days=days, visits=tuple(visits),
+                  total_cents=sum(v.amount_cents for v in visits),
+                  by_reason=_largest_first(by_reason), by_payer=_largest_first(by_payer),
+                  by_provider=_largest_first(by_provider), by_days_to_visit=by_days,
+                  by_week=dict(sorted(by_week.items())),
+                  visits_without_fee=sum(1 for v in visits if v.unpriced))
+
+
+def _largest_first(totals: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+
+def protected(engine: Engine, since: date, until: date) -> Protected:
+    """Visits that went from `stop`/`act` to `clear` between `since` and `until` (inclusive),
+    before their date, priced: what painauth flagged and someone fixed or moved."""
+    with DbSession(engine) as db:
+        changes = db.exec(select(ReadinessChangeRow)
+                          .where(col(ReadinessChangeRow.at) < _start_of(until + timedelta(days=1)))
+                          .order_by(col(ReadinessChangeRow.session_id),
+                                    col(ReadinessChangeRow.at), col(ReadinessChangeRow.id))).all()
+        found = _cleared(changes, since, until)
+        sessions: dict[int, tuple[SessionRow, str]] = {s.id: (s, mrn) for s, mrn in db.exec(
+            select(SessionRow, PatientRow.mrn)
+            .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
+            .where(col(SessionRow.id).in_([f[0].session_id for f in found])))
+            if s.id is not None}
+        lines = session_lines(db, list(sessions))
+        payers = Payers(db, [s.patient_id for s, _ in sessions.values()])
+    schedule = load_fee_schedule(engine)
+    visits = []
+    for flagged, cleared in found:
+        if flagged.session_id not in sessions:
+            continue
+        session, mrn = sessions[flagged.session_id]
+        if session.status == "cancelled":
+            continue
+        payer = payers.on(session.patient_id, cleared.visit_date)
+        expected = schedule.expected(payer, [(line.code, line.units)
+                                             for line in lines.get(flagged.session_id, [])],
+                                     cleared.visit_date)
+        visits.append(ProtectedVisit(
+            session_id=flagged.session_id, visit_date=cleared.visit_date, mrn=mrn, payer=payer,
+            flagged=flagged.readiness, reason=flagged.reason or "",
+            flagged_at=_day(flagged.at), cleared_at=_day(cleared.at),
+            amount_cents=expected.amount_cents, unpriced=expected.unpriced))
+    by_reason: dict[str, int] = defaultdict(int)
+    by_week: dict[date, int] = defaultdict(int)
+    for v in visits:
+        by_reason[v.reason] += v.amount_cents
+        by_week[week_of(v.cleared_at)] += v.amount_cents
+    return Protected(since=since, until=until, visits=tuple(visits),
+                     total_cents=sum(v.amount_cents for v in visits),
+                     by_reason=_largest_first(by_reason), by_week=dict(sorted(by_week.items())),
+                     visits_without_fee=sum(1 for v in visits if v.unpriced))
+
+
+def _cleared(changes: Sequence[ReadinessChangeRow], since: date, until: date
+             ) -> list[tuple[ReadinessChangeRow, ReadinessChangeRow]]:
+    """(the first flag, the clearing) of each session cleared in the period before its visit."""
+    found: dict[int, tuple[ReadinessChangeRow, ReadinessChangeRow]] = {}
+    flagged: dict[int, ReadinessChangeRow] = {}
+    for change in changes:
+        sid = change.session_id
+        if change.readiness in AT_RISK_READINESSES:
+            flagged.setdefault(sid, change)
+        elif change.readiness == "clear":
+            first = flagged.pop(sid, None)
+            if first is not None and since <= _day(change.at) <= until \
+                    and _day(change.at) <= change.visit_date and sid not in found:
+                found[sid] = (first, change)
+    return list(found.values())
+
+
+def _day(moment: datetime) -> date:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)

@@ -1,0 +1,134 @@
+"""Charge capture: what performed sessions documented but did not bill, priced from the fee
+schedule. What counts as missed is pure (tracker.rules.charges); this reads the store and adds
+the amounts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session as DbSession
+from sqlmodel import col, select
+
+from tracker.codes import load_catalog
+from tracker.money.billing_lines import Payers, session_lines
+from tracker.money.fee_schedule import FeeSchedule, load_fee_schedule
+from tracker.rules.charges import Documentation, DrugGiven, Miss, missed_lines
+from tracker.rules.session import CodeLine
+from tracker.store.tables import PatientRow, ProviderRow, SessionCodeRow, SessionRow
+
+# The kinds of miss (tracker.rules.charges), in the order the board lists them.
+KINDS = ("guidance_not_billed", "drug_not_billed", "trigger_point_muscles", "waste_not_billed")
+KIND_WORDS = {
+    "guidance_not_billed": "imaging guidance not billed",
+    "drug_not_billed": "drug given, no J-code line",
+    "trigger_point_muscles": "trigger-point muscles and code disagree",
+    "waste_not_billed": "discarded drug without its JW line",
+}
+
+
+@dataclass(frozen=True)
+class MissedCharge:
+    session_id: int
+    date: date
+    mrn: str
+    provider: str
+    payer: str
+    kind: str
+    code: str  # the line to add (or the code to bill instead)
+    units: int
+    amount_cents: int | None  # None: no fee on file for the code
+    message: str
+    instead_of: str | None = None  # the billed code the right one replaces
+
+
+@dataclass(frozen=True)
+class MissedCharges:
+    since: date
+    until: date
+    charges: tuple[MissedCharge, ...]
+    total_cents: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_month: dict[date, int] = field(default_factory=dict)  # the first of the session's month
+    without_fee: int = 0  # misses whose code has no fee on file (not counted in the totals)
+
+
+def missed_charges(engine: Engine, since: date, until: date) -> MissedCharges:
+    """Every miss on the sessions performed from `since` to `until` (inclusive), oldest first."""
+    catalog = load_catalog()
+    schedule = load_fee_schedule(engine)
+    with DbSession(engine) as db:
+        rows = db.exec(
+            select(SessionRow, PatientRow.mrn, ProviderRow.name)
+            .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
+            .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
+            .where(col(SessionRow.status) == "performed", col(SessionRow.date) >= since,
+                   col(SessionRow.date) <= until)
+            .order_by(col(SessionRow.date), col(PatientRow.mrn))).all()
+        lines = session_lines(db, [s.id for s, _, _ in rows if s.id is not None])
+        payers = Payers(db, [s.patient_id for s, _, _ in rows])
+    charges: list[MissedCharge] = []
+    for session, mrn, provider in rows:
+        assert session.id is not None
+        own = [_code_line(line) for line in lines.get(session.id, [])]
+        payer = payers.on(session.patient_id, session.date)
+        for miss in missed_lines(own, documentation_of(session), catalog):
+            charges.append(MissedCharge(
+                session_id=session.id, date=session.date, mrn=mrn, provider=provider or "",
+                payer=payer, kind=miss.kind, code=miss.code, units=miss.units,
+                amount_cents=_amount(schedule, payer, miss, session.date), message=miss.message,
+                instead_of=miss.instead_of))
+    return _totals(since, until, charges)
+
+
+def documentation_of(session: SessionRow) -> Documentation:
+    """What the session's procedure note documents, as the import stored it."""
+    drugs = tuple(DrugGiven(code=str(d["code"]), dose_mg=float(d.get("dose_mg") or 0),
+                            wasted_mg=float(d.get("wasted_mg") or 0))
+                  for d in session.drugs_given or ())
+    return Documentation(guidance=session.guidance, drugs=drugs, muscles=session.muscles)
+
+
+def _code_line(row: SessionCodeRow) -> CodeLine:
+    return CodeLine(code=row.code, units=row.units, modifiers=tuple(row.modifiers or ()),
+                    dose_mg=row.dose_mg, wasted_mg=row.wasted_mg, container=row.container)
+
+
+def _amount(schedule: FeeSchedule, payer: str, miss: Miss, on: date) -> int | None:
+    fee = schedule.expected_fee(payer, miss.code, on)
+    if fee is None:
+        return None
+    amount = fee.for_units(miss.units)
+    if miss.instead_of is None:
+        return amount
+    billed = schedule.expected_fee(payer, miss.instead_of, on)
+    if billed is None:
+        return None
+    # the right code replaces the billed one: what is missed is the difference (none when the
+    # session billed more than its documentation supports)
+    return max(amount - billed.for_units(1), 0)
+
+
+def _totals(since: date, until: date, charges: list[MissedCharge]) -> MissedCharges:
+    by_kind: dict[str, int] = defaultdict(int)
+    by_month: dict[date, int] = defaultdict(int)
+    for charge in charges:
+        if charge.amount_cents is not None:
+            by_kind[charge.kind] += charge.amount_cents
+            by_month[charge.date.replace(day=1)] += charge.amount_cents
+    return MissedCharges(
+        since=since, until=until, charges=tuple(charges),
+        total_cents=sum(by_kind.values()),
+        by_kind={k: by_kind[k] for k in KINDS if k in by_kind},
+        by_month=dict(sorted(by_month.items())),
+        without_fee=sum(1 for c in charges if c.amount_cents is None))
+
+
+def as_rows(found: MissedCharges) -> list[dict[str, Any]]:
+    """The misses as flat rows (CSV, artifacts)."""
+    return [{"date": c.date.isoformat(), "mrn": c.mrn, "provider": c.provider, "payer": c.payer,
+             "kind": c.kind, "code": c.code, "units": c.units,
+             "amount_cents": c.amount_cents, "message": c.message} for c in found.charges]
