@@ -12,8 +12,8 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.store.patient_record import load_patient_records
-from tracker.visits.upcoming import upcoming_visits
 from tracker.store.tables import ConservativeCareRow, LocationRow, SessionCodeRow, SessionRow
+from tracker.visits.upcoming import upcoming_visits
 
 from .practice_files import GOOD_ROWS, TODAY, run_import, seed_patient_and_provider, write_csv
 

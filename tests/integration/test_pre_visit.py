@@ -409,7 +409,7 @@ def test_the_synthetic_practice_ships_locations_whose_state_and_place_its_visits
     with DbSession(engine) as db:
         locations = {row.id: row for row in db.exec(select(LocationRow))}
         # once, whichever seeds share the database
-        assert sorted(r.code for r in locations.values()) == sorted(l["code"] for l in LOCATIONS)
+        assert sorted(r.code for r in locations.values()) == sorted(place["code"] for place in LOCATIONS)
         assert {r.state for r in locations.values()} == {"NM", "TX"}
         placed = list(db.exec(select(SessionRow).where(col(SessionRow.location_id).is_not(None))))
         # a session's place of service is its location's: the board has nothing to flag
