@@ -20,10 +20,12 @@ HEADERS: dict[str, str] = {
     "locations": "code,name,address,npi,place_of_service,state",
     "coverages": "patient_mrn,payer,member_id,effective_start,effective_end,rank,plan_type",
     "conservative_care": "patient_mrn,kind,start,end,outcome,drugs,visits",
-    "psych_evaluations": "patient_mrn,date,result",
+    "psych_evaluations": "patient_mrn,date,result,evaluator",
+    "imaging": "patient_mrn,date,modality,region,impression",
     "sessions": "patient_mrn,date,status,codes,place_of_service,intent,muscles,relief_percent,"
                 "duration_days,provider_npi,diagnoses,medication_reduction_percent,service_state,"
-                "drugs,location,levels",
+                "drugs,location,levels,pain_before,pain_after,function_scale,function_before,"
+                "function_after",
 }
 GOOD_ROWS: dict[str, dict[str, str]] = {
     "patients": {"mrn": "P-1", "family_name": "Testperson", "given_name": "Alex",
@@ -41,7 +43,11 @@ GOOD_ROWS: dict[str, dict[str, str]] = {
     "conservative_care": {"patient_mrn": "P-1", "kind": "physical_therapy",
                           "start": "2026-01-05", "end": "2026-02-16", "outcome": "partial",
                           "drugs": "", "visits": "12"},
-    "psych_evaluations": {"patient_mrn": "P-1", "date": "2026-09-01", "result": "cleared"},
+    "psych_evaluations": {"patient_mrn": "P-1", "date": "2026-09-01", "result": "cleared",
+                          "evaluator": "Dr. Pat Synthetic-Psychologist, PhD"},
+    "imaging": {"patient_mrn": "P-1", "date": "2026-03-02", "modality": "MRI",
+                "region": "lumbar spine",
+                "impression": "L4-L5 disc protrusion contacting the left L5 nerve root"},
     "sessions": {"patient_mrn": "P-1", "date": "2026-06-02", "status": "performed",
                  "codes": "64483;64484x1;J1010x40", "place_of_service": "11", "intent": "",
                  "muscles": "", "relief_percent": "70", "duration_days": "120",

@@ -72,6 +72,8 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("psych_evaluations", "date", "2026-02-30", "not a date"),
     ("psych_evaluations", "date", "2999-01-01", "in the future"),
     ("psych_evaluations", "result", "passed", "not one of"),
+    ("imaging", "modality", "PET", "not one of"),
+    ("imaging", "region", "", "region is empty"),
     ("sessions", "patient_mrn", "P-404", "not a known patient"),
     ("sessions", "date", "2026-6-2", "not a date"),
     ("sessions", "date", "2999-01-01", "in the future"),
@@ -105,6 +107,8 @@ BAD_VALUES: list[tuple[str, str, str, str]] = [
     ("sessions", "levels", "64490 L4-L5", "not a line of this session's codes"),
     ("sessions", "levels", "64483 L4/L5", "not a spinal level"),
     ("sessions", "levels", "64483", "has no level"),
+    ("sessions", "pain_before", "11", "not a pain score"),
+    ("sessions", "function_scale", "VAS", "not one of"),
 ]
 
 
@@ -113,7 +117,8 @@ def _second_key(kind: str, row: dict[str, str]) -> dict[str, str]:
     other = {"patients": {"mrn": "P-2"}, "providers": {"npi": "1987654328"},
              "locations": {"code": "CLINIC-2"},
              "coverages": {"member_id": "OTHER-1"}, "conservative_care": {"kind": "medication"},
-             "psych_evaluations": {"date": "2026-10-01"}, "sessions": {"date": "2026-07-01"}}
+             "psych_evaluations": {"date": "2026-10-01"}, "imaging": {"modality": "CT"},
+             "sessions": {"date": "2026-07-01"}}
     return {**row, **other[kind]}
 
 

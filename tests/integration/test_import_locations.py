@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from tracker.store.patient_record import load_patient_records
 from tracker.store.tables import ConservativeCareRow, LocationRow, SessionCodeRow, SessionRow
+from tracker.visits.upcoming import upcoming_visits
 
 from .practice_files import GOOD_ROWS, TODAY, run_import, seed_patient_and_provider, write_csv
 
@@ -63,6 +64,21 @@ def test_a_sessions_own_state_wins_over_its_location_and_the_practice_state_is_l
     row = {**_BOOKED, "service_state": own_state, "location": location}
     assert run_import(engine, write_csv(tmp_path, "sessions", [row])).clean
     assert _service_state(engine) == expected
+
+
+def test_a_booking_whose_place_of_service_is_not_its_locations_is_flagged_for_billing(
+        engine: Engine, tmp_path: Path) -> None:
+    _seed(engine, tmp_path)
+    # booked as an office visit (11) at the surgery center (24): imported, then flagged
+    assert run_import(engine, write_csv(tmp_path, "sessions", [_BOOKED])).clean
+    [visit] = upcoming_visits(engine, TODAY, 21)
+    assert "PLACE_OF_SERVICE_MISMATCH" in visit.reasons
+    assert "Synthetic Surgery Center El Paso, whose place of service is 24" in " ".join(
+        r.action for r in visit.readiness.reasons)
+    corrected = {**_BOOKED, "place_of_service": "24"}
+    assert run_import(engine, write_csv(tmp_path, "sessions", [corrected])).clean
+    [visit] = upcoming_visits(engine, TODAY, 21)
+    assert "PLACE_OF_SERVICE_MISMATCH" not in visit.reasons
 
 
 def test_levels_column_puts_spinal_levels_on_the_code_lines(engine: Engine,

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, func, insert
 from sqlmodel import Session as DbSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker.codes import load_catalog
 from tracker.practice.demo_day import finding_counts
 from tracker.practice.scenarios import SCENARIOS
-from tracker.practice.synthetic import PracticeShape, SeedReport, seed_practice
+from tracker.practice.synthetic import LOCATIONS, PracticeShape, SeedReport, seed_practice
 from tracker.rules import evaluate, policies_in_force
 from tracker.rules.findings import SEVERITY
 from tracker.rules.session import Exemption, Session
@@ -402,15 +402,21 @@ def test_the_flow_publishes_the_visits_needing_attention_as_a_table_artifact(
     assert "clear" not in {r["readiness"] for r in rows}
 
 
-def test_the_synthetic_practice_ships_two_locations_whose_state_its_visits_are_checked_in(
+def test_the_synthetic_practice_ships_locations_whose_state_and_place_its_visits_are_checked_in(
         engine: Engine) -> None:
     _seed(engine)
     seed_practice(engine, seed=12, as_of=AS_OF, shape=PracticeShape(patients=20))
     with DbSession(engine) as db:
-        locations = {row.state: row for row in db.exec(select(LocationRow))}
-        assert sorted(locations) == ["NM", "TX"]  # once, whichever seeds share the database
-        texas = locations["TX"]
-        booked = list(db.exec(select(SessionRow).where(SessionRow.location_id == texas.id,
+        locations = {row.id: row for row in db.exec(select(LocationRow))}
+        # once, whichever seeds share the database
+        assert sorted(r.code for r in locations.values()) == sorted(place["code"] for place in LOCATIONS)
+        assert {r.state for r in locations.values()} == {"NM", "TX"}
+        placed = list(db.exec(select(SessionRow).where(col(SessionRow.location_id).is_not(None))))
+        # a session's place of service is its location's: the board has nothing to flag
+        assert placed and all(s.place_of_service == locations[s.location_id].place_of_service
+                              for s in placed if s.location_id is not None)
+        texas = {i for i, r in locations.items() if r.state == "TX"}
+        booked = list(db.exec(select(SessionRow).where(col(SessionRow.location_id).in_(texas),
                                                        SessionRow.status == "scheduled")))
         assert booked and all(s.service_state is None for s in booked)  # state from location
         records = load_patient_records(db, [s.patient_id for s in booked])

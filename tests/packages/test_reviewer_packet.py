@@ -30,7 +30,7 @@ from .practice import DR_EXAMPLE, TODAY, Practice, add_rows
 
 IDENTITY = {
     "PAINAUTH_PRACTICE_NAME": "Lakeside Spine & Pain Associates",
-    "PAINAUTH_PRACTICE_ADDRESS": "100 Example Parkway, Suite 200, Austin, TX 78701",
+    "PAINAUTH_PRACTICE_ADDRESS": "200 Example Road NE, Suite 300, Albuquerque, NM 87101",
     "PAINAUTH_PRACTICE_PHONE": "+1 555 0100 0100",
     "PAINAUTH_PRACTICE_FAX": "+1 555 0100 0101",
     "PAINAUTH_PRACTICE_TAX_ID": "00-0000000",
@@ -113,7 +113,7 @@ def test_each_familys_packet_has_the_letterhead_diagnoses_requirements_and_attes
     text = _text(render_packet(package, today=TODAY))
 
     assert "Lakeside Spine & Pain Associates" in text
-    assert "100 Example Parkway, Suite 200, Austin, TX 78701" in text
+    assert "200 Example Road NE, Suite 300, Albuquerque, NM 87101" in text
     assert "Group NPI 1234567893" in text and "Tax ID 00-0000000" in text
     assert described in text
     _requirements_are_beside_their_sources(package, text)
@@ -234,3 +234,56 @@ def test_a_category_diagnosis_is_not_ready_to_send(more: Practice) -> None:
     needs = package_needs(_package(more, "PKG-ESI-DRUG"))
     assert [n.code for n in needs] == ["DIAGNOSIS_NOT_BILLABLE"]
     assert "M54.5 (Low back pain) is a category" in needs[0].message
+
+
+IMPRESSION = "L4-L5 disc protrusion contacting the right L5 nerve root"
+
+
+def _with_evidence_detail(practice: Practice) -> Practice:
+    """Scores on the prior ESI, an MRI, and the psychologist's name on the SCS evaluation."""
+    add_rows(practice, "sessions.csv", ["patient_mrn", "date", "status", "codes", "relief_percent",
+                                        "duration_days", "provider_npi", "diagnoses",
+                                        "pain_before", "pain_after", "function_scale",
+                                        "function_before", "function_after"],
+             [("PKG-ESI-READY", "2026-06-15", "performed", "64483-RT", "70", "120", DR_EXAMPLE,
+               "M54.16", "7", "2", "ODI", "48", "30")])
+    add_rows(practice, "imaging.csv", ["patient_mrn", "date", "modality", "region", "impression"],
+             [("PKG-ESI-READY", "2026-03-02", "MRI", "lumbar spine", IMPRESSION),
+              ("PKG-SCS-PSYCH", "2025-11-20", "CT", "thoracic spine", "")])
+    add_rows(practice, "psych_evaluations.csv", ["patient_mrn", "date", "result", "evaluator"],
+             [("PKG-SCS-PSYCH", "2025-06-01", "cleared", "Dr. Morgan Synthetic, PsyD")])
+    return practice
+
+
+def test_the_packet_and_bundle_show_pain_and_function_scores_imaging_and_the_evaluator(
+        practice: Practice, identity: None) -> None:
+    _with_evidence_detail(practice)
+    esi = _package(practice, "PKG-ESI-READY")
+    text = _text(render_packet(esi, today=TODAY))
+    assert "7/10 before, 2/10 after" in text and "ODI 48 before, 30 after" in text
+    assert "Imaging" in text and "MRI lumbar spine" in text
+    assert IMPRESSION[:30] in text
+    scs = _package(practice, "PKG-SCS-PSYCH")
+    scs_text = _text(render_packet(scs, today=TODAY))
+    assert "Dr. Morgan Synthetic, PsyD" in scs_text and "CT thoracic spine" in scs_text
+    assert "No imaging study on file" not in scs_text
+
+    for package, name in ((esi, "evidence-esi"), (scs, "evidence-scs")):
+        bundle = pas_request_bundle(package, name)
+        assert r4b_problems(bundle) == [] and pas_problems(bundle) == []
+        assert package_problems(bundle) == []
+    claim = pas_request_bundle(esi, "evidence-esi")["entry"][0]["resource"]
+    by_kind: dict[str, list[dict[str, str]]] = {}
+    for info in claim["supportingInfo"]:
+        details = {e["url"]: e["valueString"] for x in info.get("extension") or []
+                   for e in x.get("extension") or []}
+        by_kind.setdefault(info["code"]["coding"][0]["code"], []).append(details)
+    assert {"pain-before": "7", "pain-after": "2", "function-scale": "ODI",
+            "function-before": "48", "function-after": "30"}.items() <= by_kind[
+        "prior-response"][0].items()
+    assert by_kind["imaging"] == [{"modality": "MRI", "region": "lumbar spine",
+                                   "impression": IMPRESSION}]
+    scs_claim = pas_request_bundle(scs, "evidence-scs")["entry"][0]["resource"]
+    psych = [i for i in scs_claim["supportingInfo"]
+             if i["code"]["coding"][0]["code"] == "psych-evaluation"]
+    assert "Dr. Morgan Synthetic, PsyD" in psych[0]["valueString"]

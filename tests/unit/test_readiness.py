@@ -14,6 +14,7 @@ from tracker.visits.readiness import (
     BookedLine,
     Readiness,
     VisitFacts,
+    VisitLocation,
     procedure_units,
     readiness_of,
 )
@@ -135,6 +136,21 @@ def test_a_coding_error_on_an_ok_verdict_is_never_clear() -> None:
         finding("IMAGING_GUIDANCE_BUNDLED", "coding", "77003 is bundled into 64483"),)))
     assert (ready.readiness, ready.reason_codes) == ("act", ("CODING_ERROR",))
     assert "77003 is bundled" in ready.next_action
+
+
+def test_an_office_booking_at_a_surgery_center_is_for_billing_to_correct_before_sending() -> None:
+    surgery_center = VisitLocation("Synthetic Surgery Center", "24")
+    ready = readiness_of(VisitFacts(date=VISIT, now=NOW, evaluation=evaluation("needs_auth",
+                                                                              auth=True),
+                                    booked=TFESI, place_of_service="11", location=surgery_center))
+    assert (ready.readiness, ready.reason_codes) == ("act", ("PLACE_OF_SERVICE_MISMATCH",))
+    assert ready.reasons[0].who == "billing"
+    assert "place of service 11 at Synthetic Surgery Center, whose place of service is 24" in (
+        ready.next_action)
+    matching = readiness_of(VisitFacts(date=VISIT, now=NOW, evaluation=evaluation("ok"),
+                                       booked=TFESI, place_of_service="24",
+                                       location=surgery_center))
+    assert matching.reason_codes == ("NO_AUTHORIZATION_NEEDED",)
 
 
 def test_missing_documentation_is_for_the_provider_to_add() -> None:

@@ -26,7 +26,8 @@ def test_the_timeline_holds_sessions_care_psych_and_authorizations(
                  "home exercise", "aetna authorization for 2026-12-15: opened as needed",
                  "by pre-visit-check"):
         assert text in sampleton, text
-    assert sampleton.index("2026-02-01") < sampleton.index("2026-05-12") < sampleton.index(
+    timeline = sampleton[sampleton.index('id="timeline"'):]
+    assert timeline.index("2026-02-01") < timeline.index("2026-05-12") < timeline.index(
         "2026-06-09")
 
 
@@ -42,3 +43,17 @@ def test_an_unknown_patient_is_a_404(scheduler: TestClient) -> None:
     response = scheduler.get("/patients/999999")
     assert response.status_code == 404
     assert "no patient with id 999999" in response.text
+
+
+def test_the_patient_page_shows_each_line_as_billed_with_levels_and_drug_details(
+        billing: TestClient, practice: Practice) -> None:
+    page = billing.get(f"/patients/{practice.patient_id('SYN-9001')}").text
+    lines = page[page.index('id="lines"'):page.index('id="timeline"')]
+    injection = lines[lines.index('data-date="2026-02-16" data-code="62323"'):]
+    injection = injection[:injection.index("</tr>")]
+    assert "L4-L5" in injection and "place of service 11" in injection
+    drug = lines[lines.index('data-date="2026-02-16" data-code="J1010"'):]
+    drug = drug[:drug.index("</tr>")]
+    for text in ("methylprednisolone acetate, 1 mg", "JZ", ">40<", "40 mg", "single-dose",
+                 "00009-3073-03"):
+        assert text in drug, text

@@ -17,7 +17,7 @@ _NAME_HINTS: dict[str, str] = {
     "patient": "patients", "coverage": "coverages", "insurance": "coverages",
     "provider": "providers", "session": "sessions", "schedule": "sessions",
     "procedure": "sessions", "conservative": "conservative_care", "care": "conservative_care",
-    "psych": "psych_evaluations", "fee": "fees",
+    "psych": "psych_evaluations", "fee": "fees", "radiology": "imaging", "mri": "imaging",
 }
 
 

@@ -7,7 +7,6 @@ session (their codes are joined); other resource types are counted as skipped.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,15 +14,17 @@ from typing import Any
 
 from tracker.codes.diagnoses import ICD10CM_SYSTEM
 from tracker.errors import InputError
+from tracker.importers import fhir_evidence as evidence
 from tracker.importers.errors import ImportFileError
 from tracker.importers.fhir_shapes import entry_problem
+from tracker.importers.fhir_values import PSYCH_CATEGORY
+from tracker.importers.fhir_values import code_text as _code_text
+from tracker.importers.fhir_values import day as _day
+from tracker.importers.fhir_values import extension as _extension
+from tracker.importers.fhir_values import raw as _raw
+from tracker.importers.fhir_values import reference as _reference
 from tracker.importers.json_document import load_json_document
-
-CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
-HCPCS_SYSTEMS = ("https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-                 "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets")
-NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
-EXTENSION = "urn:painauth:fhir:"  # + units, modifier, place-of-service, intent, muscles, ...
+from tracker.rules.session import CARE_KINDS
 
 PROCEDURE_STATUS = {"completed": "performed"}
 APPOINTMENT_STATUS = {
@@ -32,7 +33,10 @@ APPOINTMENT_STATUS = {
     "noshow": "cancelled",
 }
 _RANKS = {1: "primary", 2: "secondary", 3: "tertiary"}
-_ORDER = ("Patient", "Coverage", "Procedure", "Appointment")
+_ORDER = ("Patient", "Location", "Coverage", "Procedure", "MedicationAdministration",
+          "Observation", "Appointment", "MedicationStatement", "ImagingStudy", "DiagnosticReport")
+# Read only as what other resources refer to (an Encounter's location, a performer's name).
+_REFERRED = ("Encounter", "Practitioner", "Organization")
 
 
 @dataclass(slots=True)
@@ -69,8 +73,11 @@ def read_bundle(path: Path) -> BundleRows:
     return _rows(entries)
 
 
-_KIND_OF = {"Patient": "patients", "Coverage": "coverages", "Procedure": "sessions",
-            "Appointment": "sessions"}
+_KIND_OF = {"Patient": "patients", "Location": "locations", "Coverage": "coverages",
+            "Procedure": "sessions", "MedicationAdministration": "sessions",
+            "Observation": "sessions", "Appointment": "sessions",
+            "MedicationStatement": "conservative_care", "ImagingStudy": "imaging",
+            "DiagnosticReport": "imaging"}
 UNREADABLE = "fhir_entries"  # the kind of a quarantined entry that is no resource at all
 
 
@@ -82,6 +89,9 @@ def _rows(entries: list[Any]) -> BundleRows:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if isinstance(resource, dict) and resource.get("resourceType") not in _ORDER:
             result.skipped += 1  # a resource type painauth does not read
+            if resource.get("resourceType") in _REFERRED and isinstance(entry, dict) \
+                    and entry_problem(entry, number) is None:
+                index.add(entry.get("fullUrl"), resource)
             continue
         problem = entry_problem(entry, number)
         if problem is not None:
@@ -108,7 +118,11 @@ def _rows(entries: list[Any]) -> BundleRows:
             result.rows.append(row)
     for (patient, day), group in procedures.items():
         try:
-            result.rows.append(_session(group, patient, day))
+            result.rows.append(_session(group, patient, day, index))
+        except evidence.Unreadable as error:
+            number = group[0][0]
+            result.rows.append(_refused("sessions", number, [r for _, r in group], (
+                f"entry[{number - 1}].resource", f"entry[{number - 1}]: {error}")))
         except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
             number = group[0][0]
             result.rows.append(_refused("sessions", number, [r for _, r in group], (
@@ -128,18 +142,59 @@ def _row(number: int, resource: dict[str, Any], index: _Index,
         return _patient(number, resource)
     if kind == "Coverage":
         return _coverage(number, resource, index)
-    if kind == "Procedure":
-        if PROCEDURE_STATUS.get(str(resource.get("status"))) is None:
+    if kind == "Location":
+        return FhirRow("locations", number, evidence.location(resource), _raw(resource))
+    if kind in ("Procedure", "MedicationAdministration", "Observation"):
+        return _session_part(number, resource, index, procedures)
+    if kind == "MedicationStatement":
+        if resource.get("status") not in ("active", "completed", "stopped"):
             return None
-        patient = index.patient_mrn(_reference(resource.get("subject")))
-        day = _day(resource.get("performedDateTime")
-                   or (resource.get("performedPeriod") or {}).get("start"))
-        procedures.setdefault((patient or "", day or ""), []).append((number, resource))
-        return _GROUPED
+        return _with_patient("conservative_care", number, resource, index,
+                             evidence.medication_statement(resource))
+    if kind == "ImagingStudy":
+        if resource.get("status") not in ("available", None):
+            return None
+        return _with_patient("imaging", number, resource, index,
+                             evidence.imaging_study(resource, index.conclusion(resource)))
+    if kind == "DiagnosticReport":
+        return None  # read as the impression of the ImagingStudy it refers to
     status = APPOINTMENT_STATUS.get(str(resource.get("status")))
     if status is None:
         return None
     return _appointment(number, resource, status, index)
+
+
+def _session_part(number: int, resource: dict[str, Any], index: _Index,
+                  procedures: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]
+                  ) -> FhirRow | None:
+    """A Procedure, MedicationAdministration or score Observation, kept for the session of its
+    patient and date; a Procedure of a care or psych category is a row of its own."""
+    kind = resource["resourceType"]
+    category = evidence.procedure_category(resource) if kind == "Procedure" else None
+    if kind == "Observation":
+        if resource.get("status") not in ("final", "amended", "corrected") \
+                or not evidence.is_score(resource):
+            return None
+    elif PROCEDURE_STATUS.get(str(resource.get("status"))) is None:
+        return None
+    if category == PSYCH_CATEGORY:
+        return _with_patient("psych_evaluations", number, resource, index,
+                             evidence.psych_evaluation(resource, index.resource))
+    if category in CARE_KINDS:
+        return _with_patient("conservative_care", number, resource, index,
+                             evidence.care_episode(resource, category))
+    patient = index.patient_mrn(_reference(resource.get("subject")))
+    day = _day(resource.get("performedDateTime") or resource.get("effectiveDateTime")
+               or (resource.get("performedPeriod") or resource.get("effectivePeriod")
+                   or {}).get("start"))
+    procedures.setdefault((patient or "", day or ""), []).append((number, resource))
+    return _GROUPED
+
+
+def _with_patient(kind: str, number: int, resource: dict[str, Any], index: _Index,
+                  values: dict[str, Any]) -> FhirRow:
+    patient = index.patient_mrn(_reference(resource.get("subject")))
+    return FhirRow(kind, number, {"patient_mrn": patient, **values}, _raw(resource))
 
 
 def _refused(kind: str, number: int, value: Any, problem: tuple[str, str]) -> FhirRow:
@@ -152,8 +207,11 @@ class _Index:
 
     def __init__(self) -> None:
         self.by_reference: dict[str, dict[str, Any]] = {}
+        self.reports: list[dict[str, Any]] = []  # DiagnosticReports, referred to or not
 
     def add(self, full_url: Any, resource: dict[str, Any]) -> None:
+        if resource.get("resourceType") == "DiagnosticReport":
+            self.reports.append(resource)
         if isinstance(full_url, str):
             self.by_reference[full_url] = resource
         if resource.get("id"):
@@ -170,6 +228,16 @@ class _Index:
 
     def resource(self, reference: str | None) -> dict[str, Any] | None:
         return self.by_reference.get(reference) if reference else None
+
+    def conclusion(self, study: dict[str, Any]) -> str | None:
+        """The `conclusion` of a DiagnosticReport in the bundle that refers to `study`."""
+        for report in self.reports:
+            if not report.get("conclusion"):
+                continue
+            for ref in report.get("imagingStudy") or []:
+                if self.resource(_reference(ref)) is study:
+                    return str(report["conclusion"])
+        return None
 
 
 def _patient(number: int, resource: dict[str, Any]) -> FhirRow:
@@ -216,25 +284,44 @@ def _coverage(number: int, resource: dict[str, Any], index: _Index) -> FhirRow:
     }, _raw(resource))
 
 
-def _session(group: list[tuple[int, dict[str, Any]]], patient: str, day: str) -> FhirRow:
-    first = group[0][1]
-    codes = [_code_text(r.get("code"), r) for _, r in group]
-    outcome = next((r for _, r in group if _extension(r, "relief-percent") is not None), first)
+def _session(group: list[tuple[int, dict[str, Any]]], patient: str, day: str,
+             index: _Index) -> FhirRow:
+    resources = [r for _, r in group]
+    procedures = [r for r in resources if r["resourceType"] == "Procedure"]
+    drugs = [r for r in resources if r["resourceType"] == "MedicationAdministration"]
+    scores = [r for r in resources if r["resourceType"] == "Observation"]
+    if not procedures and not drugs:
+        raise evidence.Unreadable(
+            "a score Observation of a date with no Procedure of the patient in the bundle; send "
+            "it with the session's Procedures")
+    first = (procedures or drugs)[0]
+    codes = [_code_text(r.get("code"), r) for r in procedures]
+    levels = [f"{code.split('-')[0].split('x')[0]} {' '.join(found)}"
+              for r, code in zip(procedures, codes, strict=True)
+              if code and (found := evidence.body_site_levels(r))]
+    given = [evidence.drug_line(r) for r in drugs]
+    codes += [line for line, _ in given]
+    group_of = [(n, r) for n, r in group if r["resourceType"] != "Observation"]
+    outcome = next((r for r in procedures if _extension(r, "relief-percent") is not None), first)
     return FhirRow("sessions", group[0][0], {
         "patient_mrn": patient or None,
         "date": day or None,
         "status": "performed",
         "codes": ";".join(c for c in codes if c),
-        "place_of_service": _first_extension(group, "place-of-service"),
-        "intent": _first_extension(group, "intent"),
-        "muscles": _first_extension(group, "muscles"),
+        "place_of_service": _first_extension(group_of, "place-of-service"),
+        "intent": _first_extension(group_of, "intent"),
+        "muscles": _first_extension(group_of, "muscles"),
         "relief_percent": _extension(outcome, "relief-percent"),
         "duration_days": _extension(outcome, "duration-days"),
         "medication_reduction_percent": _extension(outcome, "medication-reduction-percent"),
-        "service_state": _first_extension(group, "service-state"),
-        "rfa_not_an_option": _first_extension(group, "rfa-not-an-option"),
-        "diagnoses": _diagnoses([r for _, r in group]),
-    }, _raw([r for _, r in group]))
+        "service_state": _first_extension(group_of, "service-state"),
+        "rfa_not_an_option": _first_extension(group_of, "rfa-not-an-option"),
+        "diagnoses": _diagnoses(procedures),
+        "levels": ";".join(levels) or None,
+        "drugs": ";".join(d for _, d in given if d) or None,
+        "location": evidence.session_location(procedures, index.resource),
+        **evidence.observation_scores(scores, procedures),
+    }, _raw(resources))
 
 
 def _appointment(number: int, resource: dict[str, Any], status: str, index: _Index) -> FhirRow:
@@ -256,6 +343,9 @@ def _appointment(number: int, resource: dict[str, Any], status: str, index: _Ind
         "rfa_not_an_option": _extension(resource, "rfa-not-an-option"),
         "diagnoses": _diagnoses([resource]),
         "source_id": f"appointment.{resource['id']}" if resource.get("id") else None,
+        "location": next((evidence.location_code(found) for p in resource.get("participant") or []
+                          if (found := index.resource(_reference(p.get("actor")))) is not None
+                          and found.get("resourceType") == "Location"), None),
     }, _raw(resource))
 
 
@@ -269,48 +359,8 @@ def _diagnoses(resources: list[dict[str, Any]]) -> str | None:
     return ";".join(dict.fromkeys(codes)) or None
 
 
-def _code_text(concept: Any, carrier: Any) -> str | None:
-    """A CodeableConcept's CPT/HCPCS code as `CODE[-MOD][xUNITS]`, from painauth extensions."""
-    if not isinstance(concept, dict):
-        return None
-    codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
-    coding = next((c for c in codings if c.get("system") in (CPT_SYSTEM, *HCPCS_SYSTEMS)),
-                  codings[0] if codings else None)
-    if coding is None or not coding.get("code"):
-        return None
-    text = str(coding["code"])
-    modifiers = [str(e.get("valueCode") or e.get("valueString"))
-                 for e in carrier.get("extension") or []
-                 if e.get("url") == EXTENSION + "modifier"]
-    text += "".join(f"-{m}" for m in modifiers)
-    units = _extension(carrier, "units")
-    return text + (f"x{units}" if units is not None else "")
-
-
-def _extension(resource: dict[str, Any], name: str) -> Any:
-    for extension in resource.get("extension") or []:
-        if isinstance(extension, dict) and extension.get("url") == EXTENSION + name:
-            for key, value in extension.items():
-                if key.startswith("value"):
-                    return value
-    return None
-
-
 def _first_extension(group: list[tuple[int, dict[str, Any]]], name: str) -> Any:
     return next((v for _, r in group if (v := _extension(r, name)) is not None), None)
-
-
-def _reference(value: Any) -> str | None:
-    return value.get("reference") if isinstance(value, dict) else None
-
-
-def _day(value: Any) -> str | None:
-    """The calendar date of a FHIR date or dateTime, as written (no time-zone shift)."""
-    return value[:10] if isinstance(value, str) else None
-
-
-def _raw(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
 
 
 def iter_kinds(rows: list[FhirRow]) -> Iterator[str]:

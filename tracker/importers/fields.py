@@ -112,6 +112,21 @@ def whole_number(row: Row, name: str, *, minimum: int = 0) -> int | None:
     return number
 
 
+def pain_score(row: Row, name: str) -> int | None:
+    """A 0-10 numeric rating scale score: a whole number."""
+    value = (row.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not (0 <= number <= 10 and number.is_integer()):
+        raise RowProblem(name, f"{name} {value!r} is not a pain score; use a whole number from 0 "
+                               "(no pain) to 10 (worst pain) on the numeric rating scale")
+    return int(number)
+
+
 def percent(row: Row, name: str) -> float | None:
     value = (row.get(name) or "").strip().rstrip("%").strip()
     if not value:

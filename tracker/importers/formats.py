@@ -24,6 +24,12 @@ ALERT_CHANNELS: tuple[str, ...] = ("sms", "email")
 # How a conservative-care episode ended, as the reviewer reads it.
 CARE_OUTCOMES: tuple[str, ...] = ("no_relief", "partial", "good")
 DEFAULT_TIME_ZONE = "America/New_York"
+# What an imaging study was, as the import takes it (any case) and stores it.
+IMAGING_MODALITIES: tuple[str, ...] = ("MRI", "CT", "X-ray", "myelogram", "EMG", "ultrasound",
+                                       "bone scan", "discogram")
+# A session's function score: the instrument and the range its scores take.
+FUNCTION_SCALES: dict[str, tuple[float, float]] = {"ODI": (0, 100), "NDI": (0, 100),
+                                                   "PDI": (0, 70), "RMDQ": (0, 24)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,11 @@ class SessionIn:
     levels: tuple[tuple[str, ...], ...] = ()  # the spinal levels of each code line, if any
     guidance: str | None = None  # the imaging guidance the procedure note documents
     drugs_given: tuple[DrugGiven, ...] = ()  # the drugs it documents as given
+    pain_before: int | None = None  # 0-10 numeric rating scale
+    pain_after: int | None = None
+    function_scale: str | None = None  # one of FUNCTION_SCALES
+    function_before: float | None = None
+    function_after: float | None = None
 
     @property
     def key(self) -> Hashable:
@@ -146,14 +157,28 @@ class PsychEvaluationIn:
     patient_mrn: str
     date: date
     result: str
+    evaluator: str | None = None
 
     @property
     def key(self) -> Hashable:
         return (self.patient_mrn, self.date)
 
 
+@dataclass(frozen=True, slots=True)
+class ImagingStudyIn:
+    patient_mrn: str
+    date: date
+    modality: str
+    region: str
+    impression: str | None = None
+
+    @property
+    def key(self) -> Hashable:
+        return (self.patient_mrn, self.date, self.modality, self.region)
+
+
 Incoming = (PatientIn | CoverageIn | ProviderIn | LocationIn | SessionIn | ConservativeCareIn
-            | PsychEvaluationIn | FeeIn)
+            | PsychEvaluationIn | ImagingStudyIn | FeeIn)
 
 
 @dataclass(frozen=True)
@@ -245,9 +270,15 @@ def read_session(row: Row, today: date) -> SessionIn:
     relief = fields.percent(row, "relief_percent")
     duration = fields.whole_number(row, "duration_days")
     reduction = fields.percent(row, "medication_reduction_percent")
+    pain_before, pain_after = (fields.pain_score(row, "pain_before"),
+                               fields.pain_score(row, "pain_after"))
+    scale, function_before, function_after = _function_scores(row)
     if not performed:
         for name, value in (("relief_percent", relief), ("duration_days", duration),
-                            ("medication_reduction_percent", reduction)):
+                            ("medication_reduction_percent", reduction),
+                            ("pain_before", pain_before), ("pain_after", pain_after),
+                            ("function_before", function_before),
+                            ("function_after", function_after)):
             if value is not None:
                 raise RowProblem(name, f"{name} is recorded only for performed sessions; this one "
                                        f"is {status}: leave it empty")
@@ -281,7 +312,41 @@ def read_session(row: Row, today: date) -> SessionIn:
         levels=fields.line_levels(row, "levels", codes),
         guidance=guidance,
         drugs_given=given,
+        pain_before=pain_before,
+        pain_after=pain_after,
+        function_scale=scale,
+        function_before=function_before,
+        function_after=function_after,
     )
+
+
+def _function_scores(row: Row) -> tuple[str | None, float | None, float | None]:
+    """`function_scale` ODI with `function_before` 48 and `function_after` 30: the instrument and
+    its scores, each inside the instrument's range."""
+    text = (row.get("function_scale") or "").strip().upper()
+    scale = text or None
+    if scale is not None and scale not in FUNCTION_SCALES:
+        raise RowProblem("function_scale", f"function_scale {text!r} is not one of: "
+                                           f"{', '.join(FUNCTION_SCALES)}")
+    scores: list[float | None] = []
+    for name in ("function_before", "function_after"):
+        value = (row.get(name) or "").strip()
+        if not value:
+            scores.append(None)
+            continue
+        if scale is None:
+            raise RowProblem("function_scale", f"function_scale is empty but {name} is {value}; "
+                                               "name the instrument, e.g. ODI")
+        low, high = FUNCTION_SCALES[scale]
+        try:
+            score = float(value)
+        except ValueError:
+            score = float("nan")
+        if not low <= score <= high:
+            raise RowProblem(name, f"{name} {value!r} is not a {scale} score; use a number from "
+                                   f"{low:g} to {high:g}")
+        scores.append(score)
+    return scale, scores[0], scores[1]
 
 
 def _state(row: Row, name: str) -> str | None:
@@ -325,6 +390,23 @@ def read_psych_evaluation(row: Row, today: date) -> PsychEvaluationIn:
         patient_mrn=_identifier(row, "patient_mrn"),
         date=fields.required_date(row, "date", not_after=today),
         result=fields.required_choice(row, "result", PSYCH_RESULTS),
+        evaluator=fields.text(row, "evaluator", required=False, max_length=120),
+    )
+
+
+def read_imaging_study(row: Row, today: date) -> ImagingStudyIn:
+    text = (row.get("modality") or "").strip()
+    modality = next((m for m in IMAGING_MODALITIES if m.lower() == text.lower()), None)
+    if modality is None:
+        raise RowProblem("modality", f"modality {text!r} is not one of: "
+                                     f"{', '.join(IMAGING_MODALITIES)}" if text else
+                         f"modality is empty; use one of: {', '.join(IMAGING_MODALITIES)}")
+    return ImagingStudyIn(
+        patient_mrn=_identifier(row, "patient_mrn"),
+        date=fields.required_date(row, "date", not_after=today),
+        modality=modality,
+        region=fields.required_text(row, "region", max_length=32).lower(),
+        impression=fields.text(row, "impression", required=False, max_length=2000),
     )
 
 
@@ -348,11 +430,15 @@ FORMATS: dict[str, Format] = {f.kind: f for f in (
     Format("conservative_care", ("patient_mrn", "kind", "start", "end"),
            ("outcome", "drugs", "visits"),
            read_conservative_care),
-    Format("psych_evaluations", ("patient_mrn", "date", "result"), (), read_psych_evaluation),
+    Format("psych_evaluations", ("patient_mrn", "date", "result"), ("evaluator",),
+           read_psych_evaluation),
+    Format("imaging", ("patient_mrn", "date", "modality", "region"), ("impression",),
+           read_imaging_study),
     Format("sessions", ("patient_mrn", "date", "status", "codes"),
            ("place_of_service", "intent", "muscles", "relief_percent", "duration_days",
             "provider_npi", "diagnoses", "medication_reduction_percent", "service_state",
-            "rfa_not_an_option", "source_id", "drugs", "location", "levels", "guidance",
+            "rfa_not_an_option", "source_id", "drugs", "location", "levels", "pain_before",
+            "pain_after", "function_scale", "function_before", "function_after", "guidance",
             "drugs_given"),
            read_session),
     Format("fees", ("payer", "code", "amount", "effective_start"), ("effective_end", "per_unit"),

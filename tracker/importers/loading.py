@@ -22,6 +22,7 @@ from tracker.importers.formats import (
     ConservativeCareIn,
     CoverageIn,
     FeeIn,
+    ImagingStudyIn,
     Incoming,
     LocationIn,
     PatientIn,
@@ -34,6 +35,7 @@ from tracker.store.tables import (
     ConservativeCareRow,
     CoverageRow,
     FeeRow,
+    ImagingStudyRow,
     LocationRow,
     PatientRow,
     ProviderRow,
@@ -47,18 +49,21 @@ TABLES: dict[str, type[SQLModel]] = {
     "patients": PatientRow, "providers": ProviderRow, "locations": LocationRow,
     "coverages": CoverageRow,
     "conservative_care": ConservativeCareRow, "psych_evaluations": PsychEvaluationRow,
-    "sessions": SessionRow, "fees": FeeRow,
+    "imaging": ImagingStudyRow, "sessions": SessionRow, "fees": FeeRow,
 }
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "patients": ("mrn",), "providers": ("npi",), "locations": ("code",),
     "coverages": ("patient_id", "payer", "member_id", "effective_start"),
     "conservative_care": ("patient_id", "kind", "start"),
-    "psych_evaluations": ("patient_id", "date"), "sessions": ("patient_id", "date"),
+    "psych_evaluations": ("patient_id", "date"),
+    "imaging": ("patient_id", "date", "modality", "region"), "sessions": ("patient_id", "date"),
     "fees": ("payer", "code", "effective_start"),
 }
 # An empty incoming value for these keeps what is stored.
+# Scores and the evaluator may be entered on the board: an export without them keeps them.
 _KEEP_WHEN_EMPTY = ("fhir_id", "provider_id", "location_id", "diagnoses", "source_id",
-                    "guidance", "drugs_given")
+                    "pain_before", "pain_after", "function_scale", "function_before",
+                    "function_after", "evaluator", "impression", "guidance", "drugs_given")
 
 
 @dataclass
@@ -200,7 +205,11 @@ class Loader:
                     "end": record.end, "outcome": record.outcome, "drugs": record.drugs,
                     "visits": record.visits}
         if isinstance(record, PsychEvaluationIn):
-            return {"patient_id": patient_id, "date": record.date, "result": record.result}
+            return {"patient_id": patient_id, "date": record.date, "result": record.result,
+                    "evaluator": record.evaluator}
+        if isinstance(record, ImagingStudyIn):
+            return {"patient_id": patient_id, "date": record.date, "modality": record.modality,
+                    "region": record.region, "impression": record.impression}
         return {"patient_id": patient_id, "date": record.date, "status": record.status,
                 "provider_id": self._provider_id(record.provider_npi),
                 "location_id": self._location_id(record.location),
@@ -208,6 +217,10 @@ class Loader:
                 "muscles": record.muscles, "relief_percent": record.relief_percent,
                 "duration_days": record.duration_days,
                 "medication_reduction_percent": record.medication_reduction_percent,
+                "pain_before": record.pain_before, "pain_after": record.pain_after,
+                "function_scale": record.function_scale,
+                "function_before": record.function_before,
+                "function_after": record.function_after,
                 "service_state": record.service_state,
                 "rfa_not_an_option": record.rfa_not_an_option,
                 "diagnoses": list(record.diagnoses) if record.diagnoses is not None else None,

@@ -32,9 +32,11 @@ from tracker.store.tables import (
     AuthorizationRow,
     ConservativeCareRow,
     CoverageRow,
+    ImagingStudyRow,
     LocationRow,
     PatientRow,
     ProviderRow,
+    PsychEvaluationRow,
     SessionCodeRow,
     SessionRow,
 )
@@ -74,9 +76,11 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
     procedures = procedures_of(request.scheduled, catalog)
     performed = dated_sessions(request.history, catalog, exclude=session.date)
     performed = [s for s in performed if s.date < session.date]
-    blocks = _diagnostic_blocks(performed, procedures)
+    scores = _scores(db, session.patient_id)
+    blocks = _with_scores(_diagnostic_blocks(performed, procedures), scores)
     block_keys = {(b.date, b.family, b.region) for b in blocks}
-    prior = [t for t in _prior_in_region(performed, procedures, session.date)
+    prior = [t for t in _with_scores(_prior_in_region(performed, procedures, session.date),
+                                     scores)
              if (t.date, t.family, t.region) not in block_keys]
     scs = any(p.family == "scs" for p in procedures)
     permanent = any(p.family == "scs" and p.intent == "permanent" for p in procedures)
@@ -100,10 +104,11 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
             (c.kind, c.start, c.end) for c in request.conservative_care if c.end >= care_since)),
         prior_treatments=tuple(prior),
         diagnostic_blocks=tuple(blocks),
-        psych_evaluations=tuple(pkg.PsychEvaluation(date=e.date, result=e.result)
-                                for e in request.psych_evaluations) if scs else (),
-        scs_trials=tuple(_treatments(performed, lambda p: p.family == "scs"
-                                     and p.intent == "trial")) if permanent else (),
+        psych_evaluations=_psych_evaluations(db, session.patient_id, tuple(
+            e.date for e in request.psych_evaluations)) if scs else (),
+        scs_trials=tuple(_with_scores(_treatments(performed, lambda p: p.family == "scs"
+                                                  and p.intent == "trial"), scores))
+        if permanent else (),
         missing=tuple(auth.missing_items or ()),
         rfa_not_an_option=session.rfa_not_an_option,
         practice=pkg.Practice(name=settings.practice_name, address=settings.practice_address,
@@ -112,6 +117,7 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
         if settings.practice_name else None,
         diagnosis_details=tuple(describe_diagnosis(code) for code in session.diagnoses or ()),
         facility=_facility(db, session),
+        imaging=_imaging(db, session.patient_id, session.date),
     )
     policy = policies_in_force().get(auth.payer)
     if policy is not None:
@@ -160,6 +166,44 @@ def _care_episodes(db: DbSession, patient_id: int, spans: tuple[tuple[str, date,
             kind=kind, start=start, end=end, outcome=row.outcome if row else None,
             drugs=row.drugs if row else None, visits=row.visits if row else None))
     return tuple(episodes)
+
+
+def _scores(db: DbSession, patient_id: int) -> dict[date, pkg.Scores]:
+    """The pain and function scores of the patient's performed sessions, by date."""
+    rows = db.exec(select(SessionRow).where(SessionRow.patient_id == patient_id,
+                                            SessionRow.status == "performed"))
+    scores = {}
+    for row in rows:
+        found = pkg.Scores(pain_before=row.pain_before, pain_after=row.pain_after,
+                           function_scale=row.function_scale,
+                           function_before=row.function_before, function_after=row.function_after)
+        if found.text:
+            scores[row.date] = found
+    return scores
+
+
+def _with_scores(treatments: list[pkg.PriorTreatment],
+                 scores: dict[date, pkg.Scores]) -> list[pkg.PriorTreatment]:
+    return [replace(t, scores=scores.get(t.date)) for t in treatments]
+
+
+def _psych_evaluations(db: DbSession, patient_id: int,
+                       days: tuple[date, ...]) -> tuple[pkg.PsychEvaluation, ...]:
+    """The engine's psychological evaluations, each with the evaluator the store names."""
+    rows = {r.date: r for r in db.exec(
+        select(PsychEvaluationRow).where(PsychEvaluationRow.patient_id == patient_id))}
+    return tuple(pkg.PsychEvaluation(date=day, result=rows[day].result,
+                                     evaluator=rows[day].evaluator)
+                 for day in days if day in rows)
+
+
+def _imaging(db: DbSession, patient_id: int, until: date) -> tuple[pkg.ImagingStudy, ...]:
+    """The imaging studies on file up to the requested date, newest first."""
+    rows = db.exec(select(ImagingStudyRow).where(ImagingStudyRow.patient_id == patient_id,
+                                                 col(ImagingStudyRow.date) <= until)
+                   .order_by(col(ImagingStudyRow.date).desc(), col(ImagingStudyRow.modality)))
+    return tuple(pkg.ImagingStudy(date=r.date, modality=r.modality, region=r.region,
+                                  impression=r.impression) for r in rows)
 
 
 def _provider(row: ProviderRow | None) -> pkg.Provider | None:

@@ -211,6 +211,7 @@ class PriorTreatment:
     levels: int | None
     relief_percent: float | None
     duration_days: int | None
+    scores: Scores | None = None  # pain and function before and after, if recorded
 
     @property
     def name(self) -> str:
@@ -218,18 +219,88 @@ class PriorTreatment:
 
     @property
     def response(self) -> str:
+        """`70 % relief for 120 days; pain 7/10 before, 2/10 after; ODI 48 before, 30 after`."""
         if self.relief_percent is None:
-            return "response not recorded"
-        text = f"{self.relief_percent:g} % relief"
-        if self.duration_days is not None:
-            text += f" for {self.duration_days} day{'' if self.duration_days == 1 else 's'}"
+            text = "response not recorded"
+        else:
+            text = f"{self.relief_percent:g} % relief"
+            if self.duration_days is not None:
+                text += f" for {self.duration_days} day{'' if self.duration_days == 1 else 's'}"
+        if self.scores is not None and self.scores.text:
+            text += f"; {self.scores.text}"
         return text
+
+    def details(self) -> tuple[tuple[str, str], ...]:
+        return self.scores.details() if self.scores is not None else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Pain (0-10 numeric rating scale) and function (on a named scale, e.g. ODI) before and after
+    a session: the response a reviewer weighs beside the % relief."""
+
+    pain_before: int | None = None
+    pain_after: int | None = None
+    function_scale: str | None = None
+    function_before: float | None = None
+    function_after: float | None = None
+
+    @property
+    def pain_text(self) -> str:
+        return _before_after("pain", self.pain_before, self.pain_after, "/10")
+
+    @property
+    def function_text(self) -> str:
+        if self.function_scale is None:
+            return ""
+        return _before_after(self.function_scale, self.function_before, self.function_after, "")
+
+    @property
+    def text(self) -> str:
+        return "; ".join(t for t in (self.pain_text, self.function_text) if t)
+
+    def details(self) -> tuple[tuple[str, str], ...]:
+        """The scores by name, as the PAS bundle carries them."""
+        found = (("pain-before", self.pain_before), ("pain-after", self.pain_after),
+                 ("function-scale", self.function_scale),
+                 ("function-before", self.function_before),
+                 ("function-after", self.function_after))
+        return tuple((name, f"{value:g}" if isinstance(value, float) else str(value))
+                     for name, value in found if value is not None)
+
+
+def _before_after(name: str, before: float | None, after: float | None, unit: str) -> str:
+    parts = [f"{value:g}{unit} {when}" for value, when in ((before, "before"), (after, "after"))
+             if value is not None]
+    return f"{name} {', '.join(parts)}" if parts else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImagingStudy:
+    """An imaging study on file: when, what, where, and the radiologist's impression."""
+
+    date: date
+    modality: str
+    region: str
+    impression: str | None = None
+
+    @property
+    def summary(self) -> str:
+        text = f"{self.modality} {self.region} {self.date.isoformat()}"
+        return text + (f": {self.impression}" if self.impression else "")
 
 
 @dataclass(frozen=True, slots=True)
 class PsychEvaluation:
     date: date
     result: str
+    evaluator: str | None = None  # the psychologist or psychiatrist who evaluated
+
+    @property
+    def summary(self) -> str:
+        """`2026-09-01: cleared, by Dr. Pat Example, PhD`."""
+        text = f"{self.date.isoformat()}: {self.result.replace('_', ' ')}"
+        return text + (f", by {self.evaluator}" if self.evaluator else ", evaluator not recorded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +346,7 @@ class AuthorizationPackage:
     diagnosis_details: tuple[Diagnosis, ...] = ()
     requirements: tuple[Requirement, ...] = ()
     facility: Facility | None = None  # the location the session is performed at, if on file
+    imaging: tuple[ImagingStudy, ...] = ()  # the studies on file before the requested date
 
     @property
     def families(self) -> frozenset[str]:
@@ -297,11 +369,16 @@ class AuthorizationPackage:
             found.append(_treatment_evidence("diagnostic-blocks", block))
         for evaluation in self.psych_evaluations:
             found.append(Evidence(
-                "psych-evaluation",
-                f"Psychological evaluation on {evaluation.date.isoformat()}: "
-                f"{evaluation.result.replace('_', ' ')}", start=evaluation.date))
+                "psych-evaluation", f"Psychological evaluation on {evaluation.summary}",
+                start=evaluation.date, details=(("evaluator", evaluation.evaluator),)
+                if evaluation.evaluator else ()))
         for trial in self.scs_trials:
             found.append(_treatment_evidence("scs-trial", trial))
+        for study in self.imaging:
+            found.append(Evidence("imaging", f"Imaging: {study.summary}", start=study.date,
+                                  details=tuple((name, value) for name, value in (
+                                      ("modality", study.modality), ("region", study.region),
+                                      ("impression", study.impression)) if value)))
         if self.rfa_not_an_option:
             found.append(Evidence("rfa-not-an-option", "Radiofrequency ablation is not an "
                                   f"option: {self.rfa_not_an_option}", start=self.requested_date))
@@ -333,4 +410,5 @@ def describe(family: str, region: str | None, intent: str | None) -> str:
 def _treatment_evidence(kind: str, treatment: PriorTreatment) -> Evidence:
     return Evidence(kind, f"{treatment.name.capitalize()} on {treatment.date.isoformat()} "
                           f"({', '.join(treatment.codes)}): {treatment.response}",
-                    start=treatment.date, percent=treatment.relief_percent)
+                    start=treatment.date, percent=treatment.relief_percent,
+                    details=treatment.details())

@@ -64,8 +64,11 @@ def timeline(package: AuthorizationPackage) -> list[tuple[date, str]]:
         for t in treatments:
             events.append((t.date, 2, f"{kind}{t.name} ({', '.join(t.codes)}): {t.response}"))
     for evaluation in package.psych_evaluations:
-        events.append((evaluation.date, 2,
-                       f"Psychological evaluation: {evaluation.result.replace('_', ' ')}"))
+        result = evaluation.result.replace("_", " ")
+        by = f", by {evaluation.evaluator}" if evaluation.evaluator else ""
+        events.append((evaluation.date, 2, f"Psychological evaluation: {result}{by}"))
+    for study in package.imaging:
+        events.append((study.date, 2, f"Imaging: {study.modality} {study.region}"))
     events.append((package.requested_date, 3, "Requested: " + package.treatment_plan()
                    .removeprefix("Planned ")))
     return [(day, text) for day, _, text in sorted(events)]

@@ -57,8 +57,7 @@ def _on_file(rule: Rule, result: Result, package: AuthorizationPackage) -> tuple
     if isinstance(rule, Prerequisite):
         return _treatments(package.diagnostic_blocks + package.scs_trials)
     if isinstance(rule, PsychClearance):
-        return tuple(f"Psychological evaluation {e.date.isoformat()}: "
-                     f"{e.result.replace('_', ' ')}" for e in package.psych_evaluations
+        return tuple(f"Psychological evaluation {e.summary}" for e in package.psych_evaluations
                      ) or ("none on file",)
     return ()
 

@@ -64,7 +64,7 @@ def payer_settings(sandbox_url: str) -> dict[str, str]:
 # The demo practice as payers know it: synthetic, with reserved fictitious numbers.
 PRACTICE_IDENTITY = {
     "PAINAUTH_PRACTICE_NAME": "Lakeside Spine & Pain Associates (synthetic)",
-    "PAINAUTH_PRACTICE_ADDRESS": "100 Example Parkway, Suite 200, Austin, TX 78701",
+    "PAINAUTH_PRACTICE_ADDRESS": "200 Example Road NE, Suite 300, Albuquerque, NM 87101",
     "PAINAUTH_PRACTICE_PHONE": "+1 555 0100 0100",
     "PAINAUTH_PRACTICE_FAX": "+1 555 0100 0101",
     "PAINAUTH_PRACTICE_TAX_ID": "00-0000000",

@@ -160,15 +160,31 @@ def synthetic_providers(seed: int, count: int) -> list[dict[str, Any]]:
     return rows
 
 
-# The practice's two locations (see scenarios.MAIN_STATE and TEXAS): a session's location gives
-# the state it is performed in.
+# Where the practice performs procedures (see scenarios.MAIN_STATE and TEXAS): in New Mexico its
+# main clinic (the practice's own address), the hospital outpatient departments and the surgery
+# center its providers operate in; in Texas a clinic and a surgery center. A session's place of
+# service and state pick its location, so the two never disagree (the board flags a session whose
+# place of service is not its location's: docs/readiness.md); a session in Texas at a hospital
+# has no location recorded and keeps its own state.
 LOCATIONS: tuple[dict[str, Any], ...] = (
     {"code": "SYN-MAIN", "name": "Lakeside Spine & Pain Main Clinic (synthetic)",
      "address": "200 Example Road NE, Albuquerque, NM 87101", "npi": "1555000003",
      "place_of_service": "11", "state": MAIN_STATE},
+    {"code": "SYN-HOPD", "name": "Example General Hospital Outpatient Pain Center (synthetic)",
+     "address": "400 Example Avenue NE, Albuquerque, NM 87102", "npi": "1555000029",
+     "place_of_service": "22", "state": MAIN_STATE},
+    {"code": "SYN-HOPD-OFF", "name": "Example General Hospital Westside Pain Clinic (synthetic)",
+     "address": "500 Example Drive NW, Albuquerque, NM 87120", "npi": "1555000037",
+     "place_of_service": "19", "state": MAIN_STATE},
+    {"code": "SYN-ASC", "name": "Lakeside Spine & Pain Surgery Center (synthetic)",
+     "address": "210 Example Road NE, Albuquerque, NM 87101", "npi": "1555000045",
+     "place_of_service": "24", "state": MAIN_STATE},
     {"code": "SYN-TX", "name": "Lakeside Spine & Pain El Paso Surgery Center (synthetic)",
      "address": "300 Example Boulevard, El Paso, TX 79901", "npi": "1555000011",
      "place_of_service": "24", "state": TEXAS},
+    {"code": "SYN-TX-CLINIC", "name": "Lakeside Spine & Pain El Paso Clinic (synthetic)",
+     "address": "310 Example Boulevard, El Paso, TX 79901", "npi": "1555000052",
+     "place_of_service": "11", "state": TEXAS},
 )
 # What a synthetic chart records of each kind of conservative care: its outcome, the drugs taken
 # (medication) and how often a therapist saw the patient (visits per week).
@@ -266,9 +282,9 @@ class _Writer:
     """Turns planned patients into rows with ids, and inserts them chunk by chunk."""
 
     def __init__(self, connection: Connection, seed: int, provider_ids: list[int],
-                 report: SeedReport, locations: dict[str, int] | None = None) -> None:
+                 report: SeedReport, locations: dict[tuple[str, str], int] | None = None) -> None:
         self.connection, self.seed, self.provider_ids, self.report = connection, seed, provider_ids, report
-        self.locations = locations or {}  # location id by state
+        self.locations = locations or {}  # location id by state and place
         self.next_patient = _next_id(connection, PatientRow)
         self.next_session = _next_id(connection, SessionRow)
         self.now = utc_now()
@@ -307,6 +323,7 @@ class _Writer:
         for s in planned.sessions:
             sid = self.next_session
             self.next_session += 1
+            location = self.locations.get((s.service_state or "", s.place_of_service))
             rows["sessions"].append({
                 "id": sid, "patient_id": pid, "provider_id": provider, "date": s.date,
                 "status": s.status, "place_of_service": s.place_of_service, "intent": s.intent,
@@ -315,8 +332,8 @@ class _Writer:
                 "guidance": s.guidance, "drugs_given": s.drugs_given,
                 # the state comes from the location, as in a practice that records locations;
                 # a state without a location stays the session's own
-                "location_id": self.locations.get(s.service_state or ""),
-                "service_state": None if s.service_state in self.locations else s.service_state,
+                "location_id": location,
+                "service_state": None if location is not None else s.service_state,
                 "created_at": now, "updated_at": now})
             if s.authorization is not None:
                 payer, program, status, decided = s.authorization
@@ -387,8 +404,9 @@ def _advance_sequences(connection: Connection) -> None:
             f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"))
 
 
-def _locations(connection: Connection) -> dict[str, int]:
-    """The practice's two locations (written once, whatever the seed), by state."""
+def _locations(connection: Connection) -> dict[tuple[str, str], int]:
+    """The practice's locations (written once, whatever the seed), by state and place of
+    service."""
     codes = [location["code"] for location in LOCATIONS]
     query = select(col(LocationRow.code), col(LocationRow.id)).where(col(LocationRow.code).in_(codes))
     existing = {code for code, _ in connection.execute(query)}
@@ -398,7 +416,8 @@ def _locations(connection: Connection) -> dict[str, int]:
     if missing:
         connection.execute(insert(LocationRow), missing)
     ids: dict[str, int] = {code: lid for code, lid in connection.execute(query) if lid is not None}
-    return {location["state"]: ids[location["code"]] for location in LOCATIONS}
+    return {(location["state"], location["place_of_service"]): ids[location["code"]]
+            for location in LOCATIONS}
 
 
 def _providers(connection: Connection, seed: int, count: int, report: SeedReport) -> list[int]:

@@ -26,6 +26,7 @@ from tracker.store.tables import (
     PatientRow,
     SessionRow,
 )
+from tracker.visits.session_lines import BilledSession, billed_sessions
 from tracker.visits.upcoming import UpcomingVisit, counter_text, upcoming_visits
 
 UPCOMING_DAYS = 366
@@ -74,6 +75,7 @@ class PatientOverview:
     upcoming: tuple[UpcomingVisit, ...]
     timeline: tuple[TimelineEntry, ...]
     authorizations: tuple[AuthorizationView, ...]
+    sessions: tuple[BilledSession, ...] = ()  # every session, line by line as billed
 
 
 def patient_overview(engine: Engine, patient_id: int, today: date) -> PatientOverview | None:
@@ -83,6 +85,7 @@ def patient_overview(engine: Engine, patient_id: int, today: date) -> PatientOve
             return None
         record = load_patient_record(db, patient_id)
         authorizations = _authorizations(db, patient_id)
+        sessions = billed_sessions(db, patient_id)
     counters, problems = _counters(record, today)
     return PatientOverview(
         id=patient_id, mrn=patient.mrn, name=f"{patient.family_name}, {patient.given_name}",
@@ -91,7 +94,7 @@ def patient_overview(engine: Engine, patient_id: int, today: date) -> PatientOve
         counters=counters, problems=problems,
         upcoming=tuple(upcoming_visits(engine, today, UPCOMING_DAYS, patient_id=patient_id)),
         timeline=_timeline(record, authorizations),
-        authorizations=tuple(authorizations))
+        authorizations=tuple(authorizations), sessions=sessions)
 
 
 def _counters(record: PatientRecord, today: date) -> tuple[tuple[PayerCounter, ...], tuple[str, ...]]:

@@ -55,6 +55,10 @@ REASONS: dict[str, ReasonCode] = {
     "CODING_ERROR": ReasonCode(
         "act", "billing",
         "Fix the coding of the booking before submitting or billing: {detail}."),
+    "PLACE_OF_SERVICE_MISMATCH": ReasonCode(
+        "act", "billing",
+        "The booking's place of service is not its location's: {detail}. Correct the place of "
+        "service or the location before submitting or billing."),
     "DOCUMENTATION_MISSING": ReasonCode(
         "act", "provider",
         "Add the missing documentation to the chart: {detail}."),
@@ -174,6 +178,14 @@ class VisitFacts:
     covered: bool = True
     booked: tuple[BookedLine, ...] = ()
     authorization: AuthorizationFacts | None = None
+    place_of_service: str | None = None  # as booked
+    location: VisitLocation | None = None  # where it is booked, if a location is recorded
+
+
+@dataclass(frozen=True)
+class VisitLocation:
+    name: str
+    place_of_service: str  # the facility's own CMS place of service
 
 
 @dataclass(frozen=True)
@@ -228,8 +240,9 @@ def readiness_of(visit: VisitFacts) -> Readiness:
     if not visit.covered:
         return _combine([reason("NO_COVERAGE")], None)
     evaluation = visit.evaluation
+    place = _place_reason(visit)
     if evaluation is None:
-        return _combine([reason("NOT_EVALUATED")], None)
+        return _combine([reason("NOT_EVALUATED"), *([place] if place else [])], None)
     findings = list(evaluation.get("findings") or ())
     reasons: list[Reason] = []
     next_eligible: str | None = None
@@ -239,12 +252,26 @@ def readiness_of(visit: VisitFacts) -> Readiness:
     coding = [f for f in findings if f.get("severity") == CODING_SEVERITY]
     if coding or evaluation.get("coding_ok") is False:
         reasons.append(reason("CODING_ERROR", _messages(coding) or "see the findings"))
+    if place is not None:
+        reasons.append(place)
     reasons += _authorization_reasons(visit, evaluation, findings, coding=bool(reasons))
     checked_for = evaluation.get("scheduled_date")
     if checked_for and checked_for != visit.date.isoformat():
         # the booking moved since it was checked: the counters and findings are of the old date
         reasons.append(reason("NOT_EVALUATED", f" on its new date (checked for {checked_for})"))
     return _combine(reasons, next_eligible)
+
+
+def _place_reason(visit: VisitFacts) -> Reason | None:
+    """A booking at place of service 11 in a surgery center (24) is priced, authorized and paid
+    as the wrong setting: the claim's place of service must be the facility's."""
+    location = visit.location
+    if location is None or visit.place_of_service is None \
+            or visit.place_of_service == location.place_of_service:
+        return None
+    return reason("PLACE_OF_SERVICE_MISMATCH",
+                  f"booked as place of service {visit.place_of_service} at {location.name}, "
+                  f"whose place of service is {location.place_of_service}")
 
 
 def _blocked(findings: list[Mapping[str, Any]], next_date: str | None) -> tuple[Reason, str | None]:

@@ -17,6 +17,7 @@ from tracker.store.tables import (
     AuthorizationRow,
     CoverageRow,
     EvaluationResultRow,
+    LocationRow,
     PatientRow,
     ProviderRow,
     SessionCodeRow,
@@ -34,6 +35,7 @@ from tracker.visits.readiness import (
     AuthorizationFacts,
     Readiness,
     VisitFacts,
+    VisitLocation,
     procedure_units,
     readiness_of,
 )
@@ -172,6 +174,8 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
         ledger = ledger_lines(connection, list(every.values()))
         facts = facts_of(every.values(), ledger)
         covered = _covered(connection, patient_ids)
+        locations = {row.id: VisitLocation(row.name, row.place_of_service)
+                     for row in connection.execute(select(LocationRow)).scalars()}
     catalog = load_catalog()
     visits = []
     for session, patient, provider, evaluation in rows:
@@ -189,7 +193,8 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
         ready = readiness_of(VisitFacts(
             date=session.date, now=now, evaluation=evaluation.result if evaluation else None,
             covered=_covers(covered.get(patient.id, []), session.date), booked=booked,
-            authorization=visit.authorization))
+            authorization=visit.authorization, place_of_service=session.place_of_service,
+            location=locations.get(session.location_id) if session.location_id else None))
         visits.append(_with_readiness(visit, ready))
     if readiness:
         visits = [v for v in visits if v.readiness.readiness == readiness]
