@@ -58,13 +58,17 @@ class AlertLine:
         return any(d.status in ("failed", "undelivered", "unknown") for d in self.deliveries)
 
 
-def alert_lines(engine: Engine, *, status: str | None = None, limit: int = 300) -> list[AlertLine]:
-    """The newest alerts first, with every delivery attempt."""
+def alert_lines(engine: Engine, *, status: str | None = None, limit: int = 300,
+                provider_id: int | None = None) -> list[AlertLine]:
+    """The newest alerts first, with every delivery attempt; with `provider_id`, only the alerts
+    addressed to that provider."""
     query = (select(AlertRow, ProviderRow)
              .outerjoin(ProviderRow, col(ProviderRow.id) == col(AlertRow.provider_id))
              .order_by(col(AlertRow.id).desc()).limit(limit))
     if status:
         query = query.where(col(AlertRow.status) == status)
+    if provider_id is not None:
+        query = query.where(col(AlertRow.provider_id) == provider_id)
     with DbSession(engine) as db:
         rows = db.execute(query).all()
         ids = [a.id for a, _ in rows]
@@ -81,6 +85,13 @@ def alert_lines(engine: Engine, *, status: str | None = None, limit: int = 300) 
         urgency=a.urgency, status=a.status, attempts=a.attempts,
         next_attempt_at=a.next_attempt_at, last_error=a.last_error, created_at=a.created_at,
         deliveries=tuple(deliveries.get(a.id, ()))) for a, p in rows]
+
+
+def provider_of_alert(engine: Engine, alert_id: int) -> int | None:
+    """The provider an alert is addressed to (None: no such alert, or the practice's own)."""
+    with DbSession(engine) as db:
+        alert = db.get(AlertRow, alert_id)
+        return alert.provider_id if alert is not None else None
 
 
 def patient_of_alert(engine: Engine, alert_id: int) -> int | None:

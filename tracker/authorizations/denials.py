@@ -116,15 +116,25 @@ def schedule_peer_to_peer(engine: Engine, step_id: int, *, actor: str, at: datet
 
 
 def record_outcome(engine: Engine, step_id: int, *, actor: str, outcome: str,
-                   note: str | None = None) -> DenialStep:
+                   note: str | None = None, authorization_id: int | None = None,
+                   kinds: tuple[str, ...] = tuple(STEP_WORDS)) -> DenialStep:
     """A step's result. An overturned denial still needs the payer's number and window, recorded
-    as its decision (`record_manual_decision`'s approval)."""
+    as its decision (`record_manual_decision`'s approval). With `authorization_id`, the step must
+    be one of that authorization's; `kinds` limits which steps the actor may close (a provider:
+    only a peer-to-peer)."""
     if outcome not in OUTCOMES:
         raise InputError("outcome", f"unknown outcome {outcome!r}; choose one of "
                          + ", ".join(OUTCOMES))
     note = (note or "").strip() or None
     with DbSession(engine) as db:
         step = _open_step(db, step_id)
+        if authorization_id is not None and step.authorization_id != authorization_id:
+            raise InputError("step", f"step {step_id} is not one of authorization "
+                             f"{authorization_id}'s")
+        if step.kind not in kinds:
+            raise InputError("step", f"step {step_id} is a {STEP_WORDS[step.kind]}; you may "
+                             "record only a " + " or ".join(STEP_WORDS[k] for k in kinds)
+                             + "'s outcome")
         step.outcome, step.outcome_note, step.updated_at = outcome, note, utc_now()
         db.add(step)
         auth = db.get(AuthorizationRow, step.authorization_id)

@@ -54,14 +54,20 @@ def checked_filters(status: str | None, flag: str | None) -> tuple[str | None, s
 
 
 def list_authorizations(engine: Engine, *, status: str | None = None, flag: str | None = None,
-                        limit: int = MOST_SHOWN) -> tuple[list[AuthorizationListing], int]:
-    """Up to `limit` matching authorizations, most recently changed first, and how many match."""
+                        limit: int = MOST_SHOWN, provider_id: int | None = None
+                        ) -> tuple[list[AuthorizationListing], int]:
+    """Up to `limit` matching authorizations, most recently changed first, and how many match.
+    With `provider_id`, only those of that provider's own patients (a patient with a visit the
+    provider is booked for: tracker.visits.provider_reach)."""
     query = (select(AuthorizationRow, SessionRow, PatientRow)
              .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
              .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
              .order_by(col(AuthorizationRow.updated_at).desc(), col(AuthorizationRow.id).desc()))
     if status is not None:
         query = query.where(col(AuthorizationRow.status) == status)
+    if provider_id is not None:
+        own = select(col(SessionRow.patient_id)).where(col(SessionRow.provider_id) == provider_id)
+        query = query.where(col(SessionRow.patient_id).in_(own))
     with DbSession(engine) as db:
         rows = db.execute(query).all()
     # flags are a JSON list, read alike on SQLite and PostgreSQL by filtering here

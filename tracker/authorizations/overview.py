@@ -14,7 +14,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.authorizations.denials import DenialStep, denial_steps
-from tracker.authorizations.notes import Note, notes_on
+from tracker.authorizations.notes import Note, notes_on, patient_notes
 from tracker.payers.errors import PayerError
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
 from tracker.store.tables import (
@@ -86,7 +86,7 @@ class AuthorizationOverview:
 
     @property
     def history(self) -> list[AuthorizationEvent | Note]:
-        """Status changes, queue changes and notes, oldest first."""
+        """Status changes, queue changes and notes (its own and its patient's), oldest first."""
         merged: list[AuthorizationEvent | Note] = [*self.events, *self.notes]
         return sorted(merged, key=lambda entry: _aware(entry.at))
 
@@ -143,7 +143,8 @@ def authorization_overview(engine: Engine, authorization_id: int) -> Authorizati
                          for e in events),
             attempts=tuple(_attempt(a) for a in attempts),
             lines=ledger_lines(db, [auth]).get(authorization_id, ()),
-            notes=tuple(notes_on(db, authorization_id)), denial_code=auth.denial_code,
+            notes=(*notes_on(db, authorization_id), *patient_notes(db, session.patient_id)),
+            denial_code=auth.denial_code,
             denial_steps=tuple(denial_steps(db, authorization_id)))
 
 

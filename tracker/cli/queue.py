@@ -166,6 +166,32 @@ def note(authorization_id: int, text: str, actor: str | None) -> int:
     return 0
 
 
+@queue.command("patient-note")
+@click.argument("mrn")
+@click.argument("text")
+@_recorded_by()
+def patient_note(mrn: str, text: str, actor: str | None) -> int:
+    """Add a note on a patient, found by MRN: on their board page and in the history of each of
+    their authorizations (staff only; never in an alert)."""
+    from sqlalchemy import select
+    from sqlmodel import Session as DbSession
+    from sqlmodel import col
+
+    from tracker.authorizations.notes import add_patient_note
+    from tracker.cli.database import database
+    from tracker.store.tables import PatientRow
+
+    with database() as engine:
+        with DbSession(engine) as db:
+            patient = db.execute(select(col(PatientRow.id))
+                                 .where(col(PatientRow.mrn) == mrn.strip())).scalar()
+        if patient is None:
+            raise click.BadParameter(f"no patient with MRN {mrn.strip()!r}", param_hint="MRN")
+        add_patient_note(engine, patient, author=_who(actor), text=text)
+    click.echo(f"patient {mrn.strip()}: note added")
+    return 0
+
+
 def _who(actor: str | None) -> str:
     return actor if actor is not None else getpass.getuser()
 

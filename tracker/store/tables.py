@@ -461,6 +461,19 @@ class AuthorizationNoteRow(SQLModel, table=True):
     text: str = Field(sa_type=Text)
 
 
+class PatientNoteRow(SQLModel, table=True):
+    """A note a person wrote on a patient: who, when, the text. Shown on the patient's page and
+    in the history of the patient's authorizations; never put in an alert."""
+
+    __tablename__ = "patient_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = _parent("patients")
+    author: str = Field(max_length=64)
+    at: datetime = _stamp()
+    text: str = Field(sa_type=Text)
+
+
 class EvaluationResultRow(SQLModel, table=True):
     """The latest evaluation of one scheduled session, and a hash of what it was computed from."""
 
@@ -508,9 +521,10 @@ class QuarantinedRow(SQLModel, table=True):
 
 
 class UserRow(SQLModel, table=True):
-    """A person who signs in to the board. Roles widen in order: a scheduler reads, billing also
-    updates authorizations, an admin also manages users. Only an Argon2 hash of the password is
-    kept."""
+    """A person who signs in to the board. A scheduler reads, billing also updates
+    authorizations, an admin also manages users (tracker.roles); a provider is linked to a
+    provider record and sees only that provider's patients. Only an Argon2 hash of the password
+    is kept."""
 
     __tablename__ = "users"
 
@@ -519,6 +533,7 @@ class UserRow(SQLModel, table=True):
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=255)
     active: bool = True
+    provider_id: int | None = _parent("providers", nullable=True)
     session_generation: int = Field(
         default=0, sa_column_kwargs={"server_default": "0"},
         description="sessions signed in under an older generation are over (logout, new "

@@ -16,8 +16,9 @@ from tracker.errors import InputError
 from tracker.store.tables import ALERT_STATUSES
 from tracker.store.users import User
 from tracker.web.auditing import audit
-from tracker.web.pages import RecordId, message_page, render
-from tracker.web.signing_in import PageUser, RoleNeeded, check_form_token
+from tracker.web.pages import Reader, RecordId, message_page, render
+from tracker.web.provider_scope import check_alert, own_provider
+from tracker.web.signing_in import RoleNeeded, check_form_token
 
 router = APIRouter()
 Billing = Annotated[User, Depends(RoleNeeded("billing", "Sending an alert again"))]
@@ -26,15 +27,19 @@ FormText = Annotated[str, Form()]
 
 
 @router.get("/alerts")
-def alerts_page(request: Request, user: PageUser, status: str | None = None) -> Response:
+def alerts_page(request: Request, user: Reader, status: str | None = None) -> Response:
+    """Staff see every alert; a provider sees the alerts addressed to them."""
     chosen = status if status in ALERT_STATUSES else None
     return render(request, "alerts.html", user, alerts=alert_lines(
-        request.app.state.board.engine, status=chosen), statuses=ALERT_STATUSES, status=chosen)
+        request.app.state.board.engine, status=chosen, provider_id=own_provider(user)),
+        statuses=ALERT_STATUSES, status=chosen)
 
 
 @router.get("/alerts/{alert_id}")
-def alert_link(request: Request, user: PageUser, alert_id: RecordId) -> Response:
-    """Where a text's link leads: the patient the alert is about (named only here)."""
+def alert_link(request: Request, user: Reader, alert_id: RecordId) -> Response:
+    """Where a text's link leads: the patient the alert is about (named only here). A provider
+    follows only their own alerts, which lead to their own patient."""
+    check_alert(request, user, alert_id)
     patient = patient_of_alert(request.app.state.board.engine, alert_id)
     if patient is None:
         return RedirectResponse(f"/alerts#alert-{alert_id}", status_code=303)

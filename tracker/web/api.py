@@ -6,9 +6,9 @@ Signed-in users reach it with the board's session cookie. Errors have the shape 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,12 +16,15 @@ from starlette.concurrency import run_in_threadpool
 
 from tracker.errors import InputError, PainauthError, PolicyErrors
 from tracker.importers.json_document import load_json_document
+from tracker.store.users import User
 from tracker.visits.checking import check
 from tracker.visits.upcoming import readiness_counts
-from tracker.web.signing_in import ApiUser
+from tracker.web.signing_in import ApiRoleNeeded
 from tracker.web.visit_filters import VisitFilters
 
 router = APIRouter()
+# The API reads the whole practice: staff only (a provider account reads its own on the board).
+ApiUser = Annotated[User, Depends(ApiRoleNeeded("scheduler", "The JSON API"))]
 
 
 def error(message: str, path: str | None, status_code: int) -> JSONResponse:

@@ -28,6 +28,7 @@ from tracker.web.exemption_pages import router as exemption_router
 from tracker.web.pages import message_page
 from tracker.web.pages import router as page_router
 from tracker.web.payer_notifications import router as notifications_router
+from tracker.web.provider_scope import OutOfReach
 from tracker.web.queue_pages import router as queue_router
 from tracker.web.signing_in import (
     SESSION_COOKIE,
@@ -89,6 +90,7 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     app.add_exception_handler(SignInRequired, _to_login)
     app.add_exception_handler(ApiSignInRequired, _unauthorized)
     app.add_exception_handler(NotAllowed, _forbidden)
+    app.add_exception_handler(OutOfReach, _out_of_reach)
     app.add_exception_handler(BadFormToken, _bad_form_token)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -165,7 +167,16 @@ def _unauthorized(request: Request, exc: Exception) -> Response:
 
 def _forbidden(request: Request, exc: Exception) -> Response:
     message = exc.message if isinstance(exc, NotAllowed) else "not allowed"
+    if _wants_json(request):
+        return JSONResponse({"error": {"message": message, "path": None}}, status_code=403)
     return message_page(request, "Not allowed", message, status_code=403)
+
+
+def _out_of_reach(request: Request, exc: Exception) -> Response:
+    """A provider asking for another provider's patient: the same 404 as a missing record."""
+    what = exc.what if isinstance(exc, OutOfReach) else "record"
+    message = exc.message if isinstance(exc, OutOfReach) else "not found"
+    return message_page(request, f"No such {what}", message, status_code=404)
 
 
 def _bad_form_token(request: Request, exc: Exception) -> Response:

@@ -30,8 +30,9 @@ from tracker.settings import load_settings
 from tracker.store.users import User
 from tracker.web.auditing import audit
 from tracker.web.authorization_words import flag_words, status_meaning
-from tracker.web.pages import RecordId, message_page, render
-from tracker.web.signing_in import PageUser, RoleNeeded, check_form_token
+from tracker.web.pages import Reader, RecordId, message_page, render
+from tracker.web.provider_scope import check_authorization, may_argue_peer_to_peer, own_provider
+from tracker.web.signing_in import RoleNeeded, check_form_token
 
 router = APIRouter()
 Billing = Annotated[User, Depends(RoleNeeded("billing", "Recording a payer's answer"))]
@@ -40,7 +41,7 @@ OptionalText = Annotated[str, Form()]
 
 
 @router.get("/authorizations")
-def authorizations_page(request: Request, user: PageUser, status: str | None = None,
+def authorizations_page(request: Request, user: Reader, status: str | None = None,
                         flag: str | None = None) -> Response:
     engine = request.app.state.board.engine
     context: dict[str, Any] = {"statuses": LISTED_STATUSES, "flags": FLAGS, "flag_words": flag_words}
@@ -49,20 +50,23 @@ def authorizations_page(request: Request, user: PageUser, status: str | None = N
     except InputError as err:
         return render(request, "authorizations.html", user, status_code=400, authorizations=[],
                       total=0, chosen_status=None, chosen_flag=None, error=str(err), **context)
-    found, total = list_authorizations(engine, status=status, flag=flag)
+    found, total = list_authorizations(engine, status=status, flag=flag,
+                                       provider_id=own_provider(user))
     return render(request, "authorizations.html", user, authorizations=found, total=total,
                   chosen_status=status, chosen_flag=flag, error=None, **context)
 
 
 @router.get("/authorizations/{authorization_id}")
-def authorization_page(request: Request, user: PageUser, authorization_id: RecordId) -> Response:
+def authorization_page(request: Request, user: Reader, authorization_id: RecordId) -> Response:
+    check_authorization(request, user, authorization_id)
     return _page(request, user, authorization_id)
 
 
 @router.get("/authorizations/{authorization_id}/packet.pdf")
-def packet_download(request: Request, user: PageUser, authorization_id: RecordId) -> Response:
+def packet_download(request: Request, user: Reader, authorization_id: RecordId) -> Response:
     from tracker.authorizations.files import packet_pdf
 
+    check_authorization(request, user, authorization_id)
     board = request.app.state.board
     try:
         packet = packet_pdf(board.engine, authorization_id, _packets(), board.today())
@@ -75,9 +79,10 @@ def packet_download(request: Request, user: PageUser, authorization_id: RecordId
 
 
 @router.get("/authorizations/{authorization_id}/request.json")
-def request_download(request: Request, user: PageUser, authorization_id: RecordId) -> Response:
+def request_download(request: Request, user: Reader, authorization_id: RecordId) -> Response:
     from tracker.authorizations.files import request_bundle
 
+    check_authorization(request, user, authorization_id)
     board = request.app.state.board
     try:
         name, bundle = request_bundle(board.engine, authorization_id, board.today())
@@ -156,6 +161,7 @@ def _page(request: Request, user: User, authorization_id: int, error: str | None
                   outcomes=OUTCOMES,
                   may_record_submission=overview.status == "ready" or handed,
                   may_record_decision=overview.status in ("submitted", "pended") and not handed,
+                  may_argue=may_argue_peer_to_peer(request, user, authorization_id),
                   error=error)
 
 

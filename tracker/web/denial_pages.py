@@ -16,8 +16,9 @@ from tracker.errors import InputError
 from tracker.store.users import User
 from tracker.web.auditing import audit
 from tracker.web.authorization_pages import show_authorization
-from tracker.web.pages import RecordId
-from tracker.web.signing_in import RoleNeeded, check_form_token
+from tracker.web.pages import Reader, RecordId
+from tracker.web.provider_scope import check_authorization, may_argue_peer_to_peer
+from tracker.web.signing_in import NotAllowed, RoleNeeded, check_form_token
 
 router = APIRouter()
 Billing = Annotated[User, Depends(RoleNeeded("billing", "Working a denial"))]
@@ -65,12 +66,20 @@ def schedule(request: Request, user: Billing, authorization_id: RecordId, step_i
 
 
 @router.post("/authorizations/{authorization_id}/denial-steps/{step_id}/outcome")
-def outcome(request: Request, user: Billing, authorization_id: RecordId, step_id: RecordId,
+def outcome(request: Request, user: Reader, authorization_id: RecordId, step_id: RecordId,
             token: FormText, outcome: FormText = "", note: FormText = "") -> Response:
+    """Billing records any step's outcome; a provider, the peer-to-peer of a visit they
+    perform (and only that: an appeal's outcome stays with billing)."""
     check_form_token(request, token)
+    check_authorization(request, user, authorization_id)
+    if not may_argue_peer_to_peer(request, user, authorization_id):
+        raise NotAllowed("Recording a peer-to-peer's outcome is for billing or the provider who "
+                         f"performs the visit; you are signed in as {user.name} ({user.role})")
+    kinds = tuple(denials.STEP_WORDS) if user.may("billing") else ("peer_to_peer",)
     try:
         denials.record_outcome(request.app.state.board.engine, step_id, actor=user.name,
-                               outcome=outcome, note=note)
+                               outcome=outcome, note=note, authorization_id=authorization_id,
+                               kinds=kinds)
     except InputError as err:
         return show_authorization(request, user, authorization_id, str(err), 400)
     audit(request, user, "denial_step_outcome", f"authorization:{authorization_id}",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
+from tracker.authorizations.notes import add_patient_note, notes_on_patient
 from tracker.authorizations.updates import change_authorization_status
 from tracker.errors import InputError
 from tracker.roles import USER_ROLES
@@ -27,8 +28,10 @@ from tracker.visits.pre_visit import check_patient_now
 from tracker.visits.readiness import READINESS_MEANING
 from tracker.visits.upcoming import readiness_counts
 from tracker.web.auditing import audit
+from tracker.web.provider_scope import check_patient, own_provider
 from tracker.web.signing_in import (
     PageUser,
+    ReaderNeeded,
     RoleNeeded,
     check_form_token,
     form_token,
@@ -42,6 +45,8 @@ from tracker.web.visits_csv import visits_csv
 router = APIRouter()
 Billing = Annotated[User, Depends(RoleNeeded("billing", "Updating an authorization"))]
 Admin = Annotated[User, Depends(RoleNeeded("admin", "Managing users"))]
+Staff = Annotated[User, Depends(RoleNeeded("scheduler", "This page"))]
+Reader = Annotated[User, Depends(ReaderNeeded("Reading the board"))]
 FormText = Annotated[str, Form()]
 # A record's number in an address: past the databases' integer range it names nothing (404).
 RecordId = Annotated[int, UrlPart(ge=1, le=2**31 - 1)]
@@ -104,12 +109,17 @@ def home(user: PageUser) -> Response:
 
 
 @router.get("/visits")
-def visits_page(request: Request, user: PageUser, start: str | None = None,
+def visits_page(request: Request, user: Reader, start: str | None = None,
                 end: str | None = None, provider: str | None = None,
                 status: str | None = None, readiness: str | None = None,
                 checked: str | None = None) -> Response:
+    """Staff see every provider's visits; a provider sees only their own."""
     board = request.app.state.board
     providers = _providers(board.engine)
+    own = own_provider(user)
+    if own is not None:
+        providers = [p for p in providers if p[0] == own]
+        provider = str(own)
     context: dict[str, Any] = {
         "providers": providers, "statuses": STATUS_CHOICES, "readinesses": READINESS_CHOICES,
         "readiness_meaning": READINESS_MEANING, "checked": checked}
@@ -125,7 +135,7 @@ def visits_page(request: Request, user: PageUser, start: str | None = None,
 
 
 @router.post("/visits/check")
-def check_again(request: Request, user: PageUser, token: FormText,
+def check_again(request: Request, user: Staff, token: FormText,
                 patient: Annotated[int, Form()],
                 back: Annotated[str, Form()] = "/visits") -> Response:
     """"Check again now": re-run the pre-visit check for one patient, then show the result."""
@@ -140,7 +150,7 @@ def check_again(request: Request, user: PageUser, token: FormText,
 
 
 @router.get("/visits.csv")
-def visits_export(request: Request, user: PageUser, start: str | None = None,
+def visits_export(request: Request, user: Staff, start: str | None = None,
                   end: str | None = None, provider: str | None = None,
                   status: str | None = None, readiness: str | None = None) -> Response:
     board = request.app.state.board
@@ -154,14 +164,30 @@ def visits_export(request: Request, user: PageUser, start: str | None = None,
 
 
 @router.get("/patients/{patient_id}")
-def patient_page(request: Request, user: PageUser, patient_id: RecordId) -> Response:
+def patient_page(request: Request, user: Reader, patient_id: RecordId) -> Response:
     board = request.app.state.board
+    check_patient(request, user, patient_id)
     overview = patient_overview(board.engine, patient_id, board.today())
     if overview is None:
         return message_page(request, "No such patient", f"There is no patient with id {patient_id}.",
                             status_code=404)
     return render(request, "patient.html", user, patient=overview,
-                  statuses=AUTHORIZATION_STATUSES, error=None)
+                  statuses=AUTHORIZATION_STATUSES, notes=notes_on_patient(board.engine, patient_id),
+                  error=None)
+
+
+@router.post("/patients/{patient_id}/notes")
+def patient_note(request: Request, user: Billing, patient_id: RecordId, token: FormText,
+                 text: Annotated[str, Form()] = "") -> Response:
+    """A note on the patient (billing and admin): shown here and in the history of each of the
+    patient's authorizations; never in an alert."""
+    check_form_token(request, token)
+    try:
+        add_patient_note(request.app.state.board.engine, patient_id, author=user.name, text=text)
+    except InputError as err:
+        return _patient_with_error(request, user, patient_id, str(err))
+    audit(request, user, "patient_note_added", f"patient:{patient_id}")
+    return RedirectResponse(f"/patients/{patient_id}#notes", status_code=303)
 
 
 @router.post("/authorizations/{authorization_id}/status")
@@ -194,19 +220,23 @@ def users_page(request: Request, user: Admin) -> Response:
 
 @router.post("/users")
 def create_user(request: Request, user: Admin, name: FormText, role: FormText,
-                password: FormText, token: FormText) -> Response:
+                password: FormText, token: FormText,
+                provider: Annotated[str, Form()] = "") -> Response:
     check_form_token(request, token)
     try:
-        added = add_user(request.app.state.board.engine, name, role, password)
+        added = add_user(request.app.state.board.engine, name, role, password,
+                         provider_id=_provider_choice(provider))
     except InputError as err:
         return _users(request, user, error=str(err), status_code=400)
-    audit(request, user, "user_added", f"user:{added.id}", name=added.name, role=added.role)
+    audit(request, user, "user_added", f"user:{added.id}", name=added.name, role=added.role,
+          provider_id=added.provider_id)
     return RedirectResponse("/users", status_code=303)
 
 
 @router.post("/users/{user_id}")
 def change_user(request: Request, user: Admin, user_id: RecordId, role: FormText, token: FormText,
-                active: Annotated[str, Form()] = "") -> Response:
+                active: Annotated[str, Form()] = "",
+                provider: Annotated[str, Form()] = "") -> Response:
     check_form_token(request, token)
     if user_id == user.id and (role != "admin" or not active):
         return _users(request, user, status_code=400,
@@ -215,12 +245,14 @@ def change_user(request: Request, user: Admin, user_id: RecordId, role: FormText
     engine = request.app.state.board.engine
     before = next((u for u in list_users(engine) if u.id == user_id), None)
     try:
-        changed = set_user(engine, user_id, role=role, active=bool(active))
+        changed = set_user(engine, user_id, role=role, active=bool(active),
+                           provider_id=_provider_choice(provider))
     except InputError as err:
         return _users(request, user, error=str(err), status_code=400)
-    if before is not None and before.role != changed.role:
+    if before is not None and (before.role, before.provider_id) != (changed.role,
+                                                                   changed.provider_id):
         audit(request, user, "user_role_changed", f"user:{user_id}", name=changed.name,
-              from_role=before.role, to_role=changed.role)
+              from_role=before.role, to_role=changed.role, provider_id=changed.provider_id)
     if before is not None and before.active != changed.active:
         audit(request, user, "user_enabled" if changed.active else "user_disabled",
               f"user:{user_id}", name=changed.name)
@@ -230,7 +262,9 @@ def change_user(request: Request, user: Admin, user_id: RecordId, role: FormText
 def _users(request: Request, user: User, error: str | None = None,
            status_code: int = 200) -> Response:
     return render(request, "users.html", user, status_code=status_code,
-                  users=list_users(request.app.state.board.engine), roles=USER_ROLES, error=error)
+                  users=list_users(request.app.state.board.engine), roles=USER_ROLES,
+                  providers=_providers(request.app.state.board.engine),
+                  error=error)
 
 
 def _patient_with_error(request: Request, user: User, patient_id: int, error: str) -> Response:
@@ -239,13 +273,23 @@ def _patient_with_error(request: Request, user: User, patient_id: int, error: st
     if overview is None:
         return message_page(request, "Not changed", error, status_code=400)
     return render(request, "patient.html", user, status_code=400, patient=overview,
-                  statuses=AUTHORIZATION_STATUSES, error=error)
+                  statuses=AUTHORIZATION_STATUSES, notes=notes_on_patient(board.engine, patient_id),
+                  error=error)
 
 
 def _providers(engine: Any) -> list[tuple[int, str]]:
     with DbSession(engine) as db:
         return [(pid, name) for pid, name in db.execute(
             select(col(ProviderRow.id), col(ProviderRow.name)).order_by(col(ProviderRow.name)))]
+
+
+def _provider_choice(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InputError("provider", "choose the provider from the list")
+    return int(text)
 
 
 def form_day(name: str, text: str) -> date | None:

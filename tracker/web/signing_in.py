@@ -74,17 +74,56 @@ PageUser = Annotated[User, Depends(page_user)]
 ApiUser = Annotated[User, Depends(api_user)]
 
 
+def refusal(user: User, role: str, doing: str) -> NotAllowed:
+    if user.is_provider:
+        return NotAllowed(f"{doing} is for the practice's staff; a provider account sees only "
+                          f"its own patients' visits, alerts and authorizations (signed in as "
+                          f"{user.name})")
+    return NotAllowed(f"{doing} needs the {role} role; you are signed in as {user.name} "
+                      f"({user.role})")
+
+
 @dataclass(frozen=True)
 class RoleNeeded:
-    """A dependency that lets through users whose role includes `role`."""
+    """A dependency that lets through users whose role includes `role` (tracker.roles: the
+    provider role includes no staff role)."""
 
     role: str
     doing: str
 
     def __call__(self, user: PageUser) -> User:
         if not user.may(self.role):
-            raise NotAllowed(f"{self.doing} needs the {self.role} role; you are signed in as "
-                             f"{user.name} ({user.role})")
+            raise refusal(user, self.role, self.doing)
+        return user
+
+
+@dataclass(frozen=True)
+class ReaderNeeded:
+    """A dependency for the pages a provider may read too: any staff role, or a provider account
+    linked to its provider record. The route itself keeps the provider to their own patients
+    (tracker.web.provider_scope)."""
+
+    doing: str
+
+    def __call__(self, user: PageUser) -> User:
+        if user.is_provider and user.provider_id is None:
+            raise NotAllowed(f"{self.doing}: your provider account is not linked to a provider "
+                             "record yet; ask an admin to link it on the users page")
+        if not user.is_provider and not user.may("scheduler"):
+            raise refusal(user, "scheduler", self.doing)
+        return user
+
+
+@dataclass(frozen=True)
+class ApiRoleNeeded:
+    """RoleNeeded for the JSON API: a signed-out caller gets 401, a refused one 403 (JSON)."""
+
+    role: str
+    doing: str
+
+    def __call__(self, user: ApiUser) -> User:
+        if not user.may(self.role):
+            raise refusal(user, self.role, self.doing)
         return user
 
 
