@@ -21,6 +21,16 @@ def channel_plan(provider: ProviderRow, settings: AlertSettings) -> list[str]:
     return plan or ["console"]
 
 
+def billing_plan(settings: AlertSettings) -> list[str]:
+    """An alert for the billing office (PAINAUTH_ALERT_BILLING_PHONE / _EMAIL): text, then email,
+    whichever can reach it, or the console outbox."""
+    plan = [channel for channel, reachable in (
+        ("sms", settings.sms_configured and bool(settings.alert_billing_phone)),
+        ("email", settings.email_configured and bool(settings.alert_billing_email)))
+        if reachable]
+    return plan or ["console"]
+
+
 def digest_plan(plan: list[str]) -> list[str]:
     """A digest is long: email first when the provider has it."""
     return sorted(plan, key=lambda c: c != "email")

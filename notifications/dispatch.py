@@ -278,12 +278,15 @@ class Dispatcher:
                     select(AlertRow).where(col(AlertRow.digest_id) == alert.id)
                     .order_by(col(AlertRow.id))).scalars())
         content = AlertContent(alert_id=alert.id or 0, kind=alert.kind, payload=alert.payload,
-                               provider_name=provider.name if provider else "Provider",
+                               provider_name=provider.name if provider else "Billing",
                                items=items)
-        to = ""
         if provider is not None:
             to = {"sms": provider.phone or "", "email": provider.email or "",
                   "console": provider.name}.get(channel, "")
+        else:  # billing's own work (appeal deadlines): the billing office
+            to = {"sms": self.settings.alert_billing_phone or "",
+                  "email": self.settings.alert_billing_email or "",
+                  "console": "billing"}.get(channel, "")
         return message_for(content, channel, to, alert.dedupe_key, self.settings.board_url)
 
     def record(self, alert_id: int, channel: str, attempt: int, status: str, recipient: str,

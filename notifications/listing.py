@@ -16,7 +16,8 @@ KIND_WORDS = {
     "auth_pending": "authorization not approved", "auth_denied": "authorization denied",
     "auth_expires_before_visit": "approval ends before the visit",
     "documentation_missing": "documentation missing", "decision_overdue": "decision overdue",
-    "digest": "daily digest",
+    "coding_error": "codes to correct", "billing_review": "billed beyond the approval",
+    "appeal_deadline": "appeal deadline near", "digest": "daily digest",
 }
 CHANNEL_WORDS = {"sms": "SMS", "email": "email", "console": "console"}
 
@@ -92,6 +93,20 @@ def provider_of_alert(engine: Engine, alert_id: int) -> int | None:
     with DbSession(engine) as db:
         alert = db.get(AlertRow, alert_id)
         return alert.provider_id if alert is not None else None
+
+
+def landing_of_alert(engine: Engine, alert_id: int) -> str | None:
+    """The board page an alert's link opens: the authorization's denial steps for an appeal
+    deadline, else the patient's page; None when the alert names neither."""
+    with DbSession(engine) as db:
+        alert = db.get(AlertRow, alert_id)
+        if alert is None:
+            return None
+        authorization = alert.payload.get("authorization_id")
+        if alert.kind == "appeal_deadline" and isinstance(authorization, int):
+            return f"/authorizations/{authorization}#denial"
+        patient = alert.payload.get("patient_id")
+        return f"/patients/{patient}" if isinstance(patient, int) else None
 
 
 def patient_of_alert(engine: Engine, alert_id: int) -> int | None:

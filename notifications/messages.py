@@ -97,7 +97,8 @@ def _with_defaults(payload: dict[str, Any]) -> dict[str, Any]:
     defaults: dict[str, Any] = {"counters": [], "next_eligible_date": None, "codes": "",
                                 "payer": "", "auth_status": None, "missing": [],
                                 "days_left": 0, "valid_to": None, "decision_due": None,
-                                "coding": [], "mismatch": ""}
+                                "coding": [], "mismatch": "", "step": "appeal",
+                                "deadline": None, "owner": None}
     return {**defaults, **payload}
 
 

@@ -18,6 +18,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from notifications.channel_plan import channel_plan
+from notifications.deadlines import deadline_rows
 from notifications.quiet_hours import next_digest_time
 from notifications.rules import AlertDraft, AlertThresholds, alerts_for
 from notifications.settings import AlertSettings, load_alert_settings
@@ -51,7 +52,8 @@ def mrn_tail(mrn: str) -> str:
 
 def queue_alerts(engine: Engine, as_of: datetime | date,
                  settings: AlertSettings | None = None) -> QueueSummary:
-    """Raise the alerts of every visit in the horizon at `as_of` and queue the new ones."""
+    """Raise the alerts of every visit in the horizon, and billing's appeal-deadline alerts
+    (notifications.deadlines), at `as_of` and queue the new ones."""
     settings = settings or load_alert_settings()
     now = moment_of(as_of)
     require_current_schema(engine)
@@ -77,6 +79,13 @@ def queue_alerts(engine: Engine, as_of: datetime | date,
                 summary.new += 1
                 summary.new_by_kind[draft.kind] += 1
             known.add(draft.dedupe_key)
+        deadlines = deadline_rows(engine, now, settings)
+        summary.raised += len(deadlines)
+        known |= _known_keys(db, [row["dedupe_key"] for row in deadlines])
+        for row in deadlines:
+            if row["dedupe_key"] not in known and _insert(db, row):
+                summary.new += 1
+                summary.new_by_kind[row["kind"]] += 1
         db.commit()
     return summary
 

@@ -16,6 +16,10 @@ keeps one row per identity, so running the rules again raises nothing new, and a
 | coding_error | the visit's readiness says CODING_ERROR: the booking's codes must be fixed |
 | decision_overdue | the payer's decision is past decision_due_at, or flagged decision_overdue |
 | billing_review | a performed session differs from its authorization's lines (flag billing_review) |
+| appeal_deadline | an open appeal step's (or the peer-to-peer request window's) deadline is near |
+
+`appeal_deadline` is billing's, not a provider's: `notifications.deadlines` raises it for the
+authorization's owner, at the thresholds `deadline_threshold` picks.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ Day = date  # the field VisitFacts.date shadows the type inside the class
 KINDS: tuple[str, ...] = (
     "limit_approaching", "limit_reached", "auth_pending", "auth_denied",
     "auth_expires_before_visit", "documentation_missing", "decision_overdue", "coding_error",
-    "billing_review",
+    "billing_review", "appeal_deadline",
 )
 LIMIT_BLOCKS = frozenset({"FREQUENCY_LIMIT_REACHED", "INTERVAL_TOO_SHORT"})
 CODING_FINDINGS = frozenset({"IMAGING_GUIDANCE_BUNDLED", "ADDON_WITHOUT_PRIMARY",
@@ -137,6 +141,16 @@ def _authorization_alerts(visit: VisitFacts, now: datetime,
     if overdue or (status in AWAITING_DECISION and "decision_overdue" in visit.auth_flags):
         day = due.date().isoformat() if due is not None else "flagged"
         yield "decision_overdue", f"due:{day}", {"decision_due": day}
+
+
+def deadline_threshold(days_left: int, thresholds: Iterable[int]) -> int | None:
+    """The tightest threshold (days before a deadline) that `days_left` has reached, or None
+    (not yet near, or the deadline has passed). One alert per threshold: a step first seen one
+    day before its deadline raises the 2-day alert only, never a late 7-day one after it."""
+    if days_left < 0:
+        return None
+    reached = [t for t in thresholds if days_left <= t]
+    return min(reached) if reached else None
 
 
 def _documentation_missing(visit: VisitFacts, status: str | None) -> bool:

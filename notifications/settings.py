@@ -3,7 +3,12 @@
 
 Thresholds: `PAINAUTH_ALERT_HORIZON_DAYS` (visits looked at, default 21),
 `PAINAUTH_ALERT_AUTH_PENDING_DAYS` (a visit this close without an approved authorization raises
-`auth_pending`, default 5), `PAINAUTH_ALERT_LOW_URGENCY` (kinds that may wait for a daily digest).
+`auth_pending`, default 5), `PAINAUTH_ALERT_LOW_URGENCY` (kinds that may wait for a daily digest),
+`PAINAUTH_ALERT_APPEAL_DAYS` (days before an appeal or peer-to-peer deadline the billing owner is
+told, default `7,2`).
+
+The practice's billing office: `PAINAUTH_ALERT_BILLING_PHONE` and `PAINAUTH_ALERT_BILLING_EMAIL`,
+where alerts for billing's work (appeal deadlines) go, board users having no phone or address.
 
 Channels: SMS needs `PAINAUTH_TWILIO_ACCOUNT_SID`, `PAINAUTH_TWILIO_AUTH_TOKEN` and
 `PAINAUTH_TWILIO_FROM`; email needs `PAINAUTH_SMTP_HOST` and `PAINAUTH_SMTP_FROM`. With neither,
@@ -33,6 +38,12 @@ class AlertSettings(BaseSettings):
     alert_low_urgency: Annotated[tuple[str, ...], NoDecode] = DEFAULT_LOW_URGENCY
     alert_digest_hour: int = Field(default=7, ge=0, le=23,
                                    description="local hour the daily digest goes out")
+    alert_appeal_days: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(7, 2), description="days before a denial step's deadline billing is told")
+    alert_billing_phone: str | None = Field(default=None,
+                                            description="the billing office's number, E.164")
+    alert_billing_email: str | None = Field(default=None,
+                                            description="the billing office's address")
 
     alert_max_attempts: int = Field(default=5, ge=1, description="sends per channel before giving up")
     alert_backoff_seconds: float = Field(default=60.0, ge=0, description="first retry delay")
@@ -68,6 +79,16 @@ class AlertSettings(BaseSettings):
     def _split_kinds(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("alert_appeal_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() and 0 < int(part) <= 366 for part in parts):
+                raise ValueError(f"{value!r} is not a list of days; write e.g. 7,2")
+            return tuple(int(part) for part in parts)
         return value
 
     @property

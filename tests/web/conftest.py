@@ -4,7 +4,9 @@ Each backend gets one database per test session (PostgreSQL: `painauth_web_<rand
 at 127.0.0.1:5432, trust auth, user postgres, dropped at the end; PAINAUTH_TEST_POSTGRES_URL points
 elsewhere), migrated, loaded with samples/*.csv plus this folder's practice/ files (a patient whose
 next lumbar ESI is over Aetna's limit), checked with the pre-visit check on 2026-12-01, and given
-one user per role. Tests that change data change only what they created or assert on differences.
+one user per role (the provider account linked to Dr. Synthia Example, NPI 1234567893, whose
+patients are SYN-1001 and SYN-1003). Tests that change data change only what they created or
+assert on differences.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlmodel import col
 
 from tracker.importers.service import import_practice_files
 from tracker.store import connect, upgrade
-from tracker.store.tables import PatientRow
+from tracker.store.tables import PatientRow, ProviderRow
 from tracker.store.users import add_user
 from tracker.visits.pre_visit import check_upcoming_visits
 from tracker.web.app import create_app
@@ -32,7 +34,9 @@ TODAY = date(2026, 12, 1)
 ROOT = Path(__file__).resolve().parents[2]
 PRACTICE = [ROOT / "samples", Path(__file__).with_name("practice")]
 PASSWORD = "synthetic-password-1"
-USERS = {"scheduler": "sam.scheduler", "billing": "bea.billing", "admin": "ada.admin"}
+USERS = {"scheduler": "sam.scheduler", "billing": "bea.billing", "admin": "ada.admin",
+         "provider": "pia.provider"}
+PROVIDER_NPI = "1234567893"
 SECRET = "test-session-key-" + "x" * 40
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
@@ -58,8 +62,16 @@ def load_practice(url: str) -> Practice:
     assert report.clean, [(f.path, f.error, f.refused) for f in report.files]
     check_upcoming_visits(engine, TODAY)
     for role, name in USERS.items():
-        add_user(engine, name, role, PASSWORD)
+        add_user(engine, name, role, PASSWORD,
+                 provider_id=provider_id(engine, PROVIDER_NPI) if role == "provider" else None)
     return Practice(url=url, engine=engine)
+
+
+def provider_id(engine: Engine, npi: str) -> int:
+    with DbSession(engine) as db:
+        found = db.execute(select(col(ProviderRow.id)).where(col(ProviderRow.npi) == npi)).scalar()
+    assert isinstance(found, int), npi
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +138,9 @@ def billing(client: TestClient) -> TestClient:
 @pytest.fixture
 def admin(client: TestClient) -> TestClient:
     return sign_in(client, "admin")
+
+
+@pytest.fixture
+def provider(client: TestClient) -> TestClient:
+    """Signed in as Dr. Synthia Example's provider account."""
+    return sign_in(client, "provider")

@@ -202,6 +202,16 @@ def _add_authorization(practice: Practice, status: str) -> int:
         return auth.id
 
 
+def _add_patient(practice: Practice) -> int:
+    with DbSession(practice.engine) as db:
+        patient = PatientRow(mrn=f"AUD-{secrets.token_hex(4)}", family_name="Audit",
+                             given_name="Noel", birth_date=date(1971, 2, 2))
+        db.add(patient)
+        db.commit()
+        assert patient.id is not None
+        return patient.id
+
+
 def _add_provider(practice: Practice) -> int:
     with DbSession(practice.engine) as db:
         provider = ProviderRow(npi=str(secrets.randbelow(10**10)).zfill(10), name="Dr. Audit")
@@ -278,6 +288,11 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
             connection.execute(delete(ExemptionRow).where(
                 col(ExemptionRow.reference) == "AUDIT-TEST"))
         return "exemption_recorded", "program:medicare/medicare-wiser"
+    if change == "add patient note":
+        patient = _add_patient(practice)
+        assert browser.post(f"/patients/{patient}/notes", data={"text": "audit note",
+                                                                "token": token}).status_code == 303
+        return "patient_note_added", f"patient:{patient}"
     if change == "check again now":
         patient = practice.patient_id("SYN-1002")
         assert browser.post("/visits/check", data={"patient": str(patient), "token": token}
@@ -336,7 +351,8 @@ def _steps(practice: Practice, auth_id: int) -> list[DenialStepRow]:
 
 CHANGES = ["add user", "change role", "disable user", "edit provider preferences",
            "send alert again", "change authorization status", "record manual submission",
-           "record manual decision", "record exemption", "check again now", "sign out",
+           "record manual decision", "record exemption", "check again now", "add patient note",
+           "sign out",
            *QUEUE_CHANGES]
 # Routes that change state without a signed-in person: each is authenticated its own way and
 # leaves its own record (the notification row, the delivery status), or changes nothing.
@@ -346,6 +362,7 @@ AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}", "/exemption
                   "/authorizations/{authorization_id}/status",
                   "/authorizations/{authorization_id}/manual-submission",
                   "/authorizations/{authorization_id}/manual-decision", "/visits/check",
+                  "/patients/{patient_id}/notes",
                   "/queue/{authorization_id}/claim", "/queue/{authorization_id}/assign",
                   "/queue/{authorization_id}/dates", "/authorizations/{authorization_id}/notes",
                   "/authorizations/{authorization_id}/denial-reason",

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from notifications.listing import alert_lines, patient_of_alert, send_again
+from notifications.listing import alert_lines, landing_of_alert, send_again
 from notifications.provider_preferences import list_providers, read_preferences, save_preferences
 from notifications.settings import load_alert_settings
 from notifications.status_callback import record_status, signature_is_valid
@@ -37,13 +37,12 @@ def alerts_page(request: Request, user: Reader, status: str | None = None) -> Re
 
 @router.get("/alerts/{alert_id}")
 def alert_link(request: Request, user: Reader, alert_id: RecordId) -> Response:
-    """Where a text's link leads: the patient the alert is about (named only here). A provider
-    follows only their own alerts, which lead to their own patient."""
+    """Where a text's link leads: the patient the alert is about (named only here), or for an
+    appeal deadline the authorization's denial steps. A provider follows only their own alerts,
+    which lead to their own patient."""
     check_alert(request, user, alert_id)
-    patient = patient_of_alert(request.app.state.board.engine, alert_id)
-    if patient is None:
-        return RedirectResponse(f"/alerts#alert-{alert_id}", status_code=303)
-    return RedirectResponse(f"/patients/{patient}", status_code=303)
+    landing = landing_of_alert(request.app.state.board.engine, alert_id)
+    return RedirectResponse(landing or f"/alerts#alert-{alert_id}", status_code=303)
 
 
 @router.post("/alerts/{alert_id}/send-again")
