@@ -13,6 +13,7 @@ from sqlmodel import Session as DbSession
 from tracker.authorizations import queue as queue_service
 from tracker.authorizations.appeal_windows import STEP_WORDS
 from tracker.authorizations.denials import OUTCOMES
+from tracker.authorizations.overview import authorization_overview
 from tracker.cli.queue import VIEWS, appeal, outcome
 from tracker.store.tables import AuthorizationRow, PatientRow, SessionRow
 from tracker.store.users import add_user
@@ -75,12 +76,22 @@ def test_a_coordinator_claims_dates_finds_and_notes_from_the_terminal(
     noted = painauth(database_url, tmp_path, "queue", "note", str(auth_id),
                      "Waiting on the MRI report", "--by", "lee.billing")
     assert noted.returncode == 0, noted.stderr
+    on_patient = painauth(database_url, tmp_path, "queue", "patient-note", "SYN-7301",
+                          "Prefers afternoon calls", "--by", "lee.billing")
+    assert on_patient.returncode == 0, on_patient.stderr
+    overview = authorization_overview(engine, auth_id)
+    assert overview is not None
+    assert [(n.author, n.text, n.on_patient) for n in overview.notes] == [
+        ("lee.billing", "Waiting on the MRI report", False),
+        ("lee.billing", "Prefers afternoon calls", True)]
+    no_patient = painauth(database_url, tmp_path, "queue", "patient-note", "SYN-0000", "x")
+    assert no_patient.returncode == 2 and "no patient with MRN 'SYN-0000'" in no_patient.stderr
 
     bad_date = painauth(database_url, tmp_path, "queue", "dates", str(auth_id), "--due", "1/12/26")
     assert bad_date.returncode == 2 and "--due" in bad_date.stderr
     nobody = painauth(database_url, tmp_path, "queue", "assign", str(auth_id), "--to", "ghost")
     assert nobody.returncode == 2 and "no active board user named 'ghost'" in nobody.stderr
-    assert "Traceback" not in nobody.stderr + bad_date.stderr
+    assert "Traceback" not in nobody.stderr + bad_date.stderr + no_patient.stderr
 
 
 def test_a_denial_is_appealed_and_resubmitted_from_the_terminal(

@@ -108,3 +108,34 @@ def test_users_set_password_ends_the_users_sessions(
     assert "their open sessions have ended" in out and "no user named 'nobody'" in err
     assert "the-second-password" not in out + err
     engine.dispose()
+
+
+def test_a_provider_account_is_linked_by_npi_and_listed_with_it(
+        configured: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlmodel import Session as DbSession
+
+    from tracker.store import connect
+    from tracker.store.tables import ProviderRow
+
+    engine = connect(f"sqlite:///{configured / 'painauth.sqlite'}")
+    with DbSession(engine) as db:
+        db.add(ProviderRow(npi="1234567893", name="Dr. Synthia Example"))
+        db.commit()
+    engine.dispose()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-secret-pass\n"))
+    assert main(["users", "add", "pia", "--role", "provider", "--password-stdin"]) == 2
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-secret-pass\n"))
+    assert main(["users", "add", "pia", "--role", "provider", "--provider", "1234567890",
+                 "--password-stdin"]) == 2
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-secret-pass\n"))
+    assert main(["users", "add", "pia", "--role", "provider", "--provider", "1234567893",
+                 "--password-stdin"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-secret-pass\n"))
+    assert main(["users", "add", "sam", "--role", "scheduler", "--password-stdin"]) == 0
+    assert main(["users", "link", "sam", "--provider", "1234567893"]) == 0
+    assert main(["users", "link", "nobody", "--provider", "1234567893"]) == 2
+    assert main(["users", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert "must name its provider" in err and "no provider with NPI '1234567890'" in err
+    assert "no user named 'nobody'" in err and "Traceback" not in err
+    assert "pia  provider of NPI 1234567893" in out and "sam  provider of NPI 1234567893" in out
