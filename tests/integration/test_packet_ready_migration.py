@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlmodel import Session as DbSession
 
 from tracker.authorizations.overview import authorization_overview
 from tracker.authorizations.queue import work_queue
 from tracker.store import connect, upgrade
+from tracker.store.migrating import alembic_config
 from tracker.store.tables import AuthorizationEventRow, AuthorizationRow, PatientRow, SessionRow
 
 TODAY = date(2026, 12, 1)
@@ -23,13 +25,15 @@ HANDED = "packet /srv/painauth/packets/painauth-auth{id}-1.pdf handed to staff f
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database at revision 0011, before migration 0015."""
+    """A database at the revision just before migration 0015 (whatever it is chained after)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     else:
         new_database: Callable[[str], str] = request.getfixturevalue("new_postgresql_database")
         url = new_database("painauth_packets")
-    upgrade(url, "0011")
+    before = ScriptDirectory.from_config(alembic_config(url)).get_revision("0015").down_revision
+    assert isinstance(before, str)
+    upgrade(url, before)
     return url
 
 

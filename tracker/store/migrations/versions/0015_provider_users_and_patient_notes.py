@@ -6,7 +6,7 @@ Data: packets the submit run handed to staff before the `packet_ready` flag exis
 so they read "packet ready to send by fax/portal" and sit in the queue as "send", not "chase".
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0019
 Create Date: 2026-12-04
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0019"
 branch_labels: str | None = None
 depends_on: str | None = None
 HANDED = "%handed to staff for fax or portal%"
