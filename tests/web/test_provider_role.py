@@ -30,6 +30,7 @@ from tracker.store.tables import (
     AuthorizationRow,
     DenialStepRow,
     PatientRow,
+    ProviderRow,
     SessionRow,
 )
 from tracker.store.users import add_user, list_users
@@ -305,6 +306,26 @@ def test_an_admin_links_a_new_provider_account_on_the_users_page(admin: TestClie
                                       "token": form_token(admin)}).status_code == 303
     visits = admin.get("/visits?start=2026-12-01&end=2026-12-31").text
     assert "SYN-1002" in visits and "SYN-1001" not in visits
+
+
+def test_a_provider_account_whose_provider_record_is_gone_is_refused_clearly(
+        client: TestClient, practice: Practice) -> None:
+    from sqlalchemy import delete
+
+    with DbSession(practice.engine) as db:
+        record = ProviderRow(npi=str(secrets.randbelow(10**10)).zfill(10), name="Dr. Gone")
+        db.add(record)
+        db.commit()
+        assert record.id is not None
+        gone = record.id
+    name = f"dr.{secrets.token_hex(3)}"
+    add_user(practice.engine, name, "provider", PASSWORD, provider_id=gone)
+    with practice.engine.begin() as connection:
+        connection.execute(delete(ProviderRow).where(col(ProviderRow.id) == gone))
+    assert client.post("/login", data={"name": name, "password": PASSWORD,
+                                       "token": form_token(client)}).status_code == 303
+    page = client.get("/visits")
+    assert page.status_code == 403 and "not linked to a provider record" in page.text
 
 
 def test_a_staff_role_cannot_carry_a_provider_link(practice: Practice) -> None:
