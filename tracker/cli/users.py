@@ -60,7 +60,7 @@ def add(name: str, role: str, npi: str | None, password_stdin: bool) -> int:
               help="the provider record to link to, by its NPI")
 def link(name: str, npi: str) -> int:
     """Make NAME a provider account linked to the provider with this NPI; they see only that
-    provider's own patients from their next sign-in (open sessions end)."""
+    provider's own patients from their next request."""
     from tracker.cli.database import database
     from tracker.errors import InputError
     from tracker.store.users import list_users, set_user

@@ -101,7 +101,8 @@ def authenticate(engine: Engine, name: str, password: str) -> User | None:
 def set_user(engine: Engine, user_id: int, *, role: str | None = None,
              active: bool | None = None, provider_id: int | None = None) -> User:
     """Change a user's role, the provider record a provider account is linked to (kept when
-    not given), or whether they may sign in. Any change of role or link ends their sessions."""
+    not given), or whether they may sign in. Every request reads the user again, so a new role
+    or link takes effect on their next request."""
     if role is not None and role not in USER_ROLES:
         raise InputError("role", f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
     with DbSession(engine) as db:
@@ -112,8 +113,6 @@ def set_user(engine: Engine, user_id: int, *, role: str | None = None,
         new_link = (provider_id if provider_id is not None else row.provider_id) \
             if new_role == PROVIDER_ROLE else None
         _check_link(db, new_role, new_link)
-        if (new_role, new_link) != (row.role, row.provider_id):
-            row.session_generation += 1  # what the user may see changed: sign in again
         row.role, row.provider_id = new_role, new_link
         if active is not None:
             if not active and row.active:
