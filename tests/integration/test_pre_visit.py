@@ -25,8 +25,10 @@ from tracker.store.tables import (
     AuthorizationRow,
     ConservativeCareRow,
     EvaluationResultRow,
+    ImagingStudyRow,
     LocationRow,
     PatientRow,
+    PsychEvaluationRow,
     SessionCodeRow,
     SessionRow,
 )
@@ -419,6 +421,13 @@ def test_the_synthetic_practice_ships_locations_whose_state_and_place_its_visits
         booked = list(db.exec(select(SessionRow).where(col(SessionRow.location_id).in_(texas),
                                                        SessionRow.status == "scheduled")))
         assert booked and all(s.service_state is None for s in booked)  # state from location
+        # the evidence a reviewer reads: scores beside the relief, imaging, the psychologist
+        performed = list(db.exec(select(SessionRow).where(
+            SessionRow.status == "performed", col(SessionRow.relief_percent).is_not(None))))
+        assert performed and all(s.pain_before is not None and s.function_scale == "ODI"
+                                 for s in performed)
+        assert db.exec(select(ImagingStudyRow)).first() is not None
+        assert all(p.evaluator for p in db.exec(select(PsychEvaluationRow)))
         records = load_patient_records(db, [s.patient_id for s in booked])
         states = {records[s.patient_id].check_request(s.id, as_of=AS_OF).service_state
                   for s in booked if s.id is not None

@@ -48,6 +48,7 @@ from tracker.store.tables import (
     CoverageRow,
     ExemptionRow,
     FeeRow,
+    ImagingStudyRow,
     LocationRow,
     PatientRow,
     ProviderRow,
@@ -267,6 +268,46 @@ class _Background:
         return session
 
 
+def scores_of(session_id: int, relief: float | None) -> dict[str, Any]:
+    """The pain (0-10) and ODI scores a synthetic chart records beside a session's relief: the
+    score after falls by the relief. Derived from the session id, so seeding draws no more random
+    numbers than before."""
+    if relief is None:
+        return {"pain_before": None, "pain_after": None, "function_scale": None,
+                "function_before": None, "function_after": None}
+    pain = 6 + session_id % 3
+    disability = 40.0 + 2 * (session_id % 9)
+    return {"pain_before": pain, "pain_after": round(pain * (1 - relief / 100)),
+            "function_scale": "ODI", "function_before": disability,
+            "function_after": float(round(disability * (1 - relief / 200)))}
+
+
+# The study a synthetic chart holds before the first procedure in a region.
+_IMAGED = {"lumbar_sacral": ("MRI", "lumbar spine", "Degenerative disc disease with a disc "
+                             "protrusion narrowing the foramen, consistent with the symptoms "
+                             "(synthetic)"),
+           "cervical_thoracic": ("MRI", "cervical spine", "Degenerative changes with foraminal "
+                                 "narrowing, consistent with the symptoms (synthetic)"),
+           "sacroiliac": ("X-ray", "pelvis", "Sacroiliac joint sclerosis (synthetic)")}
+
+
+def imaging_of(sessions: list[PlannedSession], as_of: date) -> dict[str, Any] | None:
+    """One study, 30 days before the patient's first session (or before `as_of`, for a patient
+    with none performed yet), of that session's region."""
+    if not sessions:
+        return None
+    first = min(sessions, key=lambda s: s.date)
+    catalog = load_catalog()
+    regions = [entry.region for code, _, _ in first.codes
+               if (entry := catalog.get(code)) is not None and entry.region in _IMAGED]
+    if not regions:
+        return None
+    modality, region, impression = _IMAGED[str(regions[0])]
+    return {"date": min(first.date, as_of) - timedelta(days=30), "modality": modality,
+            "region": region,
+            "impression": impression}
+
+
 def _split(total: int, parts: int, rng: random.Random) -> list[int]:
     """`total` spread over `parts` as evenly as possible, the remainder at random."""
     if parts <= 0:
@@ -292,13 +333,13 @@ class _Writer:
     def write(self, patients: list[PlannedPatient]) -> None:
         rows: dict[str, list[dict[str, Any]]] = {
             "patients": [], "coverages": [], "sessions": [], "codes": [], "care": [], "psych": [],
-            "authorizations": []}
+            "imaging": [], "authorizations": []}
         for planned in patients:
             self._rows_of(planned, rows)
         for model, key in ((PatientRow, "patients"), (CoverageRow, "coverages"),
                            (SessionRow, "sessions"), (SessionCodeRow, "codes"),
                            (ConservativeCareRow, "care"), (PsychEvaluationRow, "psych"),
-                           (AuthorizationRow, "authorizations")):
+                           (ImagingStudyRow, "imaging"), (AuthorizationRow, "authorizations")):
             for start in range(0, len(rows[key]), _INSERT_CHUNK):
                 self.connection.execute(insert(model), rows[key][start:start + _INSERT_CHUNK])
             self.report.counts[key] = self.report.counts.get(key, 0) + len(rows[key])
@@ -334,6 +375,7 @@ class _Writer:
                 # a state without a location stays the session's own
                 "location_id": location,
                 "service_state": None if location is not None else s.service_state,
+                **scores_of(sid, s.relief_percent if s.status == "performed" else None),
                 "created_at": now, "updated_at": now})
             if s.authorization is not None:
                 payer, program, status, decided = s.authorization
@@ -365,7 +407,12 @@ class _Writer:
                                  "created_at": now, "updated_at": now})
         for day, result in planned.psych:
             rows["psych"].append({"patient_id": pid, "date": day, "result": result,
+                                  "evaluator": f"Dr. Robin Synthetic-{pid % 7 + 1}, PhD (synthetic)",
                                   "created_at": now, "updated_at": now})
+        study = imaging_of(planned.sessions, self.report.as_of)
+        if study is not None:
+            rows["imaging"].append({"patient_id": pid, **study, "created_at": now,
+                                    "updated_at": now})
 
 
 def _exemptions(connection: Connection, as_of: date, provider_ids: list[int]) -> None:
@@ -398,7 +445,7 @@ def _advance_sequences(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     for table in ("patients", "sessions", "coverages", "session_codes", "conservative_care",
-                  "psych_evaluations", "providers", "locations"):
+                  "psych_evaluations", "imaging_studies", "providers", "locations"):
         connection.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"))
