@@ -234,11 +234,12 @@ def test_a_run_whose_payer_refuses_connections_overlapping_a_working_run(
 
 def test_a_run_killed_mid_send_is_left_alone_then_reconciled_after_its_lease(
         pg: Engine, pg_url: str, sandbox: Sandbox, ready: list[int], tmp_path: Path) -> None:
-    # the first $submit is held 60 s: the run that sent it is killed while it waits
-    sandbox.post("/_admin/faults", {"kind": "timeout", "count": 1, "delay": 60})
-    stuck = start_submit_run(pg_url, sandbox.url, tmp_path / "packets", read_timeout=120)
+    # the first $submit is held far longer than the test lives (however slow the machine, the
+    # stuck run never gets its answer and sends no second one): it is killed while it waits
+    sandbox.post("/_admin/faults", {"kind": "timeout", "count": 1, "delay": 3600})
+    stuck = start_submit_run(pg_url, sandbox.url, tmp_path / "packets", read_timeout=7200)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while sandbox.submits_received() == 0:
             assert stuck.process.poll() is None, stuck.process.communicate()[1][-2000:]
             assert time.monotonic() < deadline, "the first run sent nothing"

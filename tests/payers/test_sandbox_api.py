@@ -119,7 +119,7 @@ def test_painauth_sandbox_serves_on_the_port_asked_for(tmp_path: Path) -> None:
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={**os.environ, "PAINAUTH_HOME": str(tmp_path)})
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 120
         while True:
             try:
                 response = httpx.post(f"http://127.0.0.1:{port}/Claim/$submit", headers=FHIR,

@@ -60,9 +60,9 @@ def board_address(sqlite_practice: Practice) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120
     while not server.started:
-        assert time.monotonic() < deadline, "the board did not start within 10 s"
+        assert time.monotonic() < deadline, "the board did not start within 120 s"
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True

@@ -12,6 +12,9 @@ from typing import Any
 
 import uvicorn
 
+# How long a busy machine may take to start the server thread: a bound, not an expected time.
+STARTUP_SECONDS = 120
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -28,7 +31,7 @@ def serving(app: Any) -> Iterator[str]:
                                            lifespan="on", timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, name=f"local-server-{port}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + STARTUP_SECONDS
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError(f"the local server on port {port} did not start")
