@@ -5,6 +5,7 @@ and PostgreSQL — and the fee schedule's CSV import."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -229,11 +230,9 @@ def test_missed_charges_on_performed_sessions_are_priced_from_the_fee_schedule(
     assert missed_charges(engine, date(2026, 11, 13), date(2026, 11, 30)).total_cents == 7200
 
 
-def test_fees_import_quarantines_bad_rows_naming_the_field(tmp_path: Path,
-                                                           sqlite_url: str) -> None:
-    from tests.conftest import emptied
-
-    engine = connect(emptied(sqlite_url))
+def test_fees_import_quarantines_bad_rows_naming_the_field(
+        tmp_path: Path, sqlite_url: str, empty_tables: Callable[[str], str]) -> None:
+    engine = connect(empty_tables(sqlite_url))
     try:
         seed_patient_and_provider(engine, tmp_path)
         fees = tmp_path / "fee_schedule.csv"
