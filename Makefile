@@ -26,8 +26,12 @@ browser:
 	    chromium-driver poppler-utils; \
 	else echo "chromium or pdftoppm is missing and this is not root: the browser and packet-picture tests will be skipped"; fi
 
+# Two worker processes (the machine's two cores); a module's tests stay on one worker, so its
+# servers and practice are built once.
+TEST_WORKERS ?= 2
+
 test: setup browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 lint: setup
 	$(BIN)/ruff check tracker flows notifications tests bench

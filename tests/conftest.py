@@ -8,8 +8,11 @@ PAINAUTH_TEST_POSTGRES_URL points elsewhere. Every database a session creates is
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -21,6 +24,13 @@ from sqlmodel import SQLModel
 from tracker.scheduling.embedded_prefect import use_embedded_prefect
 from tracker.store import connect, upgrade
 
+# Each test process gets a Prefect home of its own (its ephemeral server's database), so
+# parallel runs and pytest-xdist's workers (which inherit the controller's environment) never
+# share one. A home the environment named before pytest started is kept.
+if os.environ.get("PREFECT_HOME", "") == os.environ.get("_PAINAUTH_TEST_PREFECT_HOME", ""):
+    _prefect_home = tempfile.mkdtemp(prefix="painauth-test-prefect-")
+    os.environ["PREFECT_HOME"] = os.environ["_PAINAUTH_TEST_PREFECT_HOME"] = _prefect_home
+    atexit.register(shutil.rmtree, _prefect_home, ignore_errors=True)
 # Before any test imports prefect: give its ephemeral server time to start on a busy machine.
 use_embedded_prefect()
 
