@@ -28,18 +28,23 @@ class Headline:
         month = missed.since.strftime("%B %Y")
         return [
             f"At risk this week: {dollars(risk.total_cents)} on {len(risk.visits)} visit(s) "
-            f"marked stop or act{_unpriced(risk.visits_without_fee, 'visit')}",
+            f"marked stop or act{_unpriced_visits(risk.visits_without_fee)}",
             f"Protected in the last 7 days: {dollars(saved.total_cents)} on "
             f"{len(saved.visits)} visit(s) fixed or moved after painauth flagged them"
-            f"{_unpriced(saved.visits_without_fee, 'visit')}",
+            f"{_unpriced_visits(saved.visits_without_fee)}",
             f"Not captured in {month}: {dollars(missed.total_cents)} in "
             f"{len(missed.charges)} charge(s) documented but not billed"
-            f"{_unpriced(missed.without_fee, 'charge')}",
+            f"{_unpriced(missed.without_fee)}",
         ]
 
 
-def _unpriced(count: int, what: str) -> str:
-    return f" ({count} {what}(s) with no fee on file, not counted)" if count else ""
+def _unpriced(count: int) -> str:
+    return f" ({count} of them with no fee on file, not counted)" if count else ""
+
+
+def _unpriced_visits(count: int) -> str:
+    return (f" ({count} of them book a code with no fee on file, not counted)" if count
+            else "")
 
 
 def previous_month(as_of: date) -> tuple[date, date]:
@@ -67,7 +72,7 @@ def weekly_markdown(top: Headline, recent: MissedCharges) -> str:
             + "\n".join(f"- {line}" for line in top.lines())
             + f"\n\n## Charges to capture, performed {recent.since} to {recent.until}\n\n"
             f"{dollars(recent.total_cents)} in {len(recent.charges)} charge(s)"
-            f"{_unpriced(recent.without_fee, 'charge')}.\n\n"
+            f"{_unpriced(recent.without_fee)}.\n\n"
             + (f"| kind | amount |\n|---|---|\n{kinds}\n\n" if kinds else "")
             + "| date | MRN | payer | kind | add | amount | why |\n|---|---|---|---|---|---|---|\n"
             + rows + "\n")

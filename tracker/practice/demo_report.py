@@ -110,16 +110,18 @@ def approval_rates_table(engine: Engine, year: int) -> Table:
 
 def money_table(engine: Engine, today: date) -> Table:
     """The revenue headline (at risk this week, protected, not captured last month) and last
-    month's charges to capture, one row per kind."""
+    month's charges to capture by kind, priced from the practice's fee schedule."""
     top = headline(engine, today)
     table = Table(title=f"The practice's money, {today}: the revenue headline")
     table.add_column("figure")
     table.add_column("amount", justify="right")
-    table.add_column("what it is")
+    table.add_column("of what")
     risk, saved, missed = top.at_risk, top.protected, top.not_captured
-    table.add_row("at risk this week", dollars(risk.total_cents), top.lines()[0])
-    table.add_row("protected", dollars(saved.total_cents), top.lines()[1])
-    table.add_row("not captured last month", dollars(missed.total_cents), top.lines()[2])
+    for (figure, cents), line in zip((("at risk this week", risk.total_cents),
+                                      ("protected", saved.total_cents),
+                                      ("not captured last month", missed.total_cents)),
+                                     top.lines(), strict=True):
+        table.add_row(figure, dollars(cents), line.split(": ", 1)[1].split(" ", 1)[1])
     for kind, words in KIND_WORDS.items():
         found = [c for c in missed.charges if c.kind == kind]
         table.add_row(f"  {words}", dollars(missed.by_kind.get(kind, 0)),
