@@ -49,4 +49,4 @@ class Payers:
         """The payer id, or "" when no coverage is in force."""
         in_force = [s for s in self._spans.get(patient_id, [])
                     if s[1] <= day and (s[2] is None or day <= s[2])]
-        return min(in_force)[3] if in_force else ""
+        return min(in_force, key=lambda s: (s[0], s[1], s[3]))[3] if in_force else ""
