@@ -140,8 +140,14 @@ def protected(engine: Engine, since: date, until: date) -> Protected:
     """Visits that went from `stop`/`act` to `clear` between `since` and `until` (inclusive),
     before their date, priced: what painauth flagged and someone fixed or moved."""
     with DbSession(engine) as db:
+        end = _start_of(until + timedelta(days=1))
+        cleared_then = (select(col(ReadinessChangeRow.session_id))
+                        .where(col(ReadinessChangeRow.readiness) == "clear",
+                               col(ReadinessChangeRow.at) >= _start_of(since),
+                               col(ReadinessChangeRow.at) < end).distinct())
         changes = db.exec(select(ReadinessChangeRow)
-                          .where(col(ReadinessChangeRow.at) < _start_of(until + timedelta(days=1)))
+                          .where(col(ReadinessChangeRow.session_id).in_(cleared_then),
+                                 col(ReadinessChangeRow.at) < end)
                           .order_by(col(ReadinessChangeRow.session_id),
                                     col(ReadinessChangeRow.at), col(ReadinessChangeRow.id))).all()
         found = _cleared(changes, since, until)
