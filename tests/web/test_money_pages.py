@@ -51,6 +51,8 @@ def stimulator_trial_without_77003(sqlite_practice: Practice) -> Iterator[None]:
 
 def test_a_scheduler_reads_the_fee_schedule_but_cannot_change_it_or_see_the_charges(
         board: TestClient) -> None:
+    for page in ("/fees", "/charges"):
+        assert board.get(page).headers["location"] == f"/login?next={page}"
     scheduler = sign_in(board, "scheduler")
     page = scheduler.get("/fees")
     assert page.status_code == 200
