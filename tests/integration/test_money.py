@@ -165,6 +165,8 @@ def test_revenue_at_risk_is_the_stop_and_act_visits_times_their_fees(practice: P
                             date(2026, 12, 14): 32200}
     assert risk.visits_without_fee == 1
 
+    already_read = upcoming_visits(practice.engine, AS_OF, 21, now=MORNING)
+    assert revenue_at_risk(practice.engine, AS_OF, 21, visits=already_read) == risk
     next_seven_days = revenue_at_risk(practice.engine, AS_OF, 6, now=MORNING)  # Dec 1-7
     assert next_seven_days.total_cents == 25000
 
