@@ -70,6 +70,7 @@ def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(dem
     assert list((tmp_path / "home" / "demo" / "packets").glob("*.pdf"))
     assert "Providers' alerts" in run.stdout
     assert "Every finding code occurred." in run.stdout
+    assert "The practice's money" in run.stdout and "not captured last month" in run.stdout
     # the Texas location's office TFESI under WISeR, and the provider whose approvals qualify
     board = " ".join(run.stdout.split())
     assert "Medicare's programs on the board" in run.stdout
@@ -164,3 +165,16 @@ def test_the_board_csv_api_artifact_and_status_json_agree_row_for_row(demo, demo
 
 CODING = ("IMAGING_GUIDANCE_BUNDLED", "ADDON_WITHOUT_PRIMARY", "TRIGGER_POINT_CODE_MISMATCH",
           "BILATERAL_NOT_ALLOWED", "DELETED_CODE", "UNKNOWN_CODE")
+
+
+def test_the_demo_practice_has_money_at_risk_protected_and_every_kind_of_charge_to_capture(
+        demo_engine: Engine) -> None:
+    from tracker.money.capture import KINDS
+    from tracker.money.headline import headline
+
+    top = headline(demo_engine, date.today())
+    assert top.at_risk.total_cents > 0 and top.at_risk.visits
+    assert top.protected.total_cents > 0 and top.protected.visits
+    assert {c.kind for c in top.not_captured.charges} == set(KINDS)
+    # the seed's fees: 77003 $72 for the trial under fluoroscopy, 20553 - 20552 = $16
+    assert top.not_captured.total_cents == 7200 + 1600

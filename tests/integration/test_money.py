@@ -15,9 +15,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tracker.cli import main
 from tracker.money.at_risk import protected, revenue_at_risk
 from tracker.money.capture import missed_charges
 from tracker.money.fee_schedule import load_fee_schedule
+from tracker.money.headline import headline, weekly_markdown
 from tracker.store.database import connect
 from tracker.store.tables import (
     CoverageRow,
@@ -163,6 +165,8 @@ def test_revenue_at_risk_is_the_stop_and_act_visits_times_their_fees(practice: P
                             date(2026, 12, 14): 32200}
     assert risk.visits_without_fee == 1
 
+    already_read = upcoming_visits(practice.engine, AS_OF, 21, now=MORNING)
+    assert revenue_at_risk(practice.engine, AS_OF, 21, visits=already_read) == risk
     next_seven_days = revenue_at_risk(practice.engine, AS_OF, 6, now=MORNING)  # Dec 1-7
     assert next_seven_days.total_cents == 25000
 
@@ -190,7 +194,8 @@ def test_a_blocked_visit_moved_to_an_eligible_date_is_protected_with_its_amount(
 
 
 def test_missed_charges_on_performed_sessions_are_priced_from_the_fee_schedule(
-        practice: Practice) -> None:
+        practice: Practice, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     """November: P1 20552 for 4 muscles under ultrasound -> 20553 instead ($78 - $62 = $16) and
     76942 (no fee on file); P2 medicare 64483 with 40 mg J1010 discarded, no JW line -> 40 units
     at $0.10 = $4; P3 a stimulator trial under fluoroscopy given dexamethasone -> 77003 $72 and
@@ -228,6 +233,18 @@ def test_missed_charges_on_performed_sessions_are_priced_from_the_fee_schedule(
     assert missed.by_month == {date(2026, 11, 1): 9200}
     assert missed.without_fee == 3
     assert missed_charges(engine, date(2026, 11, 13), date(2026, 11, 30)).total_cents == 7200
+
+    top = headline(engine, AS_OF)
+    report = weekly_markdown(top, missed_charges(engine, date(2026, 11, 14), AS_OF))
+    assert "Not captured in November 2026: $92.00 in 5 charge(s)" in report
+    assert "(2 of them with no fee on file, not counted)" in report
+    assert "| 2026-11-20 | P3 | cigna | imaging guidance not billed | 77003 | $72.00 |" in report
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert main(["money", "--as-of", "2026-12-01", "--since", "2026-11-01"]) == 0
+    out = capsys.readouterr().out
+    assert "Not captured in November 2026: $92.00" in out and "no fee on file" in out
+    assert main(["money", "--as-of", "2026-12-01", "--since", "2026-12-02"]) == 2
+    assert "--since 2026-12-02 is after --as-of 2026-12-01" in capsys.readouterr().err
 
 
 def test_fees_import_quarantines_bad_rows_naming_the_field(

@@ -52,6 +52,7 @@ GET_ACCESS: dict[str, frozenset[str]] = {
     "/alerts": EVERYONE, "/alerts/{alert_id}": EVERYONE,
     "/visits.csv": STAFF, "/api/visits": STAFF,
     "/queue": WORKERS, "/exemptions": WORKERS,
+    "/fees": STAFF, "/charges": WORKERS,
     "/users": ADMINS, "/providers": ADMINS,
 }
 POST_ACCESS: dict[str, frozenset[str]] = {
@@ -70,6 +71,7 @@ POST_ACCESS: dict[str, frozenset[str]] = {
     "/patients/{patient_id}/notes": WORKERS,
     "/queue/{authorization_id}/claim": WORKERS, "/queue/{authorization_id}/assign": WORKERS,
     "/queue/{authorization_id}/dates": WORKERS, "/exemptions": WORKERS,
+    "/fees": WORKERS, "/fees/{fee_id}/remove": WORKERS,
     "/alerts/{alert_id}/send-again": WORKERS,
     "/users": ADMINS, "/users/{user_id}": ADMINS, "/providers/{provider_id}": ADMINS,
 }
@@ -142,7 +144,7 @@ def _url(path: str, found: Records, practice: Practice) -> str:
     user = next(u for u in list_users(practice.engine) if u.name == USERS["scheduler"])
     values = {"patient_id": found.own_patient, "authorization_id": found.own_auth,
               "alert_id": found.own_alert, "step_id": found.own_p2p, "user_id": user.id,
-              "provider_id": provider_id(practice.engine, PROVIDER_NPI)}
+              "provider_id": provider_id(practice.engine, PROVIDER_NPI), "fee_id": 1}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

@@ -23,6 +23,7 @@ from tracker.store.tables import (
     AuthorizationRow,
     DenialStepRow,
     ExemptionRow,
+    FeeRow,
     PatientRow,
     ProviderRow,
     SessionRow,
@@ -293,6 +294,19 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
         assert browser.post(f"/patients/{patient}/notes", data={"text": "audit note",
                                                                 "token": token}).status_code == 303
         return "patient_note_added", f"patient:{patient}"
+    if change in ("record fee", "remove fee"):
+        assert browser.post("/fees", data={"code": "0213T", "amount": "1", "payer": "aetna",
+                                           "effective_start": "2026-01-01", "token": token}
+                            ).status_code == 303
+        with practice.engine.connect() as connection:
+            fee_id = connection.execute(
+                select(col(FeeRow.id)).where(col(FeeRow.code) == "0213T")).scalar_one()
+        if change == "record fee":
+            with practice.engine.begin() as connection:  # other tests must not price with it
+                connection.execute(delete(FeeRow).where(col(FeeRow.id) == fee_id))
+            return "fee_recorded", f"fee:{fee_id}"
+        assert browser.post(f"/fees/{fee_id}/remove", data={"token": token}).status_code == 303
+        return "fee_removed", f"fee:{fee_id}"
     if change == "check again now":
         patient = practice.patient_id("SYN-1002")
         assert browser.post("/visits/check", data={"patient": str(patient), "token": token}
@@ -352,12 +366,13 @@ def _steps(practice: Practice, auth_id: int) -> list[DenialStepRow]:
 CHANGES = ["add user", "change role", "disable user", "edit provider preferences",
            "send alert again", "change authorization status", "record manual submission",
            "record manual decision", "record exemption", "check again now", "add patient note",
-           "sign out",
+           "sign out", "record fee", "remove fee",
            *QUEUE_CHANGES]
 # Routes that change state without a signed-in person: each is authenticated its own way and
 # leaves its own record (the notification row, the delivery status), or changes nothing.
 NOT_A_PERSON = {"/payer-notifications/{payer}", "/twilio/status", "/api/check"}
 AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}", "/exemptions",
+                  "/fees", "/fees/{fee_id}/remove",
                   "/providers/{provider_id}", "/alerts/{alert_id}/send-again",
                   "/authorizations/{authorization_id}/status",
                   "/authorizations/{authorization_id}/manual-submission",

@@ -25,6 +25,7 @@ COMMANDS = {
     "import": "tracker.cli.importing:import_files",
     "auth": "tracker.cli.auth:auth",
     "queue": "tracker.cli.queue:queue",
+    "money": "tracker.cli.money:money",
     "alerts": "tracker.cli.alerts:alerts",
     "serve": "tracker.cli.serve:serve",
     "users": "tracker.cli.users:users",

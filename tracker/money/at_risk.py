@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from tracker.money.billing_lines import Payers, session_lines
 from tracker.money.fee_schedule import load_fee_schedule
 from tracker.store.tables import PatientRow, ReadinessChangeRow, SessionRow
-from tracker.visits.upcoming import upcoming_visits
+from tracker.visits.upcoming import UpcomingVisit, upcoming_visits
 
 AT_RISK_READINESSES = ("stop", "act")
 DAYS_TO_VISIT_BUCKETS: tuple[tuple[str, int, int], ...] = (
@@ -81,10 +81,15 @@ class Protected:
 
 
 def revenue_at_risk(engine: Engine, as_of: date, days: int = 21, *,
-                    now: datetime | None = None) -> AtRisk:
-    """The scheduled visits from `as_of` for `days` days that are `stop` or `act`, priced."""
-    visits = [v for v in upcoming_visits(engine, as_of, days, now=now)
-              if v.readiness.readiness in AT_RISK_READINESSES]
+                    now: datetime | None = None,
+                    visits: Sequence[UpcomingVisit] | None = None) -> AtRisk:
+    """The scheduled visits from `as_of` for `days` days that are `stop` or `act`, priced.
+
+    `visits`: the `upcoming_visits(engine, as_of, days)` a caller has already read (the board's
+    read is most of the cost), instead of reading them again."""
+    if visits is None:
+        visits = upcoming_visits(engine, as_of, days, now=now)
+    visits = [v for v in visits if v.readiness.readiness in AT_RISK_READINESSES]
     schedule = load_fee_schedule(engine)
     with DbSession(engine) as db:
         lines = session_lines(db, [v.session_id for v in visits])
@@ -140,8 +145,14 @@ def protected(engine: Engine, since: date, until: date) -> Protected:
     """Visits that went from `stop`/`act` to `clear` between `since` and `until` (inclusive),
     before their date, priced: what painauth flagged and someone fixed or moved."""
     with DbSession(engine) as db:
+        end = _start_of(until + timedelta(days=1))
+        cleared_then = (select(col(ReadinessChangeRow.session_id))
+                        .where(col(ReadinessChangeRow.readiness) == "clear",
+                               col(ReadinessChangeRow.at) >= _start_of(since),
+                               col(ReadinessChangeRow.at) < end).distinct())
         changes = db.exec(select(ReadinessChangeRow)
-                          .where(col(ReadinessChangeRow.at) < _start_of(until + timedelta(days=1)))
+                          .where(col(ReadinessChangeRow.session_id).in_(cleared_then),
+                                 col(ReadinessChangeRow.at) < end)
                           .order_by(col(ReadinessChangeRow.session_id),
                                     col(ReadinessChangeRow.at), col(ReadinessChangeRow.id))).all()
         found = _cleared(changes, since, until)

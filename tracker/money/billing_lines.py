@@ -1,4 +1,5 @@
-"""What the money figures read of the store: the lines of sessions, and the payer on a date."""
+"""What the money figures read of the store: the lines of sessions, and the payer on a date.
+Plain column reads, not ORM objects: the figures read tens of thousands of sessions."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select as columns
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
 
+from tracker.rules.session import CodeLine
 from tracker.store.tables import COVERAGE_RANKS, CoverageRow, SessionCodeRow
 
 _CHUNK = 900
@@ -19,15 +21,20 @@ def chunks(ids: Sequence[int]) -> Iterator[list[int]]:
         yield list(ids[start:start + _CHUNK])
 
 
-def session_lines(connection: Any, session_ids: Sequence[int]) -> dict[int, list[SessionCodeRow]]:
-    """Each session's code lines, in order."""
-    lines: dict[int, list[SessionCodeRow]] = {}
+def session_lines(connection: Any, session_ids: Sequence[int]) -> dict[int, list[CodeLine]]:
+    """Each session's code lines, in order, with what a drug line says was given."""
+    lines: dict[int, list[CodeLine]] = {}
     for chunk in chunks(sorted(set(session_ids))):
-        for row in connection.exec(select(SessionCodeRow)
-                                   .where(col(SessionCodeRow.session_id).in_(chunk))
-                                   .order_by(col(SessionCodeRow.session_id),
-                                             col(SessionCodeRow.position))):
-            lines.setdefault(row.session_id, []).append(row)
+        for sid, code, units, modifiers, dose, wasted, container in connection.execute(
+                select(col(SessionCodeRow.session_id), col(SessionCodeRow.code),
+                       col(SessionCodeRow.units), col(SessionCodeRow.modifiers),
+                       col(SessionCodeRow.dose_mg), col(SessionCodeRow.wasted_mg),
+                       col(SessionCodeRow.container))
+                .where(col(SessionCodeRow.session_id).in_(chunk))
+                .order_by(col(SessionCodeRow.session_id), col(SessionCodeRow.position))):
+            lines.setdefault(sid, []).append(CodeLine(
+                code=code, units=units, modifiers=tuple(modifiers or ()), dose_mg=dose,
+                wasted_mg=wasted, container=container))
     return lines
 
 
@@ -38,7 +45,7 @@ class Payers:
         self._spans: dict[int, list[tuple[int, date, date | None, str]]] = {}
         for chunk in chunks(sorted(set(patient_ids))):
             for pid, payer, rank, start, end in connection.execute(
-                    columns(col(CoverageRow.patient_id), col(CoverageRow.payer),
+                    select(col(CoverageRow.patient_id), col(CoverageRow.payer),
                            col(CoverageRow.rank), col(CoverageRow.effective_start),
                            col(CoverageRow.effective_end))
                     .where(col(CoverageRow.patient_id).in_(chunk))):
@@ -49,4 +56,4 @@ class Payers:
         """The payer id, or "" when no coverage is in force."""
         in_force = [s for s in self._spans.get(patient_id, [])
                     if s[1] <= day and (s[2] is None or day <= s[2])]
-        return min(in_force)[3] if in_force else ""
+        return min(in_force, key=lambda s: (s[0], s[1], s[3]))[3] if in_force else ""

@@ -9,16 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlmodel import Session as DbSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from tracker.codes import load_catalog
 from tracker.money.billing_lines import Payers, session_lines
 from tracker.money.fee_schedule import FeeSchedule, load_fee_schedule
 from tracker.rules.charges import Documentation, DrugGiven, Miss, missed_lines
-from tracker.rules.session import CodeLine
-from tracker.store.tables import PatientRow, ProviderRow, SessionCodeRow, SessionRow
+from tracker.store.tables import PatientRow, ProviderRow, SessionRow
 
 # The kinds of miss (tracker.rules.charges), in the order the board lists them.
 KINDS = ("guidance_not_billed", "drug_not_billed", "trigger_point_muscles", "waste_not_billed")
@@ -61,40 +60,40 @@ def missed_charges(engine: Engine, since: date, until: date) -> MissedCharges:
     catalog = load_catalog()
     schedule = load_fee_schedule(engine)
     with DbSession(engine) as db:
-        rows = db.exec(
-            select(SessionRow, PatientRow.mrn, ProviderRow.name)
+        rows = db.execute(
+            select(col(SessionRow.id), col(SessionRow.patient_id), col(SessionRow.date),
+                   col(SessionRow.guidance), col(SessionRow.drugs_given),
+                   col(SessionRow.muscles), col(PatientRow.mrn), col(ProviderRow.name))
             .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
             .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
             .where(col(SessionRow.status) == "performed", col(SessionRow.date) >= since,
                    col(SessionRow.date) <= until)
             .order_by(col(SessionRow.date), col(PatientRow.mrn))).all()
-        lines = session_lines(db, [s.id for s, _, _ in rows if s.id is not None])
-        payers = Payers(db, [s.patient_id for s, _, _ in rows])
+        lines = session_lines(db, [row[0] for row in rows])
+        payers = Payers(db, [row[1] for row in rows])
     charges: list[MissedCharge] = []
-    for session, mrn, provider in rows:
-        assert session.id is not None
-        own = [_code_line(line) for line in lines.get(session.id, [])]
-        payer = payers.on(session.patient_id, session.date)
-        for miss in missed_lines(own, documentation_of(session), catalog):
+    for sid, patient_id, day, guidance, drugs_given, muscles, mrn, provider in rows:
+        documented = documentation_of(guidance, drugs_given, muscles)
+        misses = missed_lines(lines.get(sid, []), documented, catalog)
+        if not misses:
+            continue
+        payer = payers.on(patient_id, day)
+        for miss in misses:
             charges.append(MissedCharge(
-                session_id=session.id, date=session.date, mrn=mrn, provider=provider or "",
-                payer=payer, kind=miss.kind, code=miss.code, units=miss.units,
-                amount_cents=_amount(schedule, payer, miss, session.date), message=miss.message,
+                session_id=sid, date=day, mrn=mrn, provider=provider or "", payer=payer,
+                kind=miss.kind, code=miss.code, units=miss.units,
+                amount_cents=_amount(schedule, payer, miss, day), message=miss.message,
                 instead_of=miss.instead_of))
     return _totals(since, until, charges)
 
 
-def documentation_of(session: SessionRow) -> Documentation:
-    """What the session's procedure note documents, as the import stored it."""
+def documentation_of(guidance: str | None, drugs_given: list[dict[str, Any]] | None,
+                     muscles: int | None) -> Documentation:
+    """What a session's procedure note documents, as the import stored it."""
     drugs = tuple(DrugGiven(code=str(d["code"]), dose_mg=float(d.get("dose_mg") or 0),
                             wasted_mg=float(d.get("wasted_mg") or 0))
-                  for d in session.drugs_given or ())
-    return Documentation(guidance=session.guidance, drugs=drugs, muscles=session.muscles)
-
-
-def _code_line(row: SessionCodeRow) -> CodeLine:
-    return CodeLine(code=row.code, units=row.units, modifiers=tuple(row.modifiers or ()),
-                    dose_mg=row.dose_mg, wasted_mg=row.wasted_mg, container=row.container)
+                  for d in drugs_given or ())
+    return Documentation(guidance=guidance, drugs=drugs, muscles=muscles)
 
 
 def _amount(schedule: FeeSchedule, payer: str, miss: Miss, on: date) -> int | None:

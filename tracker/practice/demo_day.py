@@ -26,6 +26,7 @@ from tracker.practice.demo_report import (
     alerts_table,
     approval_rates_table,
     authorizations_table,
+    money_table,
     packets_summary,
     programs_table,
 )
@@ -44,6 +45,7 @@ from tracker.settings import load_settings
 from tracker.store.database import connect
 from tracker.store.migrating import upgrade
 from tracker.store.tables import EvaluationResultRow, SessionRow
+from tracker.visits.readiness_history import record_readiness
 from tracker.visits.table import visits_table
 from tracker.visits.upcoming import upcoming_visits
 
@@ -222,6 +224,9 @@ def run_practice_demo(console: Console) -> int:
             console.print(f"Billing faxed the packet of authorization {faxed} and recorded the "
                           "send; the other fax packets read \"packet ready to send\".")
         every = upcoming_visits(engine, today, HORIZON_DAYS)
+        # the board as the day ends, as the next hourly pre-visit check records it: the visits
+        # flagged this morning and approved since count as protected
+        record_readiness(engine, every)
         visits = [v for v in every if v.needs_attention]
         console.print(visits_table(visits, f"The scheduler's board: visits needing attention, "
                                               f"{today} + {HORIZON_DAYS} days ({len(visits)})",
@@ -232,6 +237,7 @@ def run_practice_demo(console: Console) -> int:
         console.print(alerts_table(engine, home / "outbox"))
         console.print(programs_table(engine, today, HORIZON_DAYS))
         console.print(approval_rates_table(engine, today.year))
+        console.print(money_table(engine, today))
     finally:
         engine.dispose()
     console.print(_counts_table(counts))

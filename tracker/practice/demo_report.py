@@ -13,6 +13,9 @@ from sqlmodel import col
 
 from notifications.listing import alert_lines
 from tracker.authorizations.exemptions import approval_rates
+from tracker.money.capture import KIND_WORDS
+from tracker.money.fee_schedule import dollars
+from tracker.money.headline import headline
 from tracker.store.tables import AuthorizationRow, PatientRow, SessionRow
 from tracker.visits.upcoming import upcoming_visits
 
@@ -102,4 +105,27 @@ def approval_rates_table(engine: Engine, year: int) -> Table:
                       rate.service, f"{rate.period[0]} – {rate.period[1]}",
                       f"{rate.approved} of {rate.requests}", f"{rate.rate_percent:.0f} %",
                       f"≥ {rate.min_rate_percent:g} % of ≥ {rate.min_requests}", rate.standing)
+    return table
+
+
+def money_table(engine: Engine, today: date) -> Table:
+    """The revenue headline (at risk this week, protected, not captured last month) and last
+    month's charges to capture by kind, priced from the practice's fee schedule."""
+    top = headline(engine, today)
+    table = Table(title=f"The practice's money, {today}: the revenue headline")
+    table.add_column("figure")
+    table.add_column("amount", justify="right")
+    table.add_column("of what")
+    risk, saved, missed = top.at_risk, top.protected, top.not_captured
+    for (figure, cents), line in zip((("at risk this week", risk.total_cents),
+                                      ("protected", saved.total_cents),
+                                      ("not captured last month", missed.total_cents)),
+                                     top.lines(), strict=True):
+        table.add_row(figure, dollars(cents), line.split(": ", 1)[1].split(" ", 1)[1])
+    for kind, words in KIND_WORDS.items():
+        found = [c for c in missed.charges if c.kind == kind]
+        table.add_row(f"  {words}", dollars(missed.by_kind.get(kind, 0)),
+                      "; ".join(f"{c.code}{'×' + str(c.units) if c.units != 1 else ''} "
+                                f"({'no fee on file' if c.amount_cents is None else dollars(c.amount_cents)})"
+                                for c in found) or "none")
     return table

@@ -25,6 +25,7 @@ from tracker.web.api import router as api_router
 from tracker.web.authorization_pages import router as authorization_router
 from tracker.web.denial_pages import router as denial_router
 from tracker.web.exemption_pages import router as exemption_router
+from tracker.web.money_pages import router as money_router
 from tracker.web.pages import message_page
 from tracker.web.pages import router as page_router
 from tracker.web.payer_notifications import router as notifications_router
@@ -85,6 +86,7 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     app.include_router(notifications_router)
     app.include_router(alert_router)
     app.include_router(exemption_router)
+    app.include_router(money_router)
     app.include_router(queue_router)
     app.include_router(denial_router)
     app.add_exception_handler(SignInRequired, _to_login)
