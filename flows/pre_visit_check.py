@@ -7,12 +7,16 @@ from datetime import date
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.schemas.objects import State
+from sqlalchemy.exc import OperationalError
 
+from flows.batches import BatchTaskRunner, each_batch
 from flows.run_names import dated
 from tracker.settings import load_settings
 from tracker.store.database import connect
 from tracker.store.migrating import require_current_schema
 from tracker.visits.pre_visit import (
+    DEFAULT_BATCH_PATIENTS,
     DEFAULT_HORIZON_DAYS,
     PreVisitSummary,
     batches,
@@ -35,7 +39,13 @@ def find_patients_with_visits(as_of: date, horizon_days: int) -> list[int]:
         engine.dispose()
 
 
-@task
+def _database_hiccup(_task: object, _run: object, state: State) -> bool:
+    """A batch is retried when the database failed it (a dropped connection, a deadlock, a lock
+    wait that ran out): the batch is one transaction, rolled back, so a retry redoes it whole."""
+    return isinstance(state.data, OperationalError)
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_database_hiccup)
 def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> PreVisitSummary:
     """Evaluate and store one batch of patients' upcoming sessions."""
     engine = connect(load_settings().resolved_database_url())
@@ -79,14 +89,17 @@ def publish_status(summary: PreVisitSummary) -> None:
         description="Counts of the pre-visit check run")
 
 
-@flow(name="pre-visit-check", flow_run_name=dated("pre-visit-check"), log_prints=True)
-def pre_visit_check(as_of: date | None = None,
-                    horizon_days: int = DEFAULT_HORIZON_DAYS) -> dict[str, object]:
-    """Evaluate the upcoming visits in batches, store the results, publish what needs attention."""
+@flow(name="pre-visit-check", flow_run_name=dated("pre-visit-check"), log_prints=True,
+      task_runner=BatchTaskRunner())  # type: ignore[arg-type]  # prefect-dask's generic base
+def pre_visit_check(as_of: date | None = None, horizon_days: int = DEFAULT_HORIZON_DAYS,
+                    batch_patients: int = DEFAULT_BATCH_PATIENTS) -> dict[str, object]:
+    """Evaluate the upcoming visits in batches on the Dask workers, store the results, publish
+    what needs attention."""
     day = as_of or date.today()
     summary = PreVisitSummary(as_of=day, horizon_days=horizon_days)
-    for batch in batches(find_patients_with_visits(day, horizon_days)):
-        summary.add(check_patients(batch, day, horizon_days))
+    patient_batches = batches(find_patients_with_visits(day, horizon_days), batch_patients)
+    for part in each_batch(check_patients, patient_batches, day, horizon_days):
+        summary.add(part)
     publish_status(summary)
     print(f"pre-visit check {day}: {summary.evaluated} evaluated, {summary.changed} changed, "
           f"{summary.authorizations_opened} authorizations opened, "

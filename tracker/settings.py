@@ -16,6 +16,10 @@ working directory:
   keeps it in a file only its owner can read under `PAINAUTH_HOME` (see `tracker.web.secret_key`).
 - `PAINAUTH_COOKIE_SECURE` — `true` when the board is served over HTTPS (TLS in front of it): the
   session cookie is then marked Secure and the board sends Strict-Transport-Security.
+- `PAINAUTH_DASK_SCHEDULER` — the address of a Dask scheduler (e.g. `tcp://10.0.0.5:8786`) whose
+  workers run the pre-visit check's batches; unset, each run that has more than one batch starts
+  a local cluster of `PAINAUTH_CHECK_WORKERS` worker processes (default 2) on loopback and stops
+  it at the end (docs/operations.md, "Scale-out").
 - `PAINAUTH_PRACTICE_NAME`, `_ADDRESS`, `_PHONE`, `_FAX`, `_TAX_ID`, `_NPI` — the practice as
   payers know it, on the packet's letterhead and in PAS requests.
 
@@ -56,6 +60,20 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(default=None, description="signs the session cookie")
     cookie_secure: bool = Field(
         default=False, description="the board is reached over HTTPS: Secure cookie and HSTS")
+    dask_scheduler: str | None = Field(
+        default=None, description="address of a Dask scheduler for the pre-visit check's batches "
+        "(PAINAUTH_DASK_SCHEDULER, e.g. tcp://10.0.0.5:8786); unset, a local cluster")
+    check_workers: int = Field(
+        default=2, description="worker processes of the local Dask cluster the pre-visit check "
+        "starts when PAINAUTH_DASK_SCHEDULER is unset (PAINAUTH_CHECK_WORKERS)")
+
+    @field_validator("check_workers")
+    @classmethod
+    def _at_least_one_worker(cls, workers: int) -> int:
+        if workers < 1:
+            raise ValueError(f"PAINAUTH_CHECK_WORKERS must be 1 or more (got {workers})")
+        return workers
+
     # The practice as payers know it: the packet's letterhead and the PAS requestor.
     practice_name: str = Field(default="", description="the practice's legal name")
     practice_address: str = Field(default="", description="street, city, state and ZIP, one line")

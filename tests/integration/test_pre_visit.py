@@ -242,23 +242,6 @@ def test_a_prepared_authorization_is_not_reverted_by_the_next_check(engine: Engi
     assert _count(engine, AuthorizationEventRow) == events
 
 
-def test_worker_processes_store_what_one_process_stores(engine: Engine) -> None:
-    _seed(engine)
-    one = check_upcoming_visits(engine, AS_OF, batch_patients=7)
-    alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
-    opened = _count(engine, AuthorizationRow)
-    with engine.begin() as connection:
-        for model in (AuthorizationEventRow, EvaluationResultRow):
-            connection.execute(delete(model))
-        # the authorizations the first run opened (the seeded, decided ones stay)
-        connection.execute(delete(AuthorizationRow).where(
-            AuthorizationRow.decided_at.is_(None)))  # type: ignore[union-attr]
-    two = check_upcoming_visits(engine, AS_OF, workers=2, batch_patients=7)
-    assert two.as_json() == one.as_json()
-    assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone
-    assert _count(engine, AuthorizationRow) == opened
-
-
 def test_a_new_performed_session_changes_the_stored_result(engine: Engine) -> None:
     _seed(engine)
     check_upcoming_visits(engine, AS_OF)
@@ -434,3 +417,82 @@ def test_the_synthetic_practice_ships_locations_whose_state_and_place_its_visits
                   and records[s.patient_id].payer_on(s.date) is not None}
         assert states == {"TX"}
         assert all(c.outcome for c in db.exec(select(ConservativeCareRow)))
+
+
+# --- the batches on a Dask cluster of two worker processes -------------------------------------
+
+@pytest.fixture
+def batches_on_two_workers(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Where the flow's batches go, as each backend is deployed: on one machine (SQLite) the
+    flow starts a local cluster of PAINAUTH_CHECK_WORKERS processes itself; a network
+    (PostgreSQL) runs a cluster whose scheduler PAINAUTH_DASK_SCHEDULER names, here two worker
+    processes on loopback, started with the settings in their environment as a deployment
+    would, and stopped when the test ends. Yields the scheduler's address, or "" for none."""
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
+    monkeypatch.setenv("PAINAUTH_CHECK_WORKERS", "2")
+    if database_url.startswith("sqlite"):
+        yield ""
+        return
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        monkeypatch.setenv("PAINAUTH_DASK_SCHEDULER", cluster.scheduler_address)
+        yield cluster.scheduler_address
+
+
+def _batches_run_by_each_worker(address: str) -> list[int]:
+    from distributed import Client
+
+    with Client(address) as client:
+        counts = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    return sorted(counts.values())
+
+
+def _open_authorizations_per_session(engine: Engine) -> dict[int, int]:
+    with DbSession(engine) as db:
+        return dict(db.exec(select(AuthorizationRow.session_id, func.count())
+                            .where(AuthorizationRow.decided_at.is_(None))  # type: ignore[union-attr]
+                            .group_by(AuthorizationRow.session_id)).all())
+
+
+def _child_processes() -> set[str]:
+    """This process's children, but multiprocessing's resource tracker, which the first worker
+    process Python spawns starts and which lives as long as this process."""
+    import psutil
+
+    return {f"{child.pid} {' '.join(child.cmdline())}"
+            for child in psutil.Process().children(recursive=True)
+            if "resource_tracker" not in " ".join(child.cmdline())}
+
+
+def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
+        prefect_server: None, batches_on_two_workers: str, engine: Engine) -> None:
+    from flows.pre_visit_check import pre_visit_check
+
+    _seed(engine)
+    one = check_upcoming_visits(engine, AS_OF, batch_patients=7)
+    alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+    opened_alone = _open_authorizations_per_session(engine)
+    events_alone = _count(engine, AuthorizationEventRow)
+    with engine.begin() as connection:
+        for model in (AuthorizationEventRow, EvaluationResultRow):
+            connection.execute(delete(model))
+        # the authorizations the first run opened (the seeded, decided ones stay)
+        connection.execute(delete(AuthorizationRow).where(
+            AuthorizationRow.decided_at.is_(None)))  # type: ignore[union-attr]
+    address = batches_on_two_workers
+    before = _batches_run_by_each_worker(address) if address else []
+    processes = _child_processes()
+    state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+    assert state.is_completed(), state.message
+    if address:  # both workers of the network's cluster took batches
+        after = _batches_run_by_each_worker(address)
+        assert len(after) == 2 and all(b > a for a, b in zip(before, after, strict=True))
+    else:  # the cluster the flow started is gone with it
+        assert _child_processes() <= processes
+    assert state.result() == one.as_json()
+    assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone
+    opened = _open_authorizations_per_session(engine)
+    assert opened == opened_alone and set(opened.values()) == {1}  # each opened once
+    assert _count(engine, AuthorizationEventRow) == events_alone

@@ -26,6 +26,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Several processes may write the file at once (the pre-visit check's batches on Dask
+    # workers): a writer waits for another's transaction instead of failing after 5 seconds.
+    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
 
 

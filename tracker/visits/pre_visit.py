@@ -10,15 +10,10 @@ and an authorization is opened where the payer requires one and none is open.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import repeat
-from multiprocessing import get_context
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
@@ -29,7 +24,6 @@ from sqlmodel import SQLModel, col
 from tracker.codes import load_catalog
 from tracker.rules import evaluate, policies_in_force
 from tracker.rules.findings import Result
-from tracker.store.database import connect
 from tracker.store.migrating import require_current_schema
 from tracker.store.patient_record import NoCoverageOnDate, PatientRecord, load_patient_records
 from tracker.store.tables import (
@@ -100,39 +94,18 @@ def batches(patient_ids: Sequence[int], size: int = DEFAULT_BATCH_PATIENTS) -> I
 
 
 def check_upcoming_visits(engine: Engine, as_of: date,
-                          horizon_days: int = DEFAULT_HORIZON_DAYS, *, workers: int = 1,
+                          horizon_days: int = DEFAULT_HORIZON_DAYS, *,
                           batch_patients: int = DEFAULT_BATCH_PATIENTS) -> PreVisitSummary:
-    """Evaluate every scheduled session in the horizon, batch by batch.
+    """Evaluate every scheduled session in the horizon, batch by batch, in this process.
 
-    With `workers` > 1 the batches run in that many processes, each with its own connection:
-    batches hold disjoint patients, so they never touch the same rows.
+    The Prefect flow (`flows/pre_visit_check.py`) runs the same batches as tasks on a Dask
+    cluster instead; batches hold disjoint patients, so they never touch the same rows.
     """
     require_current_schema(engine)
     summary = PreVisitSummary(as_of=as_of, horizon_days=horizon_days)
-    patient_batches = list(batches(patients_with_visits(engine, as_of, horizon_days),
-                                   batch_patients))
-    if workers <= 1 or len(patient_batches) <= 1:
-        for batch in patient_batches:
-            summary.add(check_batch(engine, batch, as_of, horizon_days))
-        return summary
-    url = engine.url.render_as_string(hide_password=False)
-    # fork starts workers in milliseconds, but is unsafe once threads run (as in a Prefect flow)
-    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        for part in pool.map(_check_batch_at, repeat(url), patient_batches, repeat(as_of),
-                             repeat(horizon_days)):
-            summary.add(part)
+    for batch in batches(patients_with_visits(engine, as_of, horizon_days), batch_patients):
+        summary.add(check_batch(engine, batch, as_of, horizon_days))
     return summary
-
-
-def _check_batch_at(url: str, patient_ids: list[int], as_of: date,
-                    horizon_days: int) -> PreVisitSummary:
-    """`check_batch` in a worker process, on a connection of its own."""
-    engine = connect(url)
-    try:
-        return check_batch(engine, patient_ids, as_of, horizon_days)
-    finally:
-        engine.dispose()
 
 
 def result_hash(result: dict[str, Any]) -> str:
