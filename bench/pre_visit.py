@@ -131,6 +131,9 @@ def stage_check(url: str, profile: str | None, workers: int, repeat: int) -> dic
     from tracker.store import connect, upgrade
     from tracker.visits.pre_visit import check_upcoming_visits
 
+    if workers != 1:
+        raise SystemExit("check_upcoming_visits runs in one process; bench/scale_out.py times "
+                         "the flow's batches on 1 and 2 Dask workers")
     upgrade(url)  # the schema may have moved on since the network was seeded
     engine = connect(url)
     check_upcoming_visits(engine, AS_OF, horizon_days=-1)  # warm imports and policies: no visits
@@ -144,7 +147,7 @@ def stage_check(url: str, profile: str | None, workers: int, repeat: int) -> dic
             profiler = cProfile.Profile()
             profiler.enable()
         started = time.perf_counter()
-        first = check_upcoming_visits(engine, AS_OF, workers=workers)
+        first = check_upcoming_visits(engine, AS_OF)
         best = min(best, time.perf_counter() - started)
         if profiler is not None:
             profiler.disable()
@@ -154,7 +157,7 @@ def stage_check(url: str, profile: str | None, workers: int, repeat: int) -> dic
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     peak = _peak_rss_mb() + (workers * children if workers > 1 else 0)
     started = time.perf_counter()
-    again = check_upcoming_visits(engine, AS_OF, workers=workers)
+    again = check_upcoming_visits(engine, AS_OF)
     rerun = time.perf_counter() - started
     engine.dispose()
     return {"seconds": best, "evaluated": first.evaluated, "no_coverage": first.no_coverage,
@@ -256,8 +259,9 @@ def main() -> None:
                         help="how the tenth of the history differs: density = a tenth of the "
                              "sessions over the same months (default); years = the full run's "
                              "sessions spread over ten times the months")
-    parser.add_argument("--workers", default="1,2",
-                        help="worker process counts to time, comma-separated (default 1,2)")
+    parser.add_argument("--workers", default="1",
+                        help="worker processes: 1 (the service call runs in one process; "
+                             "bench/scale_out.py times 1 and 2 Dask workers)")
     parser.add_argument("--repeat", type=int, default=2,
                         help="timed checks from a fresh state per figure; the best is kept")
     parser.add_argument("--seed", type=int, default=7)

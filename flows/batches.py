@@ -31,13 +31,14 @@ class BatchFailed(RuntimeError):
 def batch_task_runner() -> DaskTaskRunner:
     """The Dask task runner the settings ask for: the cluster at PAINAUTH_DASK_SCHEDULER, or a
     local cluster of worker processes (one thread each: the check is Python, bound by the GIL)
-    on loopback, without the dashboard."""
+    listening on loopback only, its status pages on a free port (never a fixed one that two
+    runs on the machine would contend for)."""
     settings = load_settings()
     if settings.dask_scheduler:
         return DaskTaskRunner(address=settings.dask_scheduler)
     return DaskTaskRunner(cluster_kwargs={
         "n_workers": settings.check_workers, "processes": True,
-        "threads_per_worker": 1, "host": "127.0.0.1", "dashboard_address": None})
+        "threads_per_worker": 1, "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"})
 
 
 class BatchTaskRunner(DaskTaskRunner):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,6 +36,7 @@ from tracker.visits.checking import check
 from tracker.visits.history_reach import history_reach
 from tracker.visits.pre_visit import (
     DEFAULT_HORIZON_DAYS,
+    batches,
     check_upcoming_visits,
     patients_with_visits,
 )
@@ -421,24 +422,33 @@ def test_the_synthetic_practice_ships_locations_whose_state_and_place_its_visits
 
 # --- the batches on a Dask cluster of two worker processes -------------------------------------
 
-@pytest.fixture
-def batches_on_two_workers(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Where the flow's batches go, as each backend is deployed: on one machine (SQLite) the
-    flow starts a local cluster of PAINAUTH_CHECK_WORKERS processes itself; a network
-    (PostgreSQL) runs a cluster whose scheduler PAINAUTH_DASK_SCHEDULER names, here two worker
-    processes on loopback, started with the settings in their environment as a deployment
-    would, and stopped when the test ends. Yields the scheduler's address, or "" for none."""
-    monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
-    monkeypatch.setenv("PAINAUTH_CHECK_WORKERS", "2")
-    if database_url.startswith("sqlite"):
-        yield ""
-        return
+@pytest.fixture(scope="module")
+def postgresql_dask_scheduler(postgresql_url: str) -> Iterator[str]:
+    """A Dask cluster of two worker processes on loopback, as a network runs one beside its
+    PostgreSQL database: its workers have the settings in their own environment. Stopped when
+    the module's tests end, also on failure."""
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
-        monkeypatch.setenv("PAINAUTH_DASK_SCHEDULER", cluster.scheduler_address)
+                      dashboard_address="127.0.0.1:0",
+                      env={"PAINAUTH_DATABASE_URL": postgresql_url}) as cluster:
         yield cluster.scheduler_address
+
+
+@pytest.fixture
+def batches_on_two_workers(request: pytest.FixtureRequest, database_url: str,
+                           monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where the flow's batches go, as each backend is deployed: on one machine (SQLite) the
+    flow starts a local cluster of PAINAUTH_CHECK_WORKERS=2 processes itself and stops it; a
+    network (PostgreSQL) names its cluster's scheduler in PAINAUTH_DASK_SCHEDULER. The
+    scheduler's address, or "" for the flow's own cluster."""
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
+    monkeypatch.setenv("PAINAUTH_CHECK_WORKERS", "2")
+    if database_url.startswith("sqlite"):
+        return ""
+    address: str = request.getfixturevalue("postgresql_dask_scheduler")
+    monkeypatch.setenv("PAINAUTH_DASK_SCHEDULER", address)
+    return address
 
 
 def _batches_run_by_each_worker(address: str) -> list[int]:
@@ -453,7 +463,16 @@ def _open_authorizations_per_session(engine: Engine) -> dict[int, int]:
     with DbSession(engine) as db:
         return dict(db.exec(select(AuthorizationRow.session_id, func.count())
                             .where(AuthorizationRow.decided_at.is_(None))  # type: ignore[union-attr]
-                            .group_by(AuthorizationRow.session_id)).all())
+                            .group_by(col(AuthorizationRow.session_id))).all())
+
+
+def _forget_the_check(engine: Engine) -> None:
+    """Back to before any check: no results, and only the seeded (decided) authorizations."""
+    with engine.begin() as connection:
+        for model in (AuthorizationEventRow, EvaluationResultRow):
+            connection.execute(delete(model))
+        connection.execute(delete(AuthorizationRow).where(
+            AuthorizationRow.decided_at.is_(None)))  # type: ignore[union-attr]
 
 
 def _child_processes() -> set[str]:
@@ -475,12 +494,7 @@ def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
     alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
     opened_alone = _open_authorizations_per_session(engine)
     events_alone = _count(engine, AuthorizationEventRow)
-    with engine.begin() as connection:
-        for model in (AuthorizationEventRow, EvaluationResultRow):
-            connection.execute(delete(model))
-        # the authorizations the first run opened (the seeded, decided ones stay)
-        connection.execute(delete(AuthorizationRow).where(
-            AuthorizationRow.decided_at.is_(None)))  # type: ignore[union-attr]
+    _forget_the_check(engine)
     address = batches_on_two_workers
     before = _batches_run_by_each_worker(address) if address else []
     processes = _child_processes()
@@ -496,3 +510,80 @@ def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
     opened = _open_authorizations_per_session(engine)
     assert opened == opened_alone and set(opened.values()) == {1}  # each opened once
     assert _count(engine, AuthorizationEventRow) == events_alone
+
+
+# A fault the database raises when a batch stores a given session's result: 40P01 (deadlock
+# detected) once — a sequence counts the tries, since a failed transaction undoes everything
+# else — and P0001 (a plain error) every time.
+FAULTS = """
+CREATE SEQUENCE check_fault_tries;
+CREATE FUNCTION check_fault() RETURNS trigger AS $$
+BEGIN
+  IF NEW.session_id = {once} THEN
+    IF nextval('check_fault_tries') = 1 THEN
+      RAISE EXCEPTION 'deadlock stand-in' USING ERRCODE = '40P01';
+    END IF;
+  END IF;
+  IF NEW.session_id = {always} THEN
+    RAISE EXCEPTION 'a result this database refuses';
+  END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER check_fault BEFORE INSERT ON evaluation_results
+  FOR EACH ROW EXECUTE FUNCTION check_fault();
+"""
+NO_FAULTS = """
+DROP TRIGGER IF EXISTS check_fault ON evaluation_results;
+DROP FUNCTION IF EXISTS check_fault();
+DROP SEQUENCE IF EXISTS check_fault_tries;
+"""
+
+
+def test_a_batch_the_database_failed_once_is_retried_and_one_that_fails_leaves_nothing_half_done(
+        prefect_server: None, postgresql_url: str, postgresql_dask_scheduler: str,
+        empty_tables: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import text
+
+    from flows.pre_visit_check import pre_visit_check
+    from tracker.store import connect
+
+    engine = connect(empty_tables(postgresql_url))
+    try:
+        _seed(engine)
+        check_upcoming_visits(engine, AS_OF, batch_patients=7)
+        alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+        opened_alone = _open_authorizations_per_session(engine)
+        _forget_the_check(engine)
+        patients = patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS)
+        groups = list(batches(patients, 7))
+        first, last = groups[0], groups[-1]
+        with DbSession(engine) as db:
+            patient_of = dict(db.exec(select(SessionRow.id, SessionRow.patient_id)
+                                      .where(col(SessionRow.id).in_(list(alone)))).all())
+        once = next(sid for sid in sorted(alone) if patient_of[sid] in first)
+        always = next(sid for sid in sorted(alone) if patient_of[sid] in last)
+        with engine.begin() as connection:
+            connection.execute(text(NO_FAULTS))
+            connection.execute(text(FAULTS.format(once=once, always=always)))
+        monkeypatch.setenv("PAINAUTH_DATABASE_URL", postgresql_url)
+        monkeypatch.setenv("PAINAUTH_DASK_SCHEDULER", postgresql_dask_scheduler)
+
+        state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+        assert state.is_failed()
+        message = state.message or ""
+        assert "1 of" in message and "a result this database refuses" in message
+        stored = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+        failed_batch = {sid for sid in alone if patient_of[sid] in last}
+        assert once in stored  # its batch was retried after the deadlock
+        assert stored == {sid: v for sid, v in alone.items() if sid not in failed_batch}
+
+        with engine.begin() as connection:  # the fault fixed: the next run stores the rest
+            connection.execute(text(NO_FAULTS))
+        state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+        assert state.is_completed(), state.message
+        assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone
+        assert _open_authorizations_per_session(engine) == opened_alone
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(NO_FAULTS))
+        engine.dispose()
