@@ -14,16 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tracker.figures.summary import PracticeFigures
+from tracker.figures.tables import Table, number_cell
 
 Number = float | int | None
 DASHES = ("", "8,4", "2,4", "12,4,2,4", "4,4")  # lines told apart without colour
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Table:
-    header: tuple[str, ...]
-    rows: tuple[tuple[str | int | float, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -89,7 +84,7 @@ def approval_by_payer(figures: PracticeFigures) -> Chart:
         [("approved in full (%)", [_rate(r.rate_percent) for r in rates])], unit=" %",
         maximum=100), Table(("payer", "decided", "approved", "partial", "denied", "rate_percent"),
                             tuple((r.label, r.decided, r.approved, r.partial, r.denied,
-                                   _rate(r.rate_percent) if r.decided else "")
+                                   number_cell(r.rate_percent))
                                   for r in rates)))
 
 
@@ -98,7 +93,7 @@ def approval_over_time(figures: PracticeFigures) -> Chart:
     title = "Approval rate per payer, month by month"
     series = [(payer, [_rate(r.rate_percent) for r in per_month])
               for payer, per_month in figures.payer_months.items()]
-    rows = tuple((payer, r.label, r.decided, r.approved, _rate(r.rate_percent) if r.decided else "")
+    rows = tuple((payer, r.label, r.decided, r.approved, number_cell(r.rate_percent))
                  for payer, per_month in figures.payer_months.items() for r in per_month)
     return Chart("approval-over-time", title, _render(
         "line", "approval-over-time", title, months, series, unit=" %", maximum=100),
@@ -115,8 +110,8 @@ def turnaround_against_clock(figures: PracticeFigures) -> Chart:
         "hbar", "turnaround-by-program", title, [t.program for t in programs], series,
         unit=" h"), Table(("program", "decisions", "median_hours", "p90_hours", "clock_hours",
                            "within_clock"),
-                          tuple((t.program, t.decisions, _rate(t.median_hours) or 0,
-                                 _rate(t.p90_hours) or 0, _rate(t.median_clock_hours) or 0,
+                          tuple((t.program, t.decisions, number_cell(t.median_hours),
+                                 number_cell(t.p90_hours), number_cell(t.median_clock_hours),
                                  t.within_clock) for t in programs)))
 
 

@@ -28,7 +28,7 @@ class PracticeFigures:
 
     def headline(self) -> list[tuple[str, str]]:
         """The numbers a practice owner reads first, as (what, value) in words."""
-        a, t, d = self.approvals.overall, self.turnaround.overall, self.denials
+        a, t, d = self.approvals.overall, self.turnaround, self.denials
         qualifying = sum(r.standing == "qualifies" for r in self.exemptions)
         close = sum(r.standing == "close" for r in self.exemptions)
         return [

@@ -29,6 +29,7 @@ from tracker.web.money_pages import router as money_router
 from tracker.web.pages import message_page
 from tracker.web.pages import router as page_router
 from tracker.web.payer_notifications import router as notifications_router
+from tracker.web.practice_pages import router as practice_router
 from tracker.web.provider_scope import OutOfReach
 from tracker.web.queue_pages import router as queue_router
 from tracker.web.signing_in import (
@@ -89,6 +90,7 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     app.include_router(money_router)
     app.include_router(queue_router)
     app.include_router(denial_router)
+    app.include_router(practice_router)
     app.add_exception_handler(SignInRequired, _to_login)
     app.add_exception_handler(ApiSignInRequired, _unauthorized)
     app.add_exception_handler(NotAllowed, _forbidden)
@@ -107,6 +109,9 @@ def _security_headers(https_only: bool) -> Middleware:
                           call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        hashes = getattr(request.state, "style_hashes", None)
+        if hashes:  # a page's own style elements (the Practice page's charts), by hash only
+            response.headers["Content-Security-Policy"] += "; style-src 'self' " + " ".join(hashes)
         if https_only:
             response.headers["Strict-Transport-Security"] = HSTS
         if not request.url.path.startswith("/static/"):
