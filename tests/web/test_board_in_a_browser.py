@@ -243,3 +243,38 @@ def test_the_board_needs_no_sideways_scrolling_at_400_pixels(
                                         / "board-400.png"))
     finally:
         browser.set_window_size(1500, 1000)
+
+
+PRACTICE_CHARTS = ("Approved in full, per payer, 2026-11", "Approval rate per payer, month by month",
+                   "Turnaround against the decision clock (hours), 2026-11",
+                   "Decisions by the share of the clock they took, 2026-11",
+                   "Denials by the payer's reason, 2026-11")
+
+
+def test_billing_opens_the_practice_page_and_finds_each_chart_drawn_and_styled(
+        browser: WebDriver, board_address: str) -> None:
+    _sign_in(browser, board_address, "billing")
+    browser.find_element(By.LINK_TEXT, "Practice").click()
+    _wait_for(browser, board_address, "/practice")
+    WebDriverWait(browser, 10).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == 5)
+    charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart svg")
+    titles = [browser.execute_script("return arguments[0].querySelector('title').textContent",
+                                     svg) for svg in charts]
+    assert titles == list(PRACTICE_CHARTS)
+    for svg in charts:  # the chart's own style applied: the page's policy admitted its hash
+        heading = svg.find_element(By.CSS_SELECTOR, "text.title")
+        assert browser.execute_script(
+            "return getComputedStyle(arguments[0]).fontSize", heading) == "22px"
+    browser.set_window_size(400, 900)
+    try:
+        width = browser.execute_script("return document.documentElement.clientWidth")
+        for svg in browser.find_elements(By.CSS_SELECTOR, "figure.chart svg"):
+            box = browser.execute_script("const r = arguments[0].getBoundingClientRect(); "
+                                         "return [r.left, r.right, r.height];", svg)
+            assert box[0] >= 0 and box[1] <= width and box[2] > 100, box
+        if os.environ.get("PAINAUTH_SCREENSHOT_DIR"):
+            browser.save_screenshot(str(Path(os.environ["PAINAUTH_SCREENSHOT_DIR"])
+                                        / "practice-400.png"))
+    finally:
+        browser.set_window_size(1500, 1000)

@@ -36,12 +36,13 @@ class Chart:
 
 
 def _finish(svg: str, uuid: str, name: str, title: str) -> str:
-    """Stable ids, a <title> for screen readers and the browser test, no inline style attribute,
-    and the style text unescaped as the HTML parser reads it inside inline SVG."""
+    """Stable ids, a <title> for screen readers and the browser test, no script and no inline
+    style attribute, and the style text unescaped as the HTML parser reads it in inline SVG."""
     svg = svg.replace(f"chart-{uuid}", f"chart-{name}").replace(uuid, name)
     svg = svg.replace('style="opacity: 0"', 'opacity="0"')
     svg = _STYLE.sub(lambda m: "<style>" + html.unescape(m.group(1)) + "</style>", svg)
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    # pygal writes its configuration for its JavaScript even with none included: not needed
+    svg = re.sub(r"<script.*?</script>|<!--.*?-->", "", svg, flags=re.DOTALL)
     head = svg.index(">") + 1
     return (svg[:head - 1] + f' role="img" aria-labelledby="chart-{name}-title">'
             + f'<title id="chart-{name}-title">{html.escape(title)}</title>' + svg[head:])

@@ -64,4 +64,4 @@ def _percent(value: float | None) -> str:
 def _hours(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
+    return f"{value:.0f} h" if value < 48 else f"{value:.0f} h ({value / 24:.1f} days)"
