@@ -20,7 +20,8 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 # docs/architecture.md's table, top to bottom: a part may import only the parts after it.
 LAYERS = ("tracker.cli", "tracker.practice", "flows", "tracker.web", "notifications",
-          "tracker.figures", "tracker.authorizations", "tracker.money", "tracker.visits", "tracker.importers",
+          "tracker.figures", "tracker.authorizations", "tracker.money", "tracker.visits",
+          "tracker.importers",
           "tracker.scheduling",
           "tracker.payers", "tracker.packages", "tracker.store", "tracker.rules", "tracker.codes",
           "policies")

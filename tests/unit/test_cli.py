@@ -14,7 +14,7 @@ import click
 import pytest
 
 from tracker.cli import COMMANDS, main, painauth
-from tracker.cli.options import CalendarDate
+from tracker.cli.options import CalendarDate, CalendarMonth
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "checks"
 
@@ -51,6 +51,7 @@ def _said(param: click.Parameter) -> str:
 
 
 DATE_PARAMETERS = _typed_parameters(CalendarDate)
+MONTH_PARAMETERS = _typed_parameters(CalendarMonth)
 NUMBER_PARAMETERS = _typed_parameters(click.types._NumberParamTypeBase)
 
 
@@ -63,6 +64,7 @@ def test_the_walk_finds_the_date_and_number_options() -> None:
     names = set(_ids(DATE_PARAMETERS + NUMBER_PARAMETERS))
     assert {"status --start", "status --days", "auth record-decision --valid-to",
             "seed --patients", "alerts send --as-of", "serve --port"} <= names
+    assert {"report monthly --month"} <= set(_ids(MONTH_PARAMETERS))
 
 
 @pytest.mark.parametrize("value", ["2026-13-01", "2026-02-30", "2026-W01-1", "20261201", "today"])
@@ -73,6 +75,17 @@ def test_a_bad_date_is_a_usage_error_naming_the_option(
     assert main(_words(path, param, value)) == 2
     err = capsys.readouterr().err
     assert f"Invalid value for {_said(param)}: {value!r} is not a date" in err
+    assert "internal error" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["2026-13", "2026-00", "2026-1", "November", "2026-11-01"])
+@pytest.mark.parametrize(("path", "param"), MONTH_PARAMETERS, ids=_ids(MONTH_PARAMETERS))
+def test_a_bad_month_is_a_usage_error_naming_the_option(
+        path: tuple[str, ...], param: click.Parameter, value: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(_words(path, param, value)) == 2
+    err = capsys.readouterr().err
+    assert f"Invalid value for {_said(param)}: {value!r} is not a month" in err
     assert "internal error" not in err and "Traceback" not in err
 
 

@@ -26,6 +26,7 @@ COMMANDS = {
     "auth": "tracker.cli.auth:auth",
     "queue": "tracker.cli.queue:queue",
     "money": "tracker.cli.money:money",
+    "report": "tracker.cli.report:report",
     "alerts": "tracker.cli.alerts:alerts",
     "serve": "tracker.cli.serve:serve",
     "users": "tracker.cli.users:users",

@@ -37,3 +37,20 @@ def as_of_option(help_text: str) -> Any:
 
 def authorization_id() -> Any:
     return click.argument("authorization_id", metavar="ID", type=click.IntRange(min=1))
+
+
+class CalendarMonth(click.ParamType):
+    """A calendar month, YYYY-MM; anything else is a usage error naming the option."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() \
+                and 1 <= int(text[5:]) <= 12:
+            return text
+        self.fail(f"{value!r} is not a month; write it as YYYY-MM (e.g. 2026-11)", param, ctx)
+
+
+MONTH = CalendarMonth()

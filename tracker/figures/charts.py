@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from tracker.figures.summary import PracticeFigures
 from tracker.figures.tables import Table, number_cell
@@ -22,11 +23,31 @@ _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
 
 
 @dataclass(frozen=True)
+class Drawing:
+    """What a chart draws; drawn only when its SVG is asked for (a CSV download draws none)."""
+
+    kind: str  # bar, hbar or line
+    name: str
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[tuple[str, tuple[Number, ...]], ...]
+    unit: str = ""
+    maximum: float | None = None
+
+    def draw(self) -> str:
+        return _render(self)
+
+
+@dataclass(frozen=True)
 class Chart:
     name: str  # the chart's id on the page and its CSV file's name
     title: str
-    svg: str
+    drawing: Drawing
     table: Table
+
+    @cached_property
+    def svg(self) -> str:
+        return self.drawing.draw()
 
     @property
     def style_hashes(self) -> list[str]:
@@ -48,9 +69,17 @@ def _finish(svg: str, uuid: str, name: str, title: str) -> str:
             + f'<title id="chart-{name}-title">{html.escape(title)}</title>' + svg[head:])
 
 
-def _render(kind: str, name: str, title: str, labels: Sequence[str],
-            series: Sequence[tuple[str, Sequence[Number]]], *, unit: str = "",
-            y_title: str = "", maximum: float | None = None) -> str:
+def _drawing(kind: str, name: str, title: str, labels: Sequence[str],
+             series: Sequence[tuple[str, Sequence[Number]]], *, unit: str = "",
+             maximum: float | None = None) -> Drawing:
+    return Drawing(kind, name, title, tuple(labels),
+                   tuple((n, tuple(values)) for n, values in series), unit, maximum)
+
+
+def _render(drawing: Drawing) -> str:
+    kind, name, title, unit, maximum = (drawing.kind, drawing.name, drawing.title, drawing.unit,
+                                        drawing.maximum)
+    series, labels = drawing.series, drawing.labels
     import pygal  # imported only to draw
     from pygal.style import DefaultStyle
 
@@ -62,7 +91,7 @@ def _render(kind: str, name: str, title: str, labels: Sequence[str],
                  style=style, print_values=True, print_values_position="top",
                  value_formatter=lambda v: "" if v is None else f"{v:,.0f}{unit}",
                  show_legend=len(series) > 1, legend_at_bottom=True, truncate_label=40,
-                 y_title=y_title or None, margin=10, width=800, height=480,
+                 margin=10, width=800, height=480,
                  range=(0, maximum) if maximum else None, include_x_axis=True,
                  no_data_text="nothing this month", print_zeroes=True)
     chart.x_labels = list(labels)
@@ -80,7 +109,7 @@ def _rate(value: float | None) -> float | None:
 def approval_by_payer(figures: PracticeFigures) -> Chart:
     rates = figures.approvals.by_payer
     title = f"Approved in full, per payer, {figures.month.label}"
-    return Chart("approval-by-payer", title, _render(
+    return Chart("approval-by-payer", title, _drawing(
         "hbar", "approval-by-payer", title, [r.label for r in rates],
         [("approved in full (%)", [_rate(r.rate_percent) for r in rates])], unit=" %",
         maximum=100), Table(("payer", "decided", "approved", "partial", "denied", "rate_percent"),
@@ -96,7 +125,7 @@ def approval_over_time(figures: PracticeFigures) -> Chart:
               for payer, per_month in figures.payer_months.items()]
     rows = tuple((payer, r.label, r.decided, r.approved, number_cell(r.rate_percent))
                  for payer, per_month in figures.payer_months.items() for r in per_month)
-    return Chart("approval-over-time", title, _render(
+    return Chart("approval-over-time", title, _drawing(
         "line", "approval-over-time", title, months, series, unit=" %", maximum=100),
         Table(("payer", "month", "decided", "approved", "rate_percent"), rows))
 
@@ -107,7 +136,7 @@ def turnaround_against_clock(figures: PracticeFigures) -> Chart:
     series = [("median", [_rate(t.median_hours) for t in programs]),
               ("90th percentile", [_rate(t.p90_hours) for t in programs]),
               ("the clock", [_rate(t.median_clock_hours) for t in programs])]
-    return Chart("turnaround-by-program", title, _render(
+    return Chart("turnaround-by-program", title, _drawing(
         "hbar", "turnaround-by-program", title, [t.program for t in programs], series,
         unit=" h"), Table(("program", "decisions", "median_hours", "p90_hours", "clock_hours",
                            "within_clock"),
@@ -119,7 +148,7 @@ def turnaround_against_clock(figures: PracticeFigures) -> Chart:
 def turnaround_distribution(figures: PracticeFigures) -> Chart:
     buckets = figures.turnaround.distribution
     title = f"Decisions by the share of the clock they took, {figures.month.label}"
-    return Chart("turnaround-distribution", title, _render(
+    return Chart("turnaround-distribution", title, _drawing(
         "bar", "turnaround-distribution", title, [label for label, _ in buckets],
         [("decisions", [count for _, count in buckets])]),
         Table(("share_of_clock", "decisions"), tuple(buckets)))
@@ -128,7 +157,7 @@ def turnaround_distribution(figures: PracticeFigures) -> Chart:
 def denials_by_reason(figures: PracticeFigures) -> Chart:
     reasons = figures.denials.by_reason[:10]
     title = f"Denials by the payer's reason, {figures.month.label}"
-    return Chart("denials-by-reason", title, _render(
+    return Chart("denials-by-reason", title, _drawing(
         "hbar", "denials-by-reason", title, [r.label for r in reasons],
         [("denials", [r.denials for r in reasons])]),
         Table(("code", "reason", "denials"),
