@@ -16,12 +16,17 @@ decision on the merits, the October one is October's): approved 1, 2, 5; partial
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Engine
 
+from tracker.authorizations.exemptions import approval_rates
 from tracker.figures.approvals import approval_figures, payer_rates_by_month
 from tracker.figures.denials import denial_figures
+from tracker.figures.exemption_progress import exemption_progress
 from tracker.figures.months import months_before, parse_month
 from tracker.figures.turnaround import turnaround_figures
+from tracker.practice.synthetic import PracticeShape, seed_practice
 
 from .practice import load_hand_worked_practice
 
@@ -68,3 +73,11 @@ def test_each_authorization_figure_matches_the_hand_worked_practice(engine: Engi
             for payer, months in over_time.items()} == {
         "aetna": [("2026-10", 0, None), ("2026-11", 3, 100 / 3)],
         "medicare": [("2026-10", 1, 100.0), ("2026-11", 3, 200 / 3)]}
+
+
+def test_exemption_progress_counted_in_sql_equals_the_exemptions_pages(engine: Engine) -> None:
+    seed_practice(engine, seed=5, as_of=date(2026, 12, 1), shape=PracticeShape(patients=60))
+    progress = exemption_progress(engine, 2026)
+    assert progress == approval_rates(engine, 2026)
+    [opd] = [r for r in progress if r.program == "medicare-opd"]
+    assert (opd.requests, opd.approved, opd.standing) == (12, 11, "qualifies")

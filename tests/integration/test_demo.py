@@ -68,6 +68,8 @@ def test_the_demo_runs_every_flow_and_shows_each_persons_view_without_errors(dem
     assert "Billing's view: authorizations by status" in run.stdout and "approved" in run.stdout
     assert "PDF packets" in run.stdout
     assert list((tmp_path / "home" / "demo" / "packets").glob("*.pdf"))
+    [report] = (tmp_path / "home" / "demo" / "reports").glob("practice-*.pdf")
+    assert "The owner's monthly report" in run.stdout and report.name in run.stdout
     assert "Providers' alerts" in run.stdout
     assert "Every finding code occurred." in run.stdout
     assert "The practice's money" in run.stdout and "not captured last month" in run.stdout

@@ -76,7 +76,7 @@ def service_of(code: str | None) -> str:
                 entry.family)
 
 
-def _first_procedure() -> Any:
+def first_procedure() -> Any:
     """The session's first procedure line (imaging guidance and drugs are not the service)."""
     return (columns(col(SessionCodeRow.code))
             .where(col(SessionCodeRow.session_id) == col(SessionRow.id),
@@ -86,7 +86,7 @@ def _first_procedure() -> Any:
 
 
 def _decided_counts(db: DbSession, period: Period) -> list[Any]:
-    service = _first_procedure().label("service")
+    service = first_procedure().label("service")
     query = (columns(col(AuthorizationRow.payer), col(AuthorizationRow.program),
                      col(ProviderRow.name), service, col(AuthorizationRow.status),
                      func.count(literal(1)))

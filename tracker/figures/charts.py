@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from tracker.figures.summary import PracticeFigures
 from tracker.figures.tables import Table, number_cell
@@ -76,7 +76,9 @@ def _drawing(kind: str, name: str, title: str, labels: Sequence[str],
                    tuple((n, tuple(values)) for n, values in series), unit, maximum)
 
 
+@lru_cache(maxsize=64)
 def _render(drawing: Drawing) -> str:
+    """The SVG of `drawing`; the same numbers draw the same picture, so it is drawn once."""
     kind, name, title, unit, maximum = (drawing.kind, drawing.name, drawing.title, drawing.unit,
                                         drawing.maximum)
     series, labels = drawing.series, drawing.labels

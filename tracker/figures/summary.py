@@ -8,9 +8,10 @@ from datetime import date
 
 from sqlalchemy import Engine
 
-from tracker.authorizations.exemptions import ApprovalRate, approval_rates
+from tracker.authorizations.exemptions import ApprovalRate
 from tracker.figures.approvals import ApprovalFigures, Rate, approval_figures, payer_rates_by_month
 from tracker.figures.denials import DenialFigures, denial_figures
+from tracker.figures.exemption_progress import exemption_progress
 from tracker.figures.months import Period, month_of, months_before
 from tracker.figures.turnaround import TurnaroundFigures, turnaround_figures
 
@@ -50,7 +51,7 @@ def practice_figures(engine: Engine, month: Period) -> PracticeFigures:
         month=month, approvals=approval_figures(engine, month),
         turnaround=turnaround_figures(engine, month), denials=denial_figures(engine, month),
         payer_months=payer_rates_by_month(engine, months_before(month, MONTHS_SHOWN)),
-        exemptions=tuple(approval_rates(engine, month.first.year)))
+        exemptions=tuple(exemption_progress(engine, month.first.year)))
 
 
 def this_month(today: date) -> Period:

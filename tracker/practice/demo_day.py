@@ -27,6 +27,7 @@ from tracker.practice.demo_report import (
     approval_rates_table,
     authorizations_table,
     money_table,
+    monthly_report_summary,
     packets_summary,
     programs_table,
 )
@@ -238,6 +239,7 @@ def run_practice_demo(console: Console) -> int:
         console.print(programs_table(engine, today, HORIZON_DAYS))
         console.print(approval_rates_table(engine, today.year))
         console.print(money_table(engine, today))
+        console.print(monthly_report_summary(engine, today, home / "reports"))
     finally:
         engine.dispose()
     console.print(_counts_table(counts))
