@@ -146,8 +146,8 @@ def measure(url: str, runs: int) -> dict[str, Any]:
                       runs)
         csv = _timed(lambda: client.get(f"/practice/approval-by-payer.csv?month={month.label}")
                      .raise_for_status(), runs)
-    render_monthly_report(practice_report(engine, month))  # warm: WeasyPrint's fonts
-    report = _timed(lambda: render_monthly_report(practice_report(engine, month)), runs)
+    render_monthly_report(practice_report(engine, month, AS_OF))  # warm: WeasyPrint's fonts
+    report = _timed(lambda: render_monthly_report(practice_report(engine, month, AS_OF)), runs)
     engine.dispose()
     return {"month": month.label, "decided": decided.group(1) if decided else "?",
             "page": _figures(page, 1.0), "csv": _figures(csv, 1.0),

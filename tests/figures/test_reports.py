@@ -56,3 +56,25 @@ def test_the_weekly_headline_counts_the_seven_days(engine: Engine) -> None:
     assert "| Approved in full | 2 (40 %) |" in markdown
     assert "| medicare | 3 | 2 | 67 % |" in markdown and "| aetna | 2 | 0 | 0 % |" in markdown
     assert "- CO-50: not medically necessary: 1" in markdown
+
+
+def test_the_money_charts_draw_and_table_the_money_figures_in_dollars() -> None:
+    from tracker.figures.money_charts import MoneyFigures, money_charts
+    from tracker.figures.months import months_before, parse_month
+    from tracker.money.at_risk import AtRisk
+    from tracker.money.capture import MissedCharges
+
+    november = parse_month("2026-11")
+    money = MoneyFigures(
+        at_risk=AtRisk(as_of=date(2026, 12, 1), days=21, visits=(), total_cents=57000,
+                       by_reason={"DENIED": 28500, "POLICY_BLOCKED": 28500},
+                       by_week={date(2026, 11, 30): 57000}),
+        missed=MissedCharges(since=date(2026, 6, 1), until=date(2026, 11, 30), charges=(),
+                             total_cents=14400, by_month={date(2026, 10, 1): 7200,
+                                                          date(2026, 11, 1): 7200}),
+        months=tuple(months_before(november, 6)))
+    by_reason, by_week, not_billed = money_charts(money)
+    assert by_reason.table.rows == (("DENIED", 285.0), ("POLICY_BLOCKED", 285.0))
+    assert by_week.table.rows == (("2026-11-30", 570.0),)
+    assert not_billed.table.rows[-3:] == (("2026-09", 0.0), ("2026-10", 72.0), ("2026-11", 72.0))
+    assert "$285" in by_reason.svg and "<title" in not_billed.svg and "$72" in not_billed.svg

@@ -248,7 +248,10 @@ def test_the_board_needs_no_sideways_scrolling_at_400_pixels(
 PRACTICE_CHARTS = ("Approved in full, per payer, 2026-11", "Approval rate per payer, month by month",
                    "Turnaround against the decision clock (hours), 2026-11",
                    "Decisions by the share of the clock they took, 2026-11",
-                   "Denials by the payer's reason, 2026-11")
+                   "Denials by the payer's reason, 2026-11",
+                   "Revenue at risk by reason, visits 2026-12-01 + 21 days ($)",
+                   "Revenue at risk by the visit's week ($)",
+                   "Charges documented but not billed, per month ($)")
 
 
 def test_billing_opens_the_practice_page_and_finds_each_chart_drawn_and_styled(
@@ -257,7 +260,8 @@ def test_billing_opens_the_practice_page_and_finds_each_chart_drawn_and_styled(
     browser.find_element(By.LINK_TEXT, "Practice").click()
     _wait_for(browser, board_address, "/practice")
     WebDriverWait(browser, 10).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == 5)
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "figure.chart svg"))
+        == len(PRACTICE_CHARTS))
     charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart svg")
     titles = [browser.execute_script("return arguments[0].querySelector('title').textContent",
                                      svg) for svg in charts]

@@ -11,6 +11,7 @@ import html
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from tests.figures.practice import load_hand_worked_practice
+from tracker.money.fee_schedule import Fee, set_fee
 from tracker.store import connect, upgrade
 from tracker.store.users import add_user
 from tracker.web.app import create_app
@@ -28,7 +30,10 @@ CHARTS = {"approval-by-payer": "Approved in full, per payer, 2026-11",
           "approval-over-time": "Approval rate per payer, month by month",
           "turnaround-by-program": "Turnaround against the decision clock (hours), 2026-11",
           "turnaround-distribution": "Decisions by the share of the clock they took, 2026-11",
-          "denials-by-reason": "Denials by the payer's reason, 2026-11"}
+          "denials-by-reason": "Denials by the payer's reason, 2026-11",
+          "at-risk-by-reason": "Revenue at risk by reason, visits 2026-12-01 + 21 days ($)",
+          "at-risk-by-week": "Revenue at risk by the visit's week ($)",
+          "charges-not-billed": "Charges documented but not billed, per month ($)"}
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +42,9 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     upgrade(url)
     engine = connect(url)
     load_hand_worked_practice(engine)
+    # the one visit ahead (2026-12-01, its request rejected) is booked 77003 + 64483
+    set_fee(engine, Fee(payer="*", code="64483", amount_cents=28500,
+                        effective_start=date(2026, 1, 1)))
     for role, name in USERS.items():
         add_user(engine, name, role, PASSWORD)
     with TestClient(create_app(engine, SECRET, today=lambda: TODAY),
@@ -64,7 +72,9 @@ def test_billing_reads_last_months_figures_as_charts_and_tables(board: TestClien
         "90th-percentile turnaround": "200 h (8.3 days)",
         "Decided within the clock": "5 of 6 (83 %)",
         "Denials overturned on appeal or peer-to-peer": "1",
-        "Exemption thresholds met": "0 (close: 0)"}
+        "Exemption thresholds met": "0 (close: 0)",
+        "Revenue at risk, visits 2026-12-01 + 21 days": "$285.00 on 1 visit",
+        "Charges documented but not billed, 2026-11": "$0.00"}
     for name, title in CHARTS.items():
         assert f'<title id="chart-{name}-title">{html.escape(title)}</title>' in page.text, name
         assert f'href="/practice/{name}.csv?month=2026-11"' in page.text
@@ -97,7 +107,10 @@ def test_each_figure_downloads_as_csv_with_the_charts_numbers(board: TestClient)
     assert {(r["program"], r["median_hours"], r["p90_hours"], r["clock_hours"]) for r in rows} \
         == {("medicare medicare-opd", "48.0", "120.0", "168.0"),
             ("aetna aetna-precertification", "72.0", "200.0", "120.0")}
-    for name in ("approval-by-provider", "appeals", "exemption-progress", *CHARTS):
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/practice/at-risk-by-week.csv?month=2026-11").text[1:])))
+    assert rows == [{"week_of": "2026-11-30", "at_risk_dollars": "285.0"}]
+    for name in ("approval-by-provider", "appeals", "exemption-progress"):
         assert client.get(f"/practice/{name}.csv?month=2026-11").status_code == 200, name
     assert client.get("/practice/approval-by-nothing.csv").status_code == 404
 

@@ -31,9 +31,9 @@ def monthly(month: str | None, out: Path) -> int:
     if not out.parent.is_dir():
         raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="'--out'")
     with database() as engine:
-        found = practice_report(engine, month_asked(month, date.today()))
+        found = practice_report(engine, month_asked(month, date.today()), date.today())
     out.write_bytes(render_monthly_report(found))
-    headline = dict(found.figures.headline())
+    headline = dict(found.headline())
     click.echo(f"wrote {out} (the report for {found.month.label}: "
                f"{headline['Requests decided']} requests decided, "
                f"{headline['Approved in full']} approved in full)")

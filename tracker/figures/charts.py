@@ -33,6 +33,7 @@ class Drawing:
     series: tuple[tuple[str, tuple[Number, ...]], ...]
     unit: str = ""
     maximum: float | None = None
+    prefix: str = ""  # before each value: "$"
 
     def draw(self) -> str:
         return _render(self)
@@ -69,19 +70,19 @@ def _finish(svg: str, uuid: str, name: str, title: str) -> str:
             + f'<title id="chart-{name}-title">{html.escape(title)}</title>' + svg[head:])
 
 
-def _drawing(kind: str, name: str, title: str, labels: Sequence[str],
-             series: Sequence[tuple[str, Sequence[Number]]], *, unit: str = "",
-             maximum: float | None = None) -> Drawing:
+def drawing(kind: str, name: str, title: str, labels: Sequence[str],
+            series: Sequence[tuple[str, Sequence[Number]]], *, unit: str = "",
+            maximum: float | None = None, prefix: str = "") -> Drawing:
     return Drawing(kind, name, title, tuple(labels),
-                   tuple((n, tuple(values)) for n, values in series), unit, maximum)
+                   tuple((n, tuple(values)) for n, values in series), unit, maximum, prefix)
 
 
 @lru_cache(maxsize=64)
-def _render(drawing: Drawing) -> str:
-    """The SVG of `drawing`; the same numbers draw the same picture, so it is drawn once."""
-    kind, name, title, unit, maximum = (drawing.kind, drawing.name, drawing.title, drawing.unit,
-                                        drawing.maximum)
-    series, labels = drawing.series, drawing.labels
+def _render(picture: Drawing) -> str:
+    """The SVG of `picture`; the same numbers draw the same picture, so it is drawn once."""
+    kind, name, title, unit, maximum = (picture.kind, picture.name, picture.title, picture.unit,
+                                        picture.maximum)
+    series, labels, prefix = picture.series, picture.labels, picture.prefix
     import pygal  # imported only to draw
     from pygal.style import DefaultStyle
 
@@ -91,7 +92,7 @@ def _render(drawing: Drawing) -> str:
     make = {"bar": pygal.Bar, "hbar": pygal.HorizontalBar, "line": pygal.Line}[kind]
     chart = make(js=[], disable_xml_declaration=True, explicit_size=False, title=title,
                  style=style, print_values=True, print_values_position="top",
-                 value_formatter=lambda v: "" if v is None else f"{v:,.0f}{unit}",
+                 value_formatter=lambda v: "" if v is None else f"{prefix}{v:,.0f}{unit}",
                  show_legend=len(series) > 1, legend_at_bottom=True, truncate_label=40,
                  margin=10, width=800, height=480,
                  range=(0, maximum) if maximum else None, include_x_axis=True,
@@ -111,7 +112,7 @@ def _rate(value: float | None) -> float | None:
 def approval_by_payer(figures: PracticeFigures) -> Chart:
     rates = figures.approvals.by_payer
     title = f"Approved in full, per payer, {figures.month.label}"
-    return Chart("approval-by-payer", title, _drawing(
+    return Chart("approval-by-payer", title, drawing(
         "hbar", "approval-by-payer", title, [r.label for r in rates],
         [("approved in full (%)", [_rate(r.rate_percent) for r in rates])], unit=" %",
         maximum=100), Table(("payer", "decided", "approved", "partial", "denied", "rate_percent"),
@@ -127,7 +128,7 @@ def approval_over_time(figures: PracticeFigures) -> Chart:
               for payer, per_month in figures.payer_months.items()]
     rows = tuple((payer, r.label, r.decided, r.approved, number_cell(r.rate_percent))
                  for payer, per_month in figures.payer_months.items() for r in per_month)
-    return Chart("approval-over-time", title, _drawing(
+    return Chart("approval-over-time", title, drawing(
         "line", "approval-over-time", title, months, series, unit=" %", maximum=100),
         Table(("payer", "month", "decided", "approved", "rate_percent"), rows))
 
@@ -138,7 +139,7 @@ def turnaround_against_clock(figures: PracticeFigures) -> Chart:
     series = [("median", [_rate(t.median_hours) for t in programs]),
               ("90th percentile", [_rate(t.p90_hours) for t in programs]),
               ("the clock", [_rate(t.median_clock_hours) for t in programs])]
-    return Chart("turnaround-by-program", title, _drawing(
+    return Chart("turnaround-by-program", title, drawing(
         "hbar", "turnaround-by-program", title, [t.program for t in programs], series,
         unit=" h"), Table(("program", "decisions", "median_hours", "p90_hours", "clock_hours",
                            "within_clock"),
@@ -150,7 +151,7 @@ def turnaround_against_clock(figures: PracticeFigures) -> Chart:
 def turnaround_distribution(figures: PracticeFigures) -> Chart:
     buckets = figures.turnaround.distribution
     title = f"Decisions by the share of the clock they took, {figures.month.label}"
-    return Chart("turnaround-distribution", title, _drawing(
+    return Chart("turnaround-distribution", title, drawing(
         "bar", "turnaround-distribution", title, [label for label, _ in buckets],
         [("decisions", [count for _, count in buckets])]),
         Table(("share_of_clock", "decisions"), tuple(buckets)))
@@ -159,7 +160,7 @@ def turnaround_distribution(figures: PracticeFigures) -> Chart:
 def denials_by_reason(figures: PracticeFigures) -> Chart:
     reasons = figures.denials.by_reason[:10]
     title = f"Denials by the payer's reason, {figures.month.label}"
-    return Chart("denials-by-reason", title, _drawing(
+    return Chart("denials-by-reason", title, drawing(
         "hbar", "denials-by-reason", title, [r.label for r in reasons],
         [("denials", [r.denials for r in reasons])]),
         Table(("code", "reason", "denials"),

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from tracker.errors import InputError
 from tracker.figures.charts import Chart, authorization_charts
+from tracker.figures.money_charts import MoneyFigures, money_charts, money_figures
 from tracker.figures.months import Period, month_of, parse_month
 from tracker.figures.summary import PracticeFigures, practice_figures
 from tracker.figures.tables import NamedTable, other_tables
@@ -18,12 +19,24 @@ from tracker.figures.tables import NamedTable, other_tables
 @dataclass(frozen=True)
 class PracticeReport:
     figures: PracticeFigures
-    charts: tuple[Chart, ...]
+    money: MoneyFigures
+    charts: tuple[Chart, ...]  # the authorization charts, then the money's
     tables: tuple[NamedTable, ...]
 
     @property
     def month(self) -> Period:
         return self.figures.month
+
+    def headline(self) -> list[tuple[str, str]]:
+        """The authorization headline, then the money's."""
+        at_risk, missed = self.money.at_risk, self.money.missed
+        per_month = {first: cents for first, cents in missed.by_month.items()}
+        return [*self.figures.headline(),
+                (f"Revenue at risk, visits {at_risk.as_of} + {at_risk.days} days",
+                 f"{_money(at_risk.total_cents)} on {len(at_risk.visits)} "
+                 + ("visit" if len(at_risk.visits) == 1 else "visits")),
+                (f"Charges documented but not billed, {self.month.label}",
+                 _money(per_month.get(self.month.first, 0)))]
 
     def downloads(self) -> list[NamedTable]:
         """Every figure's numbers, charts' first: one CSV each."""
@@ -46,7 +59,15 @@ def month_asked(text: str | None, today: date) -> Period:
     return parse_month(text) if text and text.strip() else last_full_month(today)
 
 
-def practice_report(engine: Engine, month: Period) -> PracticeReport:
+def practice_report(engine: Engine, month: Period, today: date) -> PracticeReport:
+    """`month`'s authorization figures; the money at risk from `today` and the charges not
+    billed in the six months ending with `month`."""
     figures = practice_figures(engine, month)
-    return PracticeReport(figures=figures, charts=tuple(authorization_charts(figures)),
+    money = money_figures(engine, today, month)
+    return PracticeReport(figures=figures, money=money,
+                          charts=(*authorization_charts(figures), *money_charts(money)),
                           tables=tuple(other_tables(figures)))
+
+
+def _money(cents: int) -> str:
+    return f"${cents / 100:,.2f}"

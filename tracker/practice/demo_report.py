@@ -136,10 +136,10 @@ def monthly_report_summary(engine: Engine, today: date, folder: Path) -> str:
     from tracker.figures.monthly_pdf import render_monthly_report
     from tracker.figures.report import last_full_month, practice_report
 
-    report = practice_report(engine, last_full_month(today))
+    report = practice_report(engine, last_full_month(today), today)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"practice-{report.month.label}.pdf"
     path.write_bytes(render_monthly_report(report, today))
-    headline = "\n".join(f"  {what}: {value}" for what, value in report.figures.headline())
+    headline = "\n".join(f"  {what}: {value}" for what, value in report.headline())
     return (f"\n[bold]The owner's monthly report[/] for {report.month.label} "
             f"(`painauth report monthly`, and the board's Practice page): {path}\n{headline}")

@@ -22,7 +22,8 @@ Billing = Annotated[User, Depends(RoleNeeded("billing", "The practice's figures"
 
 def _report(request: Request, month: str | None) -> PracticeReport:
     board = request.app.state.board
-    return practice_report(board.engine, month_asked(month, board.today()))
+    today = board.today()
+    return practice_report(board.engine, month_asked(month, today), today)
 
 
 @router.get("/practice")
