@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,10 +95,15 @@ def _render(picture: Drawing) -> str:
                  style=style, print_values=True, print_values_position="top",
                  value_formatter=lambda v: "" if v is None else f"{prefix}{v:,.0f}{unit}",
                  show_legend=len(series) > 1, legend_at_bottom=True, truncate_label=40,
-                 margin=10, width=800, height=480,
+                 margin=10, margin_right=60 if kind == "line" else 30, width=800, height=480,
                  range=(0, maximum) if maximum else None, include_x_axis=True,
                  no_data_text="nothing this month", print_zeroes=True)
     chart.x_labels = list(labels)
+    counts = [v for _, values in series for v in values if v is not None]
+    if counts and all(isinstance(v, int) for v in counts):  # whole numbers: whole ticks
+        top = int(max(counts))
+        step = max(1, math.ceil(top / 8))
+        chart.y_labels = list(range(0, top + step, step))
     for index, (series_name, values) in enumerate(series):
         extra = {"stroke_style": {"width": 3, "dasharray": DASHES[index % len(DASHES)]}} \
             if kind == "line" else {}

@@ -21,8 +21,8 @@ from tracker.figures.months import Period
 from tracker.store.tables import AuthorizationRow, CoverageRow, SessionRow
 
 # Turnaround as a share of the clock it was held to: the distribution's buckets.
-BUCKETS = (("within a quarter of the clock", 0.25), ("a quarter to half", 0.5),
-           ("half to all of it", 1.0), ("over the clock", math.inf))
+BUCKETS = (("≤ 25 % of the clock", 0.25), ("25–50 %", 0.5), ("50–100 %", 1.0),
+           ("over the clock", math.inf))
 
 
 def median(values: list[float]) -> float | None:
