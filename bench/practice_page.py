@@ -9,10 +9,13 @@ two denials in five), then times, each at least three times:
 - `GET /practice` for the last full month, signed in as billing, through the real app
   (FastAPI TestClient in process: the figures' SQL, the five charts, the template);
 - one figure's CSV download;
-- the monthly PDF report (`painauth report monthly`'s work: the figures and WeasyPrint).
+- the money page (`/practice/money`: `tracker.money`'s revenue at risk and charges not billed)
+  and the monthly PDF report (`painauth report monthly`'s work: every figure and WeasyPrint),
+  once each by default (`--slow-runs`): they count the money, tens of seconds at this size.
 
     .venv/bin/python bench/practice_page.py                          # SQLite, 100k patients
     .venv/bin/python bench/practice_page.py --backend postgresql
+    .venv/bin/python bench/practice_page.py --url sqlite:///seeded.sqlite   # measure only
     .venv/bin/python bench/practice_page.py --patients 10000 --sessions 100000 \\
         --authorizations 12000                                       # a quick run
 
@@ -121,11 +124,11 @@ def _figures(seconds: list[float], target: float | None) -> dict[str, Any]:
             "median_to_target": middle / target if target else None}
 
 
-def measure(url: str, runs: int) -> dict[str, Any]:
+def measure(url: str, runs: int, slow_runs: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
     from tracker.figures.monthly_pdf import render_monthly_report
-    from tracker.figures.report import last_full_month, practice_report
+    from tracker.figures.report import last_full_month, money_report, practice_report
     from tracker.store import connect
     from tracker.store.users import add_user
     from tracker.web.app import create_app
@@ -146,12 +149,25 @@ def measure(url: str, runs: int) -> dict[str, Any]:
                       runs)
         csv = _timed(lambda: client.get(f"/practice/approval-by-payer.csv?month={month.label}")
                      .raise_for_status(), runs)
-    render_monthly_report(practice_report(engine, month, AS_OF))  # warm: WeasyPrint's fonts
-    report = _timed(lambda: render_monthly_report(practice_report(engine, month, AS_OF)), runs)
+        money = _timed(lambda: client.get(f"/practice/money?month={month.label}")
+                       .raise_for_status(), slow_runs)
+    report = _timed(lambda: render_monthly_report(practice_report(engine, month),
+                                                  money_report(engine, month, AS_OF)), slow_runs)
     engine.dispose()
     return {"month": month.label, "decided": decided.group(1) if decided else "?",
             "page": _figures(page, 1.0), "csv": _figures(csv, 1.0),
-            "monthly_report": _figures(report, None)}
+            "money_page": _figures(money, 1.0), "monthly_report": _figures(report, None)}
+
+
+def _print(row: dict[str, Any]) -> None:
+    for what in ("page", "csv", "money_page", "monthly_report"):
+        f = row[what]
+        ratio = (f" = {f['median_to_target']:.2f}x the 1 s target"
+                 if f["median_to_target"] is not None else "")
+        print(f"  {what:15} {row['month']} ({row['decided']} decided): min "
+              f"{f['min']:.3f} s, median {f['median']:.3f} s{ratio}, max "
+              f"{f['max']:.3f} s over {f['runs']} runs", flush=True)
+    print(f"  load after: {row['load_after']}", flush=True)
 
 
 def main() -> None:
@@ -161,13 +177,24 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--scheduled", type=int, default=20_000)
     parser.add_argument("--authorizations", type=int, default=120_000)
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of each (at least 3)")
+    parser.add_argument("--runs", type=int, default=5,
+                        help="timed runs of the page and the CSV (at least 3)")
+    parser.add_argument("--slow-runs", type=int, default=1,
+                        help="timed runs of the money page and the monthly report, which count "
+                             "tracker.money's figures (default 1: tens of seconds each at 100k)")
+    parser.add_argument("--url", help="measure this already seeded database instead")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args()
     runs = max(3, args.runs)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     found = []
+    if args.url:
+        print(f"load before: {_uptime()}", flush=True)
+        row = {"url": args.url, **measure(args.url, runs, args.slow_runs),
+               "load_after": _uptime()}
+        _print(row)
+        backends, found = [], [row]
     with tempfile.TemporaryDirectory(prefix="painauth-bench-") as folder:
         for backend in backends:
             with _Database(backend, "practice", Path(folder)) as url:
@@ -181,15 +208,8 @@ def main() -> None:
                       f"{history['denial_steps']:,} denial steps", flush=True)
                 row = {"backend": backend, "date": date.today().isoformat(), **history,
                        "patients": seeded["patients"], "performed": seeded["performed"],
-                       **measure(url, runs), "load_after": _uptime()}
-                for what in ("page", "csv", "monthly_report"):
-                    f = row[what]
-                    ratio = (f" = {f['median_to_target']:.2f}x the 1 s target"
-                             if f["median_to_target"] is not None else "")
-                    print(f"  {what:15} {row['month']} ({row['decided']} decided): min "
-                          f"{f['min']:.3f} s, median {f['median']:.3f} s{ratio}, max "
-                          f"{f['max']:.3f} s over {f['runs']} runs", flush=True)
-                print(f"  load after: {row['load_after']}", flush=True)
+                       **measure(url, runs, args.slow_runs), "load_after": _uptime()}
+                _print(row)
                 found.append(row)
     if args.json:
         Path(args.json).write_text(json.dumps(found, indent=1, default=str))

@@ -248,8 +248,8 @@ def test_the_board_needs_no_sideways_scrolling_at_400_pixels(
 PRACTICE_CHARTS = ("Approved in full, per payer, 2026-11", "Approval rate per payer, month by month",
                    "Turnaround against the decision clock (hours), 2026-11",
                    "Decisions by the share of the clock they took, 2026-11",
-                   "Denials by the payer's reason, 2026-11",
-                   "Revenue at risk by reason, visits 2026-12-01 + 21 days ($)",
+                   "Denials by the payer's reason, 2026-11")
+MONEY_CHARTS = ("Revenue at risk by reason, visits 2026-12-01 + 21 days ($)",
                    "Revenue at risk by the visit's week ($)",
                    "Charges documented but not billed, per month ($)")
 
@@ -270,6 +270,13 @@ def test_billing_opens_the_practice_page_and_finds_each_chart_drawn_and_styled(
         heading = svg.find_element(By.CSS_SELECTOR, "text.title")
         assert browser.execute_script(
             "return getComputedStyle(arguments[0]).fontSize", heading) == "22px"
+    browser.find_element(By.PARTIAL_LINK_TEXT, "The money").click()
+    _wait_for(browser, board_address, "/practice/money")
+    WebDriverWait(browser, 10).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == len(MONEY_CHARTS))
+    assert [browser.execute_script("return arguments[0].querySelector('title').textContent", svg)
+            for svg in browser.find_elements(By.CSS_SELECTOR, "figure.chart svg")] \
+        == list(MONEY_CHARTS)
     browser.set_window_size(400, 900)
     try:
         width = browser.execute_script("return document.documentElement.clientWidth")

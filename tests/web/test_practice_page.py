@@ -30,7 +30,8 @@ CHARTS = {"approval-by-payer": "Approved in full, per payer, 2026-11",
           "approval-over-time": "Approval rate per payer, month by month",
           "turnaround-by-program": "Turnaround against the decision clock (hours), 2026-11",
           "turnaround-distribution": "Decisions by the share of the clock they took, 2026-11",
-          "denials-by-reason": "Denials by the payer's reason, 2026-11",
+          "denials-by-reason": "Denials by the payer's reason, 2026-11"}
+MONEY_CHARTS = {
           "at-risk-by-reason": "Revenue at risk by reason, visits 2026-12-01 + 21 days ($)",
           "at-risk-by-week": "Revenue at risk by the visit's week ($)",
           "charges-not-billed": "Charges documented but not billed, per month ($)"}
@@ -72,14 +73,23 @@ def test_billing_reads_last_months_figures_as_charts_and_tables(board: TestClien
         "90th-percentile turnaround": "200 h (8.3 days)",
         "Decided within the clock": "5 of 6 (83 %)",
         "Denials overturned on appeal or peer-to-peer": "1",
-        "Exemption thresholds met": "0 (close: 0)",
-        "Revenue at risk, visits 2026-12-01 + 21 days": "$285.00 on 1 visit",
-        "Charges documented but not billed, 2026-11": "$0.00"}
+        "Exemption thresholds met": "0 (close: 0)"}
     for name, title in CHARTS.items():
         assert f'<title id="chart-{name}-title">{html.escape(title)}</title>' in page.text, name
         assert f'href="/practice/{name}.csv?month=2026-11"' in page.text
     assert "<script" not in page.text
     assert "Dr. Ada Lumbar" in page.text and "first-level appeal" in page.text
+
+
+def test_the_money_page_draws_the_money_at_risk_and_not_billed(board: TestClient) -> None:
+    page = _as(board, "billing").get("/practice/money?month=2026-11")
+    assert page.status_code == 200
+    assert dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page.text)) == {
+        "Revenue at risk, visits 2026-12-01 + 21 days": "$285.00 on 1 visit",
+        "Charges documented but not billed, 2026-11": "$0.00"}
+    for name, title in MONEY_CHARTS.items():
+        assert f'<title id="chart-{name}-title">{html.escape(title)}</title>' in page.text, name
+    assert "<script" not in page.text
 
 
 def test_each_charts_style_is_admitted_by_its_hash_and_nothing_else(board: TestClient) -> None:
@@ -123,7 +133,8 @@ def test_a_month_that_is_not_one_is_refused_naming_the_field(board: TestClient) 
 
 def test_a_scheduler_cannot_open_the_practice_figures(board: TestClient) -> None:
     client = _as(board, "scheduler")
-    for path in ("/practice", "/practice/appeals.csv", "/practice/report.pdf"):
+    for path in ("/practice", "/practice/money", "/practice/appeals.csv",
+                 "/practice/at-risk-by-week.csv", "/practice/report.pdf"):
         assert client.get(path).status_code == 403, path
     assert 'href="/practice"' not in client.get("/visits").text
 
@@ -136,5 +147,6 @@ def test_the_monthly_report_downloads_as_a_pdf_with_the_headline(board: TestClie
     text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages)
     assert "Practice report, 2026-11" in text
     assert "Approved in full 3 (50 %)" in text
-    for title in CHARTS.values():
+    assert "Revenue at risk, visits 2026-12-01 + 21 days $285.00 on 1 visit" in text
+    for title in [*CHARTS.values(), *MONEY_CHARTS.values()]:
         assert title in text

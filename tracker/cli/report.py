@@ -26,13 +26,15 @@ def monthly(month: str | None, out: Path) -> int:
     denials by reason, appeals and exemption progress, with their charts."""
     from tracker.cli.database import database
     from tracker.figures.monthly_pdf import render_monthly_report
-    from tracker.figures.report import month_asked, practice_report
+    from tracker.figures.report import money_report, month_asked, practice_report
 
     if not out.parent.is_dir():
         raise click.BadParameter(f"the folder {out.parent} does not exist", param_hint="'--out'")
     with database() as engine:
-        found = practice_report(engine, month_asked(month, date.today()), date.today())
-    out.write_bytes(render_monthly_report(found))
+        asked = month_asked(month, date.today())
+        found = practice_report(engine, asked)
+        money = money_report(engine, asked, date.today())
+    out.write_bytes(render_monthly_report(found, money))
     headline = dict(found.headline())
     click.echo(f"wrote {out} (the report for {found.month.label}: "
                f"{headline['Requests decided']} requests decided, "

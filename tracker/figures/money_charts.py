@@ -17,6 +17,7 @@ from tracker.money.capture import MissedCharges, missed_charges
 
 AT_RISK_DAYS = 21  # the board's horizon
 MONTHS_SHOWN = 6
+MONEY_CHARTS = ("at-risk-by-reason", "at-risk-by-week", "charges-not-billed")
 
 
 @dataclass(frozen=True)

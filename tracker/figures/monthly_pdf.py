@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tracker.figures.report import PracticeReport
+from tracker.figures.report import MoneyReport, PracticeReport
 
 
 @lru_cache(maxsize=1)
@@ -24,15 +24,19 @@ def _image(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def monthly_report_html(report: PracticeReport, today: date | None = None) -> str:
+def monthly_report_html(report: PracticeReport, money: MoneyReport,
+                        today: date | None = None) -> str:
     return _environment().get_template("monthly_report.html").render(
-        report=report, today=(today or date.today()).isoformat(),
-        images=[(chart.title, _image(chart.svg)) for chart in report.charts])
+        report=report, headline=report.headline() + money.headline(),
+        tables=report.downloads() + money.downloads(), today=(today or date.today()).isoformat(),
+        images=[(chart.title, _image(chart.svg)) for chart in report.charts + money.charts])
 
 
-def render_monthly_report(report: PracticeReport, today: date | None = None) -> bytes:
+def render_monthly_report(report: PracticeReport, money: MoneyReport,
+                          today: date | None = None) -> bytes:
+    """The month's authorization figures and the money's, as one PDF."""
     from weasyprint import HTML  # heavy (Pango, fonts): imported only to render
 
-    pdf = HTML(string=monthly_report_html(report, today)).write_pdf()
+    pdf = HTML(string=monthly_report_html(report, money, today)).write_pdf()
     assert pdf is not None
     return bytes(pdf)

@@ -17,26 +17,15 @@ from tracker.figures.tables import NamedTable, other_tables
 
 
 @dataclass(frozen=True)
-class PracticeReport:
-    figures: PracticeFigures
-    money: MoneyFigures
-    charts: tuple[Chart, ...]  # the authorization charts, then the money's
+class Figures:
+    """What a page of figures shows: a headline, charts and tables, each downloadable as CSV."""
+
+    month: Period
+    charts: tuple[Chart, ...]
     tables: tuple[NamedTable, ...]
 
-    @property
-    def month(self) -> Period:
-        return self.figures.month
-
     def headline(self) -> list[tuple[str, str]]:
-        """The authorization headline, then the money's."""
-        at_risk, missed = self.money.at_risk, self.money.missed
-        per_month = {first: cents for first, cents in missed.by_month.items()}
-        return [*self.figures.headline(),
-                (f"Revenue at risk, visits {at_risk.as_of} + {at_risk.days} days",
-                 f"{_money(at_risk.total_cents)} on {len(at_risk.visits)} "
-                 + ("visit" if len(at_risk.visits) == 1 else "visits")),
-                (f"Charges documented but not billed, {self.month.label}",
-                 _money(per_month.get(self.month.first, 0)))]
+        raise NotImplementedError
 
     def downloads(self) -> list[NamedTable]:
         """Every figure's numbers, charts' first: one CSV each."""
@@ -50,6 +39,32 @@ class PracticeReport:
         return found[name]
 
 
+@dataclass(frozen=True)
+class PracticeReport(Figures):
+    """A month's authorization figures."""
+
+    figures: PracticeFigures
+
+    def headline(self) -> list[tuple[str, str]]:
+        return self.figures.headline()
+
+
+@dataclass(frozen=True)
+class MoneyReport(Figures):
+    """The money's figures beside a month: at risk from today, not billed month by month."""
+
+    money: MoneyFigures
+
+    def headline(self) -> list[tuple[str, str]]:
+        at_risk, missed = self.money.at_risk, self.money.missed
+        per_month = {first: cents for first, cents in missed.by_month.items()}
+        return [(f"Revenue at risk, visits {at_risk.as_of} + {at_risk.days} days",
+                 f"{_money(at_risk.total_cents)} on {len(at_risk.visits)} "
+                 + ("visit" if len(at_risk.visits) == 1 else "visits")),
+                (f"Charges documented but not billed, {self.month.label}",
+                 _money(per_month.get(self.month.first, 0)))]
+
+
 def last_full_month(today: date) -> Period:
     return month_of(month_of(today).first - timedelta(days=1))
 
@@ -59,14 +74,18 @@ def month_asked(text: str | None, today: date) -> Period:
     return parse_month(text) if text and text.strip() else last_full_month(today)
 
 
-def practice_report(engine: Engine, month: Period, today: date) -> PracticeReport:
-    """`month`'s authorization figures; the money at risk from `today` and the charges not
-    billed in the six months ending with `month`."""
+def practice_report(engine: Engine, month: Period) -> PracticeReport:
     figures = practice_figures(engine, month)
+    return PracticeReport(month=month, charts=tuple(authorization_charts(figures)),
+                          tables=tuple(other_tables(figures)), figures=figures)
+
+
+def money_report(engine: Engine, month: Period, today: date) -> MoneyReport:
+    """The money at risk from `today`, and the charges not billed in the six months ending
+    with `month` (`tracker.money`: on a large practice these take far longer than the
+    authorization figures, so they have a page of their own)."""
     money = money_figures(engine, today, month)
-    return PracticeReport(figures=figures, money=money,
-                          charts=(*authorization_charts(figures), *money_charts(money)),
-                          tables=tuple(other_tables(figures)))
+    return MoneyReport(month=month, charts=tuple(money_charts(money)), tables=(), money=money)
 
 
 def _money(cents: int) -> str:

@@ -134,12 +134,14 @@ def money_table(engine: Engine, today: date) -> Table:
 def monthly_report_summary(engine: Engine, today: date, folder: Path) -> str:
     """Write the last full month's report for the practice owner; say where, with its headline."""
     from tracker.figures.monthly_pdf import render_monthly_report
-    from tracker.figures.report import last_full_month, practice_report
+    from tracker.figures.report import last_full_month, money_report, practice_report
 
-    report = practice_report(engine, last_full_month(today), today)
+    report = practice_report(engine, last_full_month(today))
+    money = money_report(engine, report.month, today)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"practice-{report.month.label}.pdf"
-    path.write_bytes(render_monthly_report(report, today))
-    headline = "\n".join(f"  {what}: {value}" for what, value in report.headline())
+    path.write_bytes(render_monthly_report(report, money, today))
+    headline = "\n".join(f"  {what}: {value}"
+                         for what, value in report.headline() + money.headline())
     return (f"\n[bold]The owner's monthly report[/] for {report.month.label} "
             f"(`painauth report monthly`, and the board's Practice page): {path}\n{headline}")
