@@ -34,7 +34,9 @@ def exemption_progress(engine: Engine, year: int) -> list[ApprovalRate]:
                     continue
                 reviews[(payer, program.id)] = program.review
                 low, high = program.review.period(year)
-                service = first_procedure().label("service")
+                # the service only where the program counts services apart (a subquery a row)
+                service = (first_procedure() if program.review.per_service
+                           else literal(None)).label("service")
                 query = (columns(col(ProviderRow.npi), col(ProviderRow.name), service,
                                  col(AuthorizationRow.status), func.count(literal(1)))
                          .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))

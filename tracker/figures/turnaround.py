@@ -88,17 +88,9 @@ def _hours(later: datetime, earlier: datetime) -> float:
 def decisions(engine: Engine, period: Period) -> list[Decision]:
     """Requests submitted and decided, the decision in `period`. A request without a stored
     deadline is held to the clock `deadline_for` gives it (its program's, on its plan type)."""
-    on_visit_day = and_(col(CoverageRow.patient_id) == col(SessionRow.patient_id),
-                        col(CoverageRow.payer) == col(AuthorizationRow.payer),
-                        col(CoverageRow.effective_start) <= col(SessionRow.date),
-                        or_(col(CoverageRow.effective_end).is_(None),
-                            col(CoverageRow.effective_end) >= col(SessionRow.date)))
     query = (columns(col(AuthorizationRow.id), col(AuthorizationRow.payer),
-                     col(AuthorizationRow.program), col(AuthorizationRow.priority),
-                     col(AuthorizationRow.submitted_at), col(AuthorizationRow.decided_at),
-                     col(AuthorizationRow.decision_due_at), col(CoverageRow.plan_type))
-             .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
-             .outerjoin(CoverageRow, on_visit_day)
+                     col(AuthorizationRow.program), col(AuthorizationRow.submitted_at),
+                     col(AuthorizationRow.decided_at), col(AuthorizationRow.decision_due_at))
              .where(col(AuthorizationRow.status).in_(DECIDED),
                     col(AuthorizationRow.submitted_at).is_not(None),
                     col(AuthorizationRow.decided_at) >= period.starts_at,
@@ -106,17 +98,37 @@ def decisions(engine: Engine, period: Period) -> list[Decision]:
              .order_by(col(AuthorizationRow.id)))
     with DbSession(engine) as db:
         rows: list[Any] = list(db.execute(query).all())
-    found, seen = [], set()
-    for auth_id, payer, program, priority, submitted, decided, due, plan_type in rows:
-        if auth_id in seen:  # two coverages with the payer on the visit's day: count it once
-            continue
-        seen.add(auth_id)
-        if due is None:
-            due = decision_deadline(payer, _aware(submitted), priority, program=program,
-                                    plan_type=plan_type)
+        due = _deadlines(db, [row[0] for row in rows if row[5] is None])
+    found = []
+    for auth_id, payer, program, submitted, decided, stored in rows:
         label = f"{payer} {program}" if program else f"{payer} {NO_PROGRAM}"
         found.append(Decision(label, max(0.0, _hours(decided, submitted)),
-                              _hours(due, submitted)))
+                              _hours(stored or due[auth_id], submitted)))
+    return found
+
+
+def _deadlines(db: DbSession, ids: list[int]) -> dict[int, datetime]:
+    """The deadline of each request that has none stored (entered before deadlines were kept):
+    its program's clock on the submission date, on the plan type of the visit's coverage."""
+    on_visit_day = and_(col(CoverageRow.patient_id) == col(SessionRow.patient_id),
+                        col(CoverageRow.payer) == col(AuthorizationRow.payer),
+                        col(CoverageRow.effective_start) <= col(SessionRow.date),
+                        or_(col(CoverageRow.effective_end).is_(None),
+                            col(CoverageRow.effective_end) >= col(SessionRow.date)))
+    found: dict[int, datetime] = {}
+    for start in range(0, len(ids), 900):
+        rows: list[Any] = list(db.execute(
+            columns(col(AuthorizationRow.id), col(AuthorizationRow.payer),
+                    col(AuthorizationRow.program), col(AuthorizationRow.priority),
+                    col(AuthorizationRow.submitted_at), col(CoverageRow.plan_type))
+            .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
+            .outerjoin(CoverageRow, on_visit_day)
+            .where(col(AuthorizationRow.id).in_(ids[start:start + 900]))
+            .order_by(col(AuthorizationRow.id))).all())
+        for auth_id, payer, program, priority, submitted, plan_type in rows:
+            if auth_id not in found:  # two coverages with the payer that day: the first
+                found[auth_id] = decision_deadline(payer, _aware(submitted), priority,
+                                                   program=program, plan_type=plan_type)
     return found
 
 
