@@ -2,7 +2,7 @@
 the requests decided in a month or a week, and the Practice page reads six months of them.
 
 Revision ID: 0020
-Revises: 0019
+Revises: 0015
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0019"
+down_revision: str | None = "0015"
 branch_labels: str | None = None
 depends_on: str | None = None
 
