@@ -24,7 +24,7 @@ from tracker.store import connect, upgrade
 from tracker.store.users import add_user
 from tracker.web.app import create_app
 
-from .conftest import PASSWORD, SECRET, TODAY, USERS, form_token
+from .conftest import PASSWORD, SECRET, TODAY, USERS, form_token, provider_id
 
 CHARTS = {"approval-by-payer": "Approved in full, per payer, 2026-11",
           "approval-over-time": "Approval rate per payer, month by month",
@@ -46,8 +46,9 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     # the one visit ahead (2026-12-01, its request rejected) is booked 77003 + 64483
     set_fee(engine, Fee(payer="*", code="64483", amount_cents=28500,
                         effective_start=date(2026, 1, 1)))
-    for role, name in USERS.items():
-        add_user(engine, name, role, PASSWORD)
+    for role, name in USERS.items():  # the provider account: Dr. Ada Lumbar's
+        add_user(engine, name, role, PASSWORD,
+                 provider_id=provider_id(engine, "1234567893") if role == "provider" else None)
     with TestClient(create_app(engine, SECRET, today=lambda: TODAY),
                     follow_redirects=False) as client:
         yield client
@@ -131,8 +132,10 @@ def test_a_month_that_is_not_one_is_refused_naming_the_field(board: TestClient) 
     assert "month: &#39;2026-13&#39; is not a month; write it as YYYY-MM" in page.text
 
 
-def test_a_scheduler_cannot_open_the_practice_figures(board: TestClient) -> None:
-    client = _as(board, "scheduler")
+@pytest.mark.parametrize("role", ["scheduler", "provider"])
+def test_schedulers_and_providers_cannot_open_the_practice_figures(board: TestClient,
+                                                                   role: str) -> None:
+    client = _as(board, role)
     for path in ("/practice", "/practice/money", "/practice/appeals.csv",
                  "/practice/at-risk-by-week.csv", "/practice/report.pdf"):
         assert client.get(path).status_code == 403, path
