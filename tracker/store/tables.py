@@ -489,6 +489,21 @@ class EvaluationResultRow(SQLModel, table=True):
     evaluated_at: datetime = _stamp()
 
 
+class VisitReadinessRow(SQLModel, table=True):
+    """A scheduled visit's readiness as last computed by `tracker.visits.readiness`, kept so the
+    board can filter, count and page by it in SQL. It is a copy, never a second definition:
+    `tracker.visits.stored_readiness` writes it and rewrites it whenever what it was computed
+    from changed after `computed_at`."""
+
+    __tablename__ = "visit_readiness"
+
+    session_id: int = Field(sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="CASCADE"),
+                                             primary_key=True))
+    readiness: str = Field(max_length=16, index=True)
+    rank: int = Field(description="0 for stop, the worst, to 3 for clear: the board's sort key")
+    computed_at: datetime = _stamp()
+
+
 class ImportBatchRow(SQLModel, table=True):
     """One file taken in by `painauth import` or the drop-folder flow."""
 
