@@ -4,8 +4,8 @@ Visits are ordered worst readiness first, then by date, MRN and session id — a
 visits share — and a page is the next `size` visits after a cursor (keyset pagination: each
 page costs the same however deep it is, and a visit added or changed meanwhile never makes a
 row appear twice or vanish). Readiness is filtered, counted (one GROUP BY) and sorted in SQL on
-the copy `tracker.visits.stored_readiness` keeps, refreshed first; the visits shown are read
-through `read_visits` like every other surface.
+the copy `tracker.visits.stored_readiness` keeps with each visit's sort key and filters,
+refreshed first; the visits shown are read through `read_visits` like every other surface.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from tracker.errors import InputError
-from tracker.store.tables import EvaluationResultRow, PatientRow, SessionRow, VisitReadinessRow
+from tracker.store.tables import SessionRow, VisitReadinessRow
 from tracker.visits.readiness import READINESSES
 from tracker.visits.stored_readiness import RANK, refresh_readiness
 from tracker.visits.upcoming import UpcomingVisit, read_visits, visit_query
@@ -118,36 +118,32 @@ def read_cursor(text: str | None) -> Key | None:
 
 
 def _filtered(query: Any, choice: VisitChoice, *, readiness: bool = True) -> Any:
-    query = (query.join(VisitReadinessRow, col(VisitReadinessRow.session_id) == col(SessionRow.id))
-             .where(col(SessionRow.status) == "scheduled", col(SessionRow.date) >= choice.start,
-                    col(SessionRow.date) <= choice.until))
+    stored = VisitReadinessRow
+    query = query.where(col(stored.date) >= choice.start, col(stored.date) <= choice.until)
     if choice.provider_id is not None:
-        query = query.where(col(SessionRow.provider_id) == choice.provider_id)
+        query = query.where(col(stored.provider_id) == choice.provider_id)
     if choice.verdict:
-        query = query.join(EvaluationResultRow,
-                           col(EvaluationResultRow.session_id) == col(SessionRow.id)).where(
-            col(EvaluationResultRow.verdict) == choice.verdict)
+        query = query.where(col(stored.verdict) == choice.verdict)
     if choice.attention:
-        query = query.where(col(VisitReadinessRow.rank) != RANK["clear"])
+        query = query.where(col(stored.rank) != RANK["clear"])
     if readiness and choice.readiness:
-        query = query.where(col(VisitReadinessRow.rank) == RANK[choice.readiness])
+        query = query.where(col(stored.rank) == RANK[choice.readiness])
     return query
 
 
 def _counts(db: DbSession, choice: VisitChoice) -> dict[str, int]:
     counts = dict.fromkeys(READINESSES, 0)
-    query = _filtered(select(col(VisitReadinessRow.readiness), func.count()).select_from(SessionRow),
-                      choice, readiness=False).group_by(col(VisitReadinessRow.readiness))
-    for readiness, n in db.execute(query):
-        counts[readiness] = int(n)
+    query = _filtered(select(col(VisitReadinessRow.rank), func.count()), choice,
+                      readiness=False).group_by(col(VisitReadinessRow.rank))
+    for rank, n in db.execute(query):
+        counts[READINESSES[rank]] = int(n)
     return counts
 
 
 def _keys(db: DbSession, choice: VisitChoice, after: Key | None, limit: int) -> list[Key]:
-    order = (col(VisitReadinessRow.rank), col(SessionRow.date), col(PatientRow.mrn),
-             col(SessionRow.id))
-    query = _filtered(select(*order).select_from(SessionRow)
-                      .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id)), choice)
+    stored = VisitReadinessRow
+    order = (col(stored.rank), col(stored.date), col(stored.mrn), col(stored.session_id))
+    query = _filtered(select(*order), choice)
     if after is not None:
         query = query.where(tuple_(*order) > tuple_(*after))
     return [(rank, day, mrn, session_id) for rank, day, mrn, session_id
