@@ -3,7 +3,8 @@ changes, whoever changes it (an import, a payer's answer, a decision typed on th
 follow-up run).
 
 Readiness reads a patient's sessions (a moved date; performed sessions use up approved units),
-the patient (the MRN is part of the board's sort key),
+the patient (the MRN is part of the board's sort key), the sessions' locations (their state and
+place of service),
 authorizations and their lines (a series approval covers the patient's later bookings),
 coverages, and the visit's stored evaluation. A change to any of them deletes the stored
 readiness of that patient's visits (of that one visit, for an evaluation); the board computes
@@ -18,6 +19,7 @@ FORGET: dict[str, str] = {
     "sessions": "SELECT id FROM sessions WHERE patient_id = ROW.patient_id",
     "coverages": "SELECT id FROM sessions WHERE patient_id = ROW.patient_id",
     "patients": "SELECT id FROM sessions WHERE patient_id = ROW.id",
+    "locations": "SELECT id FROM sessions WHERE location_id = ROW.id",
     "authorizations": "SELECT s.id FROM sessions s JOIN sessions a ON a.patient_id = s.patient_id "
                       "WHERE a.id = ROW.session_id",
     "authorization_lines": "SELECT s.id FROM sessions s JOIN sessions b "
