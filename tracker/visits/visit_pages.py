@@ -10,9 +10,6 @@ refreshed first; the visits shown are read through `read_visits` like every othe
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,14 +19,13 @@ from sqlalchemy import Engine, func, select, tuple_
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
-from tracker.errors import InputError
+from tracker.store import page_cursor
+from tracker.store.page_cursor import MOST_PER_PAGE, PAGE_SIZE, page_size
 from tracker.store.tables import SessionRow, VisitReadinessRow
 from tracker.visits.readiness import READINESSES
 from tracker.visits.stored_readiness import RANK, refresh_readiness
 from tracker.visits.upcoming import UpcomingVisit, read_visits, visit_query
 
-PAGE_SIZE = 100
-MOST_PER_PAGE = 500
 Key = tuple[int, date, str, int]
 
 
@@ -88,33 +84,23 @@ def each_visit(engine: Engine, choice: VisitChoice, *, chunk: int = MOST_PER_PAG
         key = keys[-1]
 
 
-def page_size(size: int | None) -> int:
-    if size is None:
-        return PAGE_SIZE
-    if not 1 <= size <= MOST_PER_PAGE:
-        raise InputError("size", f"choose a page size from 1 to {MOST_PER_PAGE}")
-    return size
-
-
 def cursor_of(key: Key) -> str:
     rank, day, mrn, session_id = key
-    text = json.dumps([rank, day.isoformat(), mrn, session_id], separators=(",", ":"))
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return page_cursor.cursor_of([rank, day.isoformat(), mrn, session_id])
 
 
 def read_cursor(text: str | None) -> Key | None:
     """The key a cursor stands for; InputError naming `after` for one this board did not make."""
     if not text:
         return None
+    rank, day, mrn, session_id = page_cursor.read_cursor(text, 4)
+    if not (isinstance(rank, int) and isinstance(day, str) and isinstance(mrn, str)
+            and isinstance(session_id, int)):
+        raise page_cursor.damaged()
     try:
-        raw = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        rank, day, mrn, session_id = raw
-        if not (isinstance(rank, int) and isinstance(mrn, str) and isinstance(session_id, int)):
-            raise ValueError(text)
         return rank, date.fromisoformat(day), mrn, session_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InputError("after", "this page link is damaged or out of date; start again from "
-                                  "the first page") from None
+    except ValueError:
+        raise page_cursor.damaged() from None
 
 
 def _filtered(query: Any, choice: VisitChoice, *, readiness: bool = True) -> Any:

@@ -16,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from tracker.errors import InputError, PainauthError, PolicyErrors
 from tracker.importers.json_document import load_json_document
+from tracker.store.page_cursor import page_size
 from tracker.store.users import User
 from tracker.visits.checking import check
 from tracker.visits.visit_pages import visit_page
 from tracker.web.signing_in import ApiRoleNeeded
-from tracker.web.visit_filters import VisitFilters, page_size_of
+from tracker.web.visit_filters import VisitFilters
 
 router = APIRouter()
 # The API reads the whole practice: staff only (a provider account reads its own on the board).
@@ -51,7 +52,7 @@ def visits(request: Request, user: ApiUser, start: str | None = None, end: str |
     board = request.app.state.board
     try:
         filters = VisitFilters.from_query(board.today(), start, end, provider, status, readiness)
-        per_page = page_size_of(size)
+        per_page = page_size(size)
         page = visit_page(board.engine, filters.choice(), after=after, size=per_page)
     except InputError as err:
         return error(err.message, err.path, 400)

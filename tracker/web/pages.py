@@ -16,6 +16,7 @@ from tracker.authorizations.notes import add_patient_note, notes_on_patient
 from tracker.authorizations.updates import change_authorization_status
 from tracker.errors import InputError
 from tracker.roles import USER_ROLES
+from tracker.store.page_cursor import page_size
 from tracker.store.sign_in_failures import (
     forget_sign_in_failures,
     record_sign_in_failure,
@@ -43,7 +44,6 @@ from tracker.web.visit_filters import (
     READINESS_CHOICES,
     STATUS_CHOICES,
     VisitFilters,
-    page_size_of,
 )
 from tracker.web.visits_csv import csv_text
 
@@ -131,7 +131,7 @@ def visits_page(request: Request, user: Reader, start: str | None = None,
         "readiness_meaning": READINESS_MEANING, "checked": checked}
     try:
         filters = VisitFilters.from_query(board.today(), start, end, provider, status, readiness)
-        per_page = page_size_of(size)
+        per_page = page_size(size)
         page = visit_page(board.engine, filters.choice(), after=after, size=per_page)
     except InputError as err:
         fallback = VisitFilters.from_query(board.today())

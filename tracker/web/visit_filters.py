@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 from tracker.dates import parse_date
 from tracker.errors import InputError
+from tracker.store.page_cursor import PAGE_SIZE
 from tracker.visits.readiness import READINESS_WORDS, READINESSES
-from tracker.visits.visit_pages import MOST_PER_PAGE, PAGE_SIZE, VisitChoice, page_size
+from tracker.visits.visit_pages import VisitChoice
 
 DEFAULT_DAYS = 21
 MAX_DAYS = 366
@@ -93,15 +94,6 @@ class VisitFilters:
         default."""
         params = {"after": after, **({"size": str(size)} if size != PAGE_SIZE else {})}
         return f"{path}?{self.query_string()}&{urlencode(params)}"
-
-
-def page_size_of(text: str | None) -> int:
-    """The `size` parameter: a whole number of visits per page (default 100, at most 500)."""
-    if not text:
-        return PAGE_SIZE
-    if not text.strip().isdigit():
-        raise InputError("size", f"{text!r} is not a number of visits; choose 1 to {MOST_PER_PAGE}")
-    return page_size(int(text))
 
 
 def _day(name: str, text: str | None) -> date | None:
