@@ -14,8 +14,9 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session as DbSession
+from sqlmodel import col, select
 
-from tracker.store.tables import CoverageRow, PatientRow, SessionRow
+from tracker.store.tables import AuthorizationRow, CoverageRow, PatientRow, SessionRow
 
 from .conftest import Practice
 
@@ -139,3 +140,32 @@ def _patient_of(practice: Practice, session_id: int) -> int:
         session = db.get(SessionRow, session_id)
         assert session is not None
         return session.patient_id
+
+
+def _walk_html(client: TestClient, address: str, row: str) -> list[int]:
+    seen: list[int] = []
+    while address:
+        page = client.get(address)
+        assert page.status_code == 200, page.text
+        seen += [int(n) for n in re.findall(rf'<tr {row}="(\d+)"', page.text)]
+        following = re.search(r'id="next-page" rel="next" href="([^"]+)"', page.text)
+        address = following.group(1).replace("&amp;", "&") if following else ""
+    return seen
+
+
+def test_the_authorizations_list_and_the_queue_page_through_every_row_once(
+        billing: TestClient, practice: Practice, booked: dict[str, int]) -> None:
+    with DbSession(practice.engine) as db:
+        if not db.exec(select(AuthorizationRow).where(
+                col(AuthorizationRow.session_id) == booked["SYN-9801"])).first():
+            for mrn in ("SYN-9801", "SYN-9802", "SYN-9804", "SYN-9805"):  # four to prepare
+                db.add(AuthorizationRow(session_id=booked[mrn], payer="aetna", status="needed"))
+            db.commit()
+    whole = _walk_html(billing, "/authorizations?size=500", "data-authorization")
+    paged = _walk_html(billing, "/authorizations?size=2", "data-authorization")
+    assert len(whole) >= 4 and paged == whole
+    total = re.search(r'id="authorization-count">(\d+) authorization',
+                      billing.get("/authorizations?size=2").text)
+    assert total and int(total.group(1)) == len(whole)
+    queue_whole = _walk_html(billing, "/queue?view=all&size=500", "data-queue-item")
+    assert _walk_html(billing, "/queue?view=all&size=1", "data-queue-item") == queue_whole
