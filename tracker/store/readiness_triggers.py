@@ -2,7 +2,8 @@
 changes, whoever changes it (an import, a payer's answer, a decision typed on the board, a
 follow-up run).
 
-Readiness reads a patient's sessions (a moved date; performed sessions use up approved units),
+Readiness reads a patient's sessions and their code lines (a moved date, a booked code or its
+units; performed sessions use up approved units),
 the patient (the MRN is part of the board's sort key), the sessions' locations (their state and
 place of service),
 authorizations and their lines (a series approval covers the patient's later bookings),
@@ -18,6 +19,8 @@ from __future__ import annotations
 FORGET: dict[str, str] = {
     "sessions": "SELECT id FROM sessions WHERE patient_id = ROW.patient_id",
     "coverages": "SELECT id FROM sessions WHERE patient_id = ROW.patient_id",
+    "session_codes": "SELECT s.id FROM sessions s JOIN sessions b ON b.patient_id = s.patient_id "
+                     "WHERE b.id = ROW.session_id",
     "patients": "SELECT id FROM sessions WHERE patient_id = ROW.id",
     "locations": "SELECT id FROM sessions WHERE location_id = ROW.id",
     "authorizations": "SELECT s.id FROM sessions s JOIN sessions a ON a.patient_id = s.patient_id "
