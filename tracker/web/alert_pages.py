@@ -48,7 +48,8 @@ def alerts_page(request: Request, user: Reader, status: str | None = None,
     next_page = (f"/alerts?{urlencode({**filters, 'after': cursor_of([found[per_page - 1].id])})}"
                  if len(found) > per_page else None)
     return render(request, "alerts.html", user, alerts=found[:per_page], statuses=ALERT_STATUSES,
-                  status=chosen, total=alert_count(engine, status=chosen, provider_id=own), next_page=next_page,
+                  status=chosen, total=alert_count(engine, status=chosen, provider_id=own),
+                  next_page=next_page,
                   first_page=f"/alerts?{urlencode(filters)}" if after else None)
 
 
