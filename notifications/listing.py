@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -60,9 +60,10 @@ class AlertLine:
 
 
 def alert_lines(engine: Engine, *, status: str | None = None, limit: int = 300,
-                provider_id: int | None = None) -> list[AlertLine]:
-    """The newest alerts first, with every delivery attempt; with `provider_id`, only the alerts
-    addressed to that provider."""
+                provider_id: int | None = None, before: int | None = None) -> list[AlertLine]:
+    """The newest alerts first (those older than alert `before`, for a page after the first),
+    with every delivery attempt; with `provider_id`, only the alerts addressed to that
+    provider."""
     query = (select(AlertRow, ProviderRow)
              .outerjoin(ProviderRow, col(ProviderRow.id) == col(AlertRow.provider_id))
              .order_by(col(AlertRow.id).desc()).limit(limit))
@@ -70,6 +71,8 @@ def alert_lines(engine: Engine, *, status: str | None = None, limit: int = 300,
         query = query.where(col(AlertRow.status) == status)
     if provider_id is not None:
         query = query.where(col(AlertRow.provider_id) == provider_id)
+    if before is not None:
+        query = query.where(col(AlertRow.id) < before)
     with DbSession(engine) as db:
         rows = db.execute(query).all()
         ids = [a.id for a, _ in rows]
@@ -107,6 +110,17 @@ def landing_of_alert(engine: Engine, alert_id: int) -> str | None:
             return f"/authorizations/{authorization}#denial"
         patient = alert.payload.get("patient_id")
         return f"/patients/{patient}" if isinstance(patient, int) else None
+
+
+def alert_count(engine: Engine, *, status: str | None = None,
+                provider_id: int | None = None) -> int:
+    query = select(func.count()).select_from(AlertRow)
+    if status:
+        query = query.where(col(AlertRow.status) == status)
+    if provider_id is not None:
+        query = query.where(col(AlertRow.provider_id) == provider_id)
+    with DbSession(engine) as db:
+        return int(db.execute(query).scalar_one())
 
 
 def patient_of_alert(engine: Engine, alert_id: int) -> int | None:

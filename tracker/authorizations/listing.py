@@ -1,16 +1,18 @@
-"""The practice's authorizations, newest change first, filtered by status and by flag: the board's
-Authorizations page."""
+"""The practice's authorizations, newest change first, filtered by status and by flag, a page at
+a time (keyset: the cursor is the last row's change time and id): the board's Authorizations
+page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, String, cast, func, select, tuple_
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from tracker.errors import InputError
+from tracker.store.page_cursor import PAGE_SIZE, cursor_of, damaged, page_size, read_cursor
 from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, PatientRow, SessionRow
 
 FLAGS: tuple[str, ...] = ("decision_overdue", "expires_before_visit", "starts_after_visit",
@@ -18,7 +20,6 @@ FLAGS: tuple[str, ...] = ("decision_overdue", "expires_before_visit", "starts_af
                           "packet_ready")
 # "rejected" is set by the submit service when a payer refuses a request as sent.
 LISTED_STATUSES: tuple[str, ...] = (*AUTHORIZATION_STATUSES, "rejected")
-MOST_SHOWN = 500
 
 
 @dataclass(frozen=True)
@@ -53,27 +54,60 @@ def checked_filters(status: str | None, flag: str | None) -> tuple[str | None, s
     return status, flag
 
 
+@dataclass(frozen=True)
+class AuthorizationPage:
+    authorizations: list[AuthorizationListing]
+    total: int  # how many match, on all pages
+    after: str | None  # the cursor of the next page, None on the last one
+
+
 def list_authorizations(engine: Engine, *, status: str | None = None, flag: str | None = None,
-                        limit: int = MOST_SHOWN, provider_id: int | None = None
-                        ) -> tuple[list[AuthorizationListing], int]:
-    """Up to `limit` matching authorizations, most recently changed first, and how many match.
-    With `provider_id`, only those of that provider's own patients (a patient with a visit the
-    provider is booked for: tracker.visits.provider_reach)."""
+                        after: str | None = None, size: int = PAGE_SIZE,
+                        provider_id: int | None = None) -> AuthorizationPage:
+    """A page of matching authorizations, most recently changed first (then newest id), after
+    the cursor `after`, and how many match in all (one COUNT). With `provider_id`, only those
+    of that provider's own patients (a patient with a visit the provider is booked for:
+    tracker.visits.provider_reach)."""
+    size = page_size(size)
+    key = _key(after)
+    filters = []
+    if status is not None:
+        filters.append(col(AuthorizationRow.status) == status)
+    if flag is not None:  # flags are a JSON list of names from FLAGS: its text holds "name"
+        filters.append(cast(col(AuthorizationRow.flags), String).like(f'%"{flag}"%'))
+    if provider_id is not None:
+        own = select(col(SessionRow.patient_id)).where(col(SessionRow.provider_id) == provider_id)
+        filters.append(col(AuthorizationRow.session_id).in_(
+            select(col(SessionRow.id)).where(col(SessionRow.patient_id).in_(own))))
+    order = (col(AuthorizationRow.updated_at), col(AuthorizationRow.id))
     query = (select(AuthorizationRow, SessionRow, PatientRow)
              .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
              .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
+             .where(*filters)
              .order_by(col(AuthorizationRow.updated_at).desc(), col(AuthorizationRow.id).desc()))
-    if status is not None:
-        query = query.where(col(AuthorizationRow.status) == status)
-    if provider_id is not None:
-        own = select(col(SessionRow.patient_id)).where(col(SessionRow.provider_id) == provider_id)
-        query = query.where(col(SessionRow.patient_id).in_(own))
+    if key is not None:
+        query = query.where(tuple_(*order) < tuple_(*key))
     with DbSession(engine) as db:
-        rows = db.execute(query).all()
-    # flags are a JSON list, read alike on SQLite and PostgreSQL by filtering here
-    found = [_listing(auth, session, patient) for auth, session, patient in rows
-             if flag is None or flag in (auth.flags or [])]
-    return found[:limit], len(found)
+        rows = db.execute(query.limit(size + 1)).all()
+        total = db.execute(select(func.count()).select_from(AuthorizationRow)
+                           .where(*filters)).scalar_one()
+    found = [_listing(auth, session, patient) for auth, session, patient in rows[:size]]
+    last = found[-1] if len(rows) > size else None
+    return AuthorizationPage(
+        authorizations=found, total=int(total),
+        after=cursor_of([last.updated_at.isoformat(), last.id]) if last is not None else None)
+
+
+def _key(after: str | None) -> tuple[datetime, int] | None:
+    if not after:
+        return None
+    moment, authorization_id = read_cursor(after, 2)
+    try:
+        if not isinstance(authorization_id, int):
+            raise ValueError(after)
+        return datetime.fromisoformat(moment), authorization_id
+    except (TypeError, ValueError):
+        raise damaged() from None
 
 
 def _listing(auth: AuthorizationRow, session: SessionRow, patient: PatientRow) -> AuthorizationListing:

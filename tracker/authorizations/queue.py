@@ -30,6 +30,7 @@ from tracker.authorizations.decisions import deadline_for
 from tracker.authorizations.denials import denial_date, denial_steps
 from tracker.authorizations.manual_entry import awaiting_manual_submission, sent_by_staff
 from tracker.errors import InputError
+from tracker.store.page_cursor import cursor_of, damaged, page_size, read_cursor
 from tracker.store.tables import (
     AuthorizationRow,
     AuthorizationWorkRow,
@@ -85,8 +86,9 @@ class QueueItem:
 @dataclass(frozen=True)
 class WorkQueue:
     view: str
-    items: tuple[QueueItem, ...]
+    items: tuple[QueueItem, ...]  # this page's
     counts: dict[str, int]
+    after: str | None = None  # the cursor of the next page, None on the last one
 
 
 def checked_view(view: str | None) -> str:
@@ -97,16 +99,45 @@ def checked_view(view: str | None) -> str:
 
 
 def work_queue(engine: Engine, today: date, *, view: str = "all", user: str | None = None,
-               now: datetime | None = None) -> WorkQueue:
-    """The open work in `view` for `user` (whose "mine" it is), due date first, and the count
-    of every view."""
+               now: datetime | None = None, after: str | None = None,
+               size: int | None = None) -> WorkQueue:
+    """A page of the open work in `view` for `user` (whose "mine" it is), due date first, after
+    the cursor `after` (`size` None: all of it, as the command prints it), and the count of
+    every view.
+
+    Kinds and derived due dates come from each authorization's state in Python, so the whole
+    open work is read to sort it; the page bounds what is shown."""
     view = checked_view(view)
     if view == "mine" and not user:
         raise InputError("user", "say whose queue to show (the user name)")
+    key = _key(after)
     items = open_work(engine, today, now=now)
     counts = {name: sum(1 for item in items if _in_view(item, name, user, today)) for name in VIEWS}
-    return WorkQueue(view=view, counts=counts,
-                     items=tuple(item for item in items if _in_view(item, view, user, today)))
+    chosen = [item for item in items if _in_view(item, view, user, today)
+              and (key is None or _sort_key(item) > key)]
+    if size is None:
+        return WorkQueue(view=view, counts=counts, items=tuple(chosen))
+    size = page_size(size)
+    last = chosen[size - 1] if len(chosen) > size else None
+    return WorkQueue(view=view, counts=counts, items=tuple(chosen[:size]),
+                     after=cursor_of([d.isoformat() if isinstance(d, date) else d
+                                      for d in _sort_key(last)]) if last else None)
+
+
+def _sort_key(item: QueueItem) -> tuple[date, date, int]:
+    return item.due_on, item.visit_date, item.authorization_id
+
+
+def _key(after: str | None) -> tuple[date, date, int] | None:
+    if not after:
+        return None
+    due, visit, authorization_id = read_cursor(after, 3)
+    try:
+        if not isinstance(authorization_id, int):
+            raise ValueError(after)
+        return date.fromisoformat(due), date.fromisoformat(visit), authorization_id
+    except (TypeError, ValueError):
+        raise damaged() from None
 
 
 def open_work(engine: Engine, today: date, *, now: datetime | None = None,
@@ -131,7 +162,7 @@ def open_work(engine: Engine, today: date, *, now: datetime | None = None,
             else:
                 derived = derived_due_date(db, auth, kind, session.date, now)
             found.append(_item(auth, session, patient, work, kind, derived))
-    return sorted(found, key=lambda i: (i.due_on, i.visit_date, i.authorization_id))
+    return sorted(found, key=_sort_key)
 
 
 def work_kind(db: DbSession, auth: AuthorizationRow) -> str | None:

@@ -492,6 +492,33 @@ class EvaluationResultRow(SQLModel, table=True):
     evaluated_at: datetime = _stamp()
 
 
+class VisitReadinessRow(SQLModel, table=True):
+    """A scheduled visit's readiness as last computed by `tracker.visits.readiness`, with the
+    visit's sort key and filters beside it, so the board filters, counts and pages in SQL on
+    this table alone. It is a copy, never a second definition: triggers
+    (`tracker.store.readiness_triggers`) delete it when what it was computed from changes,
+    `tracker.visits.stored_readiness` writes the missing rows again and rewrites those whose
+    `recheck_at` (a payer's decision clock running out) has passed."""
+
+    __tablename__ = "visit_readiness"
+    __table_args__ = (
+        Index("ix_visit_readiness_rank_date_mrn_session_id", "rank", "date", "mrn", "session_id"),
+        Index("ix_visit_readiness_date_rank", "date", "rank"),
+    )
+
+    session_id: int = Field(sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="CASCADE"),
+                                             primary_key=True))
+    readiness: str = Field(max_length=16)
+    rank: int = Field(description="0 for stop, the worst, to 3 for clear: the board's sort key")
+    date: date
+    mrn: str = Field(max_length=64)
+    provider_id: int | None = None
+    verdict: str | None = Field(default=None, max_length=32)
+    computed_at: datetime = _stamp()
+    recheck_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True,
+                                        description="when time alone may change it")
+
+
 class ImportBatchRow(SQLModel, table=True):
     """One file taken in by `painauth import` or the drop-folder flow."""
 

@@ -42,6 +42,7 @@ from tracker.visits.authorization_ledger import (
     session_codes,
 )
 from tracker.visits.history_reach import history_reach
+from tracker.visits.stored_readiness import store_missing_readiness
 
 DEFAULT_HORIZON_DAYS = 21
 DEFAULT_BATCH_PATIENTS = 2000
@@ -139,6 +140,7 @@ def check_batch(engine: Engine, patient_ids: Sequence[int], as_of: date,
                 evaluations[stored.id] = outcome
         _store_results(db, evaluations, summary)
         _open_authorizations(db, evaluations, summary)
+        store_missing_readiness(db, sorted(evaluations))
         db.commit()
     return summary
 

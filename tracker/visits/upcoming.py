@@ -139,6 +139,18 @@ def counter_text(counter: dict[str, Any]) -> str:
     return f"{counter['used']} of {counter['limit']} {words} sessions in {span}"
 
 
+def visit_query() -> Any:
+    """The scheduled sessions with their patient, provider and stored evaluation: what
+    `read_visits` turns into visits. Callers add the range, filters and order."""
+    return (
+        select(SessionRow, PatientRow, ProviderRow, EvaluationResultRow)
+        .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
+        .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
+        .outerjoin(EvaluationResultRow, col(EvaluationResultRow.session_id) == col(SessionRow.id))
+        .where(col(SessionRow.status) == "scheduled")
+    )
+
+
 def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int | None = None,
                     verdict: str | None = None, patient_id: int | None = None,
                     readiness: str | None = None, now: datetime | None = None
@@ -147,35 +159,37 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
     the authorization they rest on and their readiness, worst readiness first, then by date and
     patient."""
     until = start + timedelta(days=days)
-    query = (
-        select(SessionRow, PatientRow, ProviderRow, EvaluationResultRow)
-        .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
-        .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
-        .outerjoin(EvaluationResultRow, col(EvaluationResultRow.session_id) == col(SessionRow.id))
-        .where(col(SessionRow.status) == "scheduled", col(SessionRow.date) >= start,
-               col(SessionRow.date) <= until)
-        .order_by(col(SessionRow.date), col(PatientRow.mrn))
-    )
+    query = (visit_query()
+             .where(col(SessionRow.date) >= start, col(SessionRow.date) <= until)
+             .order_by(col(SessionRow.date), col(PatientRow.mrn)))
     if provider_id is not None:
         query = query.where(col(SessionRow.provider_id) == provider_id)
     if patient_id is not None:
         query = query.where(col(SessionRow.patient_id) == patient_id)
     if verdict:
         query = query.where(col(EvaluationResultRow.verdict) == verdict)
-    now = now or datetime.now(UTC)
     with DbSession(engine) as connection:
-        rows = connection.execute(query).all()
-        session_ids: list[int] = [row[0].id for row in rows if row[0].id is not None]
-        patient_ids = sorted({row[1].id for row in rows})
-        lines = _lines_by_session(connection, session_ids)
-        own = _newest_authorizations(connection, session_ids)
-        series = series_approvals(connection, patient_ids)
-        every = {a.id: a for a in [*own.values(), *(a for s in series.values() for a in s)]}
-        ledger = ledger_lines(connection, list(every.values()))
-        facts = facts_of(every.values(), ledger)
-        covered = _covered(connection, patient_ids)
-        locations = {row.id: VisitLocation(row.name, row.place_of_service)
-                     for row in connection.execute(select(LocationRow)).scalars()}
+        visits = read_visits(connection, query, now or datetime.now(UTC))
+    if readiness:
+        visits = [v for v in visits if v.readiness.readiness == readiness]
+    return by_readiness(visits)
+
+
+def read_visits(connection: Any, query: Any, now: datetime) -> list[UpcomingVisit]:
+    """The visits `query` (a `visit_query`) selects, in its order, each with the authorization it
+    rests on and its readiness as of `now`."""
+    rows = connection.execute(query).all()
+    session_ids: list[int] = [row[0].id for row in rows if row[0].id is not None]
+    patient_ids = sorted({row[1].id for row in rows})
+    lines = _lines_by_session(connection, session_ids)
+    own = _newest_authorizations(connection, session_ids)
+    series = series_approvals(connection, patient_ids)
+    every = {a.id: a for a in [*own.values(), *(a for s in series.values() for a in s)]}
+    ledger = ledger_lines(connection, list(every.values()))
+    facts = facts_of(every.values(), ledger)
+    covered = _covered(connection, patient_ids)
+    locations = {row.id: VisitLocation(row.name, row.place_of_service)
+                 for row in connection.execute(select(LocationRow)).scalars()}
     catalog = load_catalog()
     visits = []
     for session, patient, provider, evaluation in rows:
@@ -196,9 +210,7 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
             authorization=visit.authorization, place_of_service=session.place_of_service,
             location=locations.get(session.location_id) if session.location_id else None))
         visits.append(_with_readiness(visit, ready))
-    if readiness:
-        visits = [v for v in visits if v.readiness.readiness == readiness]
-    return by_readiness(visits)
+    return visits
 
 
 def _with_readiness(visit: UpcomingVisit, ready: Readiness) -> UpcomingVisit:

@@ -4,15 +4,17 @@ alert preferences (/providers, admin), and Twilio's signed status callback (/twi
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
-from notifications.listing import alert_lines, landing_of_alert, send_again
+from notifications.listing import alert_count, alert_lines, landing_of_alert, send_again
 from notifications.provider_preferences import list_providers, read_preferences, save_preferences
 from notifications.settings import load_alert_settings
 from notifications.status_callback import record_status, signature_is_valid
 from tracker.errors import InputError
+from tracker.store.page_cursor import PAGE_SIZE, cursor_of, damaged, page_size, read_cursor
 from tracker.store.tables import ALERT_STATUSES
 from tracker.store.users import User
 from tracker.web.auditing import audit
@@ -27,12 +29,37 @@ FormText = Annotated[str, Form()]
 
 
 @router.get("/alerts")
-def alerts_page(request: Request, user: Reader, status: str | None = None) -> Response:
-    """Staff see every alert; a provider sees the alerts addressed to them."""
+def alerts_page(request: Request, user: Reader, status: str | None = None,
+                after: str | None = None, size: str | None = None) -> Response:
+    """The newest alerts first, a page at a time (the cursor is the last alert's id). Staff see
+    every alert; a provider sees the alerts addressed to them."""
+    engine = request.app.state.board.engine
     chosen = status if status in ALERT_STATUSES else None
-    return render(request, "alerts.html", user, alerts=alert_lines(
-        request.app.state.board.engine, status=chosen, provider_id=own_provider(user)),
-        statuses=ALERT_STATUSES, status=chosen)
+    try:
+        per_page = page_size(size)
+        before = _alert_id(after)
+    except InputError as err:
+        return message_page(request, "No such page", str(err), status_code=400)
+    own = own_provider(user)
+    found = alert_lines(engine, status=chosen, before=before, limit=per_page + 1, provider_id=own)
+    filters = {k: v for k, v in (("status", chosen), ("size", str(per_page))) if v}
+    if per_page == PAGE_SIZE:
+        filters.pop("size")
+    next_page = (f"/alerts?{urlencode({**filters, 'after': cursor_of([found[per_page - 1].id])})}"
+                 if len(found) > per_page else None)
+    return render(request, "alerts.html", user, alerts=found[:per_page], statuses=ALERT_STATUSES,
+                  status=chosen, total=alert_count(engine, status=chosen, provider_id=own),
+                  next_page=next_page,
+                  first_page=f"/alerts?{urlencode(filters)}" if after else None)
+
+
+def _alert_id(after: str | None) -> int | None:
+    if not after:
+        return None
+    (alert_id,) = read_cursor(after, 1)
+    if not isinstance(alert_id, int):
+        raise damaged()
+    return alert_id
 
 
 @router.get("/alerts/{alert_id}")

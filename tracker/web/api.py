@@ -16,9 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from tracker.errors import InputError, PainauthError, PolicyErrors
 from tracker.importers.json_document import load_json_document
+from tracker.store.page_cursor import page_size
 from tracker.store.users import User
 from tracker.visits.checking import check
-from tracker.visits.upcoming import readiness_counts
+from tracker.visits.visit_pages import visit_page
 from tracker.web.signing_in import ApiRoleNeeded
 from tracker.web.visit_filters import VisitFilters
 
@@ -44,19 +45,25 @@ def health(request: Request) -> Response:
 @router.get("/api/visits")
 def visits(request: Request, user: ApiUser, start: str | None = None, end: str | None = None,
            provider: str | None = None, status: str | None = None,
-           readiness: str | None = None) -> Response:
+           readiness: str | None = None, after: str | None = None,
+           size: str | None = None) -> Response:
+    """A page of visits (`size`, default 100, at most 500); `next` is the address of the next
+    page with the same filters, null on the last."""
     board = request.app.state.board
     try:
         filters = VisitFilters.from_query(board.today(), start, end, provider, status, readiness)
+        per_page = page_size(size)
+        page = visit_page(board.engine, filters.choice(), after=after, size=per_page)
     except InputError as err:
         return error(err.message, err.path, 400)
-    every = filters.all_readinesses(board.engine)
-    found = filters.chosen(every)
     return JSONResponse({"start": filters.start.isoformat(), "end": filters.end.isoformat(),
                          "provider": filters.provider_id, "status": filters.status or None,
                          "readiness": filters.readiness or None,
-                         "counts": readiness_counts(every),
-                         "count": len(found), "visits": [v.as_json() for v in found]})
+                         "counts": page.counts, "count": page.total,
+                         "after": page.after,
+                         "next": filters.page_link("/api/visits", page.after, per_page)
+                         if page.after else None,
+                         "visits": [v.as_json() for v in page.visits]})
 
 
 @router.post("/api/check")

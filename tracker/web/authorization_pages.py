@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -27,6 +28,7 @@ from tracker.dates import parse_date
 from tracker.errors import InputError, PainauthError
 from tracker.packages.errors import AuthorizationNotFound
 from tracker.settings import load_settings
+from tracker.store.page_cursor import PAGE_SIZE, page_size
 from tracker.store.users import User
 from tracker.web.auditing import audit
 from tracker.web.authorization_words import flag_words, status_meaning
@@ -42,18 +44,28 @@ OptionalText = Annotated[str, Form()]
 
 @router.get("/authorizations")
 def authorizations_page(request: Request, user: Reader, status: str | None = None,
-                        flag: str | None = None) -> Response:
+                        flag: str | None = None, after: str | None = None,
+                        size: str | None = None) -> Response:
     engine = request.app.state.board.engine
     context: dict[str, Any] = {"statuses": LISTED_STATUSES, "flags": FLAGS, "flag_words": flag_words}
     try:
         status, flag = checked_filters(status, flag)
+        per_page = page_size(size)
+        page = list_authorizations(engine, status=status, flag=flag, after=after, size=per_page,
+                                   provider_id=own_provider(user))
     except InputError as err:
         return render(request, "authorizations.html", user, status_code=400, authorizations=[],
-                      total=0, chosen_status=None, chosen_flag=None, error=str(err), **context)
-    found, total = list_authorizations(engine, status=status, flag=flag,
-                                       provider_id=own_provider(user))
-    return render(request, "authorizations.html", user, authorizations=found, total=total,
-                  chosen_status=status, chosen_flag=flag, error=None, **context)
+                      total=0, chosen_status=None, chosen_flag=None, next_page=None,
+                      first_page=None, error=str(err), **context)
+    filters = {k: v for k, v in (("status", status), ("flag", flag)) if v}
+    if per_page != PAGE_SIZE:
+        filters["size"] = str(per_page)
+    next_page = (f"/authorizations?{urlencode({**filters, 'after': page.after})}"
+                 if page.after else None)
+    first_page = f"/authorizations?{urlencode(filters)}" if after else None
+    return render(request, "authorizations.html", user, authorizations=page.authorizations,
+                  total=page.total, chosen_status=status, chosen_flag=flag, next_page=next_page,
+                  first_page=first_page, error=None, **context)
 
 
 @router.get("/authorizations/{authorization_id}")

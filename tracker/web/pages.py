@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi import Path as UrlPart
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
@@ -16,6 +16,7 @@ from tracker.authorizations.notes import add_patient_note, notes_on_patient
 from tracker.authorizations.updates import change_authorization_status
 from tracker.errors import InputError
 from tracker.roles import USER_ROLES
+from tracker.store.page_cursor import page_size
 from tracker.store.sign_in_failures import (
     forget_sign_in_failures,
     record_sign_in_failure,
@@ -26,7 +27,7 @@ from tracker.store.users import User, add_user, authenticate, list_users, set_us
 from tracker.visits.patient_overview import patient_overview
 from tracker.visits.pre_visit import check_patient_now
 from tracker.visits.readiness import READINESS_MEANING
-from tracker.visits.upcoming import readiness_counts
+from tracker.visits.visit_pages import each_visit, visit_page
 from tracker.web.auditing import audit
 from tracker.web.provider_scope import check_patient, own_provider
 from tracker.web.signing_in import (
@@ -39,8 +40,12 @@ from tracker.web.signing_in import (
     sign_out,
     signed_in_user,
 )
-from tracker.web.visit_filters import READINESS_CHOICES, STATUS_CHOICES, VisitFilters
-from tracker.web.visits_csv import visits_csv
+from tracker.web.visit_filters import (
+    READINESS_CHOICES,
+    STATUS_CHOICES,
+    VisitFilters,
+)
+from tracker.web.visits_csv import csv_text
 
 router = APIRouter()
 Billing = Annotated[User, Depends(RoleNeeded("billing", "Updating an authorization"))]
@@ -112,7 +117,8 @@ def home(user: PageUser) -> Response:
 def visits_page(request: Request, user: Reader, start: str | None = None,
                 end: str | None = None, provider: str | None = None,
                 status: str | None = None, readiness: str | None = None,
-                checked: str | None = None) -> Response:
+                checked: str | None = None, after: str | None = None,
+                size: str | None = None) -> Response:
     """Staff see every provider's visits; a provider sees only their own."""
     board = request.app.state.board
     providers = _providers(board.engine)
@@ -125,13 +131,17 @@ def visits_page(request: Request, user: Reader, start: str | None = None,
         "readiness_meaning": READINESS_MEANING, "checked": checked}
     try:
         filters = VisitFilters.from_query(board.today(), start, end, provider, status, readiness)
+        per_page = page_size(size)
+        page = visit_page(board.engine, filters.choice(), after=after, size=per_page)
     except InputError as err:
         fallback = VisitFilters.from_query(board.today())
         return render(request, "visits.html", user, status_code=400, filters=fallback,
-                      visits=[], counts=readiness_counts([]), error=str(err), **context)
-    every = filters.all_readinesses(board.engine)
-    return render(request, "visits.html", user, filters=filters, visits=filters.chosen(every),
-                  counts=readiness_counts(every), error=None, **context)
+                      visits=[], counts=dict.fromkeys(READINESS_MEANING, 0), total=0,
+                      next_page=None, paged=False, error=str(err), **context)
+    next_page = filters.page_link("/visits", page.after, per_page) if page.after else None
+    return render(request, "visits.html", user, filters=filters, visits=page.visits,
+                  counts=page.counts, total=page.total, next_page=next_page,
+                  paged=bool(after) or next_page is not None, error=None, **context)
 
 
 @router.post("/visits/check")
@@ -159,8 +169,9 @@ def visits_export(request: Request, user: Staff, start: str | None = None,
     except InputError as err:
         return Response(f"{err}\n", status_code=400, media_type="text/plain")
     name = f"upcoming-visits-{filters.start.isoformat()}-to-{filters.end.isoformat()}.csv"
-    return Response(visits_csv(filters.visits(board.engine)), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return StreamingResponse(csv_text(each_visit(board.engine, filters.choice())),
+                             media_type="text/csv",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/patients/{patient_id}")

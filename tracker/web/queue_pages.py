@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
@@ -15,6 +16,7 @@ from tracker.authorizations.queue import KINDS, VIEWS, checked_view, work_queue
 from tracker.authorizations.search import SearchResult, search
 from tracker.dates import parse_date
 from tracker.errors import InputError
+from tracker.store.page_cursor import PAGE_SIZE, page_size
 from tracker.store.users import User, list_users
 from tracker.web.auditing import audit
 from tracker.web.pages import RecordId, render
@@ -26,9 +28,10 @@ FormText = Annotated[str, Form()]
 
 
 @router.get("/queue")
-def queue_page(request: Request, user: Worker, view: str = "all", q: str = "") -> Response:
+def queue_page(request: Request, user: Worker, view: str = "all", q: str = "",
+               after: str | None = None, size: str | None = None) -> Response:
     """`q` is the search box: a name, MRN, auth number, payer reference or bundle identifier."""
-    return _page(request, user, view, q)
+    return _page(request, user, view, q, after=after, size=size)
 
 
 @router.post("/queue/{authorization_id}/claim")
@@ -73,21 +76,30 @@ def set_item_dates(request: Request, user: Worker, authorization_id: RecordId, t
 
 
 def _page(request: Request, user: User, view: str, text: str, error: str | None = None,
-          status_code: int = 200) -> Response:
+          status_code: int = 200, after: str | None = None, size: str | None = None) -> Response:
     board = request.app.state.board
     found: SearchResult | None = None
+    per_page, queue = PAGE_SIZE, None
     try:
         view = checked_view(view)
+        per_page = page_size(size)
         if text.strip():
             found = search(board.engine, text)
+        queue = work_queue(board.engine, board.today(), view=view, user=user.name, after=after,
+                           size=per_page)
     except InputError as err:
         error, status_code, view = str(err), 400, "all" if view not in VIEWS else view
-    queue = work_queue(board.engine, board.today(), view=view, user=user.name)
+        after = None
+    if queue is None:
+        queue = work_queue(board.engine, board.today(), view=view, user=user.name, size=per_page)
+    shown = {"view": view, **({"size": str(per_page)} if per_page != PAGE_SIZE else {})}
+    next_page = f"/queue?{urlencode({**shown, 'after': queue.after})}" if queue.after else None
     workers = [u.name for u in list_users(board.engine)
                if u.active and u.role in ("billing", "admin")]
     return render(request, "queue.html", user, status_code=status_code, queue=queue, views=VIEWS,
                   kinds=KINDS, today=board.today(), found=found, search_text=text,
-                  workers=workers, error=error)
+                  workers=workers, error=error, next_page=next_page,
+                  first_page=f"/queue?{urlencode(shown)}" if after else None)
 
 
 def _back(view: str) -> Response:

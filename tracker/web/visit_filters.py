@@ -1,7 +1,7 @@
 """The board's visit filters (date range, provider, status, readiness), read from a query string.
 
 The same filters serve the page, its CSV export and `GET /api/visits`, and all three read the
-visits through `tracker.visits.upcoming_visits`.
+visits a page (or, for the CSV, a chunk) at a time through `tracker.visits.visit_pages`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine
-
 from tracker.dates import parse_date
 from tracker.errors import InputError
+from tracker.store.page_cursor import PAGE_SIZE
 from tracker.visits.readiness import READINESS_WORDS, READINESSES
-from tracker.visits.upcoming import UpcomingVisit, upcoming_visits
+from tracker.visits.visit_pages import VisitChoice
 
 DEFAULT_DAYS = 21
 MAX_DAYS = 366
@@ -83,23 +82,18 @@ class VisitFilters:
     def with_readiness(self, readiness: str) -> VisitFilters:
         return VisitFilters(self.start, self.end, self.provider_id, self.status, readiness)
 
-    def all_readinesses(self, engine: Engine) -> list[UpcomingVisit]:
-        """The visits these filters select before the readiness filter: what the counts count."""
+    def choice(self) -> VisitChoice:
+        """The visits these filters select, as the paged reading takes them."""
         verdict = self.status if self.status and self.status != "attention" else None
-        visits = upcoming_visits(engine, self.start, (self.end - self.start).days,
-                                 provider_id=self.provider_id, verdict=verdict)
-        if self.status == "attention":
-            visits = [v for v in visits if v.needs_attention]
-        return visits
+        return VisitChoice(start=self.start, until=self.end, provider_id=self.provider_id,
+                           verdict=verdict, attention=self.status == "attention",
+                           readiness=self.readiness or None)
 
-    def visits(self, engine: Engine) -> list[UpcomingVisit]:
-        """The visits, worst readiness first, then by date."""
-        return self.chosen(self.all_readinesses(engine))
-
-    def chosen(self, visits: list[UpcomingVisit]) -> list[UpcomingVisit]:
-        if not self.readiness:
-            return visits
-        return [v for v in visits if v.readiness.readiness == self.readiness]
+    def page_link(self, path: str, after: str, size: int) -> str:
+        """The next page's address: these filters, the cursor, and the page size if not the
+        default."""
+        params = {"after": after, **({"size": str(size)} if size != PAGE_SIZE else {})}
+        return f"{path}?{self.query_string()}&{urlencode(params)}"
 
 
 def _day(name: str, text: str | None) -> date | None:
