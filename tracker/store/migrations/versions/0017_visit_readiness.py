@@ -3,7 +3,7 @@ counts and pages by readiness in SQL instead of computing it for every visit in 
 that forget it when its inputs change (tracker.store.readiness_triggers).
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from tracker.store.readiness_triggers import create_statements, drop_statements
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0020"
 branch_labels: str | None = None
 depends_on: str | None = None
 
