@@ -20,6 +20,8 @@ working directory:
   workers run the pre-visit check's batches; unset, each run that has more than one batch starts
   a local cluster of `PAINAUTH_CHECK_WORKERS` worker processes (default 2) on loopback and stops
   it at the end (docs/operations.md, "Scale-out").
+- `PAINAUTH_DOCUMENT_MAX_MB` — the largest document the board accepts for upload, in megabytes
+  (default 10).
 - `PAINAUTH_PRACTICE_NAME`, `_ADDRESS`, `_PHONE`, `_FAX`, `_TAX_ID`, `_NPI` — the practice as
   payers know it, on the packet's letterhead and in PAS requests.
 
@@ -96,6 +98,9 @@ class Settings(BaseSettings):
                              f"as TX (got {self.practice_state!r})")
         return value
 
+    document_max_mb: float = Field(
+        default=10, gt=0, description="the largest document upload, in MB (PAINAUTH_DOCUMENT_"
+        "MAX_MB)")
     practice_timezone: str = Field(
         default="America/New_York", description="the practice's IANA time zone "
         "(PAINAUTH_PRACTICE_TIMEZONE): the board shows every time in it")

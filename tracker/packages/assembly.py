@@ -21,6 +21,7 @@ from tracker.codes import Catalog, load_catalog, normalize_code
 from tracker.codes.diagnoses import describe_diagnosis
 from tracker.dates import add_months
 from tracker.packages import package as pkg
+from tracker.packages.attachments import PAYER_CORRESPONDENCE, AttachedDocument
 from tracker.packages.errors import AuthorizationNotFound, NoCoverageForPayer
 from tracker.packages.requirements import policy_requirements
 from tracker.rules import CheckRequest, evaluate, policies_in_force
@@ -32,6 +33,7 @@ from tracker.store.tables import (
     AuthorizationRow,
     ConservativeCareRow,
     CoverageRow,
+    DocumentRow,
     ImagingStudyRow,
     LocationRow,
     PatientRow,
@@ -118,6 +120,7 @@ def assemble_package(db: DbSession, authorization_id: int, as_of: date,
         diagnosis_details=tuple(describe_diagnosis(code) for code in session.diagnoses or ()),
         facility=_facility(db, session),
         imaging=_imaging(db, session.patient_id, session.date),
+        documents=clinical_documents(db, session.patient_id),
     )
     policy = policies_in_force().get(auth.payer)
     if policy is not None:
@@ -204,6 +207,25 @@ def _imaging(db: DbSession, patient_id: int, until: date) -> tuple[pkg.ImagingSt
                    .order_by(col(ImagingStudyRow.date).desc(), col(ImagingStudyRow.modality)))
     return tuple(pkg.ImagingStudy(date=r.date, modality=r.modality, region=r.region,
                                   impression=r.impression) for r in rows)
+
+
+def clinical_documents(db: DbSession, patient_id: int) -> tuple[AttachedDocument, ...]:
+    """The patient's uploaded clinical documents in force (not withdrawn, not payer
+    correspondence), oldest first: an MRI report uploaded for one request supports the next."""
+    rows = db.exec(select(DocumentRow)
+                   .where(DocumentRow.patient_id == patient_id,
+                          col(DocumentRow.withdrawn_at).is_(None),
+                          col(DocumentRow.kind).not_in(PAYER_CORRESPONDENCE))
+                   .order_by(col(DocumentRow.document_date), col(DocumentRow.id)))
+    return tuple(attached(row) for row in rows)
+
+
+def attached(row: DocumentRow) -> AttachedDocument:
+    assert row.id is not None
+    return AttachedDocument(id=row.id, kind=row.kind, date=row.document_date, title=row.title,
+                            content_type=row.content_type, size_bytes=row.size_bytes,
+                            sha256=row.sha256, stored_name=row.stored_name,
+                            uploaded_at=row.uploaded_at, pages=row.pages)
 
 
 def _provider(row: ProviderRow | None) -> pkg.Provider | None:

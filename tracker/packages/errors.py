@@ -30,3 +30,13 @@ class NoCoverageForPayer(PackageError):
     def __init__(self, authorization_id: int, payer: str, mrn: str) -> None:
         super().__init__(f"authorization {authorization_id}: patient {mrn} has no {payer} "
                          "coverage on file; import the coverage first")
+
+
+class DocumentFileMissing(PackageError):
+    """An uploaded document's file is gone from PAINAUTH_HOME/documents (restored without it?)."""
+
+    def __init__(self, document_id: int, title: str) -> None:
+        super().__init__(f"document {document_id} ({title!r}) has no file under "
+                         "PAINAUTH_HOME/documents; restore the folder from the backup, or "
+                         "withdraw the document on the board and upload it again")
+        self.document_id = document_id

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tracker.codes.diagnoses import Diagnosis
+from tracker.packages.attachments import AttachedDocument
 from tracker.packages.evidence import EVIDENCE_KINDS
 
 LATERALITY: dict[str, str] = {"50": "bilateral", "RT": "right", "LT": "left"}
@@ -347,6 +348,7 @@ class AuthorizationPackage:
     requirements: tuple[Requirement, ...] = ()
     facility: Facility | None = None  # the location the session is performed at, if on file
     imaging: tuple[ImagingStudy, ...] = ()  # the studies on file before the requested date
+    documents: tuple[AttachedDocument, ...] = ()  # uploaded clinical documents, oldest first
 
     @property
     def families(self) -> frozenset[str]:

@@ -3,22 +3,31 @@
 The shape follows the PAS profiles: a `collection` Bundle with an identifier and a timestamp, the
 Claim first (`use = preauthorization`), then every resource the Claim refers to — the patient as a
 PAS beneficiary, the coverage, the insurer, the requesting practitioner (PractitionerRole and
-Practitioner) and, when a packet is attached, a DocumentReference. The bundle identifier is the
+Practitioner), a DocumentReference for each uploaded clinical document and, when a packet is
+attached, one for the packet. The bundle identifier is the
 caller's: each submission attempt carries its own stable one, so a payer can tell a retry of the
 same attempt from a new request.
 
 Evidence goes into `Claim.supportingInfo` with a `code` from `evidence.EVIDENCE_SYSTEM`, which is
-how the payer sandbox and `evidence_codes` read a package back.
+how the payer sandbox and `evidence_codes` read a package back. Documents go into the PAS
+profile's `additionalInformation` slice (category PASTempCodes#additionalInformation, the
+documentInformation extension with the X12 PWK01 report type, a valueReference to the
+DocumentReference, whose attachment carries the bytes as `data`: the PAS DocumentReference
+profile forbids `url`).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from tracker.codes.diagnoses import ICD10CM_SYSTEM
+from tracker.packages.attachments import LOINC_TYPES, REPORT_TYPES, AttachedDocument
+from tracker.packages.errors import DocumentFileMissing
 from tracker.packages.evidence import EVIDENCE_KINDS, EVIDENCE_SYSTEM, detail_extension
 from tracker.packages.package import (
     AuthorizationPackage,
@@ -58,10 +67,14 @@ _RANK_ORDER = {"primary": 1, "secondary": 2, "tertiary": 3}
 
 def pas_request_bundle(package: AuthorizationPackage, identifier: str, *,
                        timestamp: datetime | None = None,
-                       packet_pdf: bytes | None = None) -> dict[str, Any]:
+                       packet_pdf: bytes | None = None,
+                       document_content: Callable[[AttachedDocument], bytes] | None = None,
+                       ) -> dict[str, Any]:
     """The package as a PAS request bundle identified by `identifier` (one per submission attempt).
 
-    `packet_pdf`, when given, travels as a DocumentReference the Claim points to.
+    `packet_pdf`, when given, travels as a DocumentReference the Claim points to, and so does
+    each uploaded clinical document of the package, its bytes read by `document_content`
+    (default: from PAINAUTH_HOME/documents).
     """
     if not identifier.strip():
         raise ValueError("a PAS request bundle needs a non-empty identifier")
@@ -79,11 +92,14 @@ def pas_request_bundle(package: AuthorizationPackage, identifier: str, *,
         entries.append(_entry(_location(ids, package.facility)))
     entries += [_entry(_patient(ids, package)), _entry(_coverage(ids, package)),
                 _entry(_insurer(ids, package))]
+    read = document_content or _stored_content
+    uploaded = [(d, _uploaded(ids, d, read(d))) for d in package.documents if d.in_request]
+    entries += [_entry(resource) for _, resource in uploaded]
     document = None
     if packet_pdf is not None:
         document = _document(ids, package, packet_pdf, moment)
         entries.append(_entry(document))
-    claim = _claim(ids, package, moment, provider is not None, document)
+    claim = _claim(ids, package, moment, provider is not None, document, uploaded)
     return {
         "resourceType": "Bundle",
         "meta": {"profile": [PAS + "profile-pas-request-bundle"]},
@@ -124,9 +140,12 @@ def _concept(system: str, code: str, display: str | None = None) -> dict[str, An
 
 
 def _claim(ids: _Ids, package: AuthorizationPackage, moment: datetime, has_provider: bool,
-           document: dict[str, Any] | None) -> dict[str, Any]:
+           document: dict[str, Any] | None,
+           uploaded: list[tuple[AttachedDocument, dict[str, Any]]]) -> dict[str, Any]:
     evidence = package.evidence()
     supporting = [_supporting_info(n, e) for n, e in enumerate(evidence, start=1)]
+    for attached, resource in uploaded:
+        supporting.append(_uploaded_info(len(supporting) + 1, attached, resource))
     if document is not None:
         supporting.append(_document_info(len(supporting) + 1, document))
     diagnoses = [{"sequence": n, "diagnosisCodeableConcept": _concept(ICD10CM_SYSTEM, code)}
@@ -245,6 +264,63 @@ def _document_info(sequence: int, document: dict[str, Any]) -> dict[str, Any]:
         "category": _concept(PAS_TEMP_CODES, "additionalInformation"),
         "valueReference": {"reference": f"urn:uuid:{document['id']}"},
     }
+
+
+def _uploaded_info(sequence: int, attached: AttachedDocument,
+                   resource: dict[str, Any]) -> dict[str, Any]:
+    """An uploaded document, in the profile's AdditionalInformation slice."""
+    code, display = REPORT_TYPES.get(attached.kind, REPORT_TYPES["other_clinical"])
+    return {
+        "extension": [{"url": PAS + "extension-documentInformation", "extension": [
+            {"url": "reportTypeCode", "valueCodeableConcept": _concept(X12 + "755", code, display)},
+            {"url": "transmissionMethod",
+             "valueCodeableConcept": _concept(X12 + "756", "EL", "Electronically Only")},
+            {"url": "description", "valueString": f"{attached.kind_name}: {attached.title} "
+                                                  f"({attached.date.isoformat()})"},
+        ]}],
+        "sequence": sequence,
+        "category": _concept(PAS_TEMP_CODES, "additionalInformation"),
+        "valueReference": {"reference": f"urn:uuid:{resource['id']}"},
+    }
+
+
+def _uploaded(ids: _Ids, attached: AttachedDocument, content: bytes) -> dict[str, Any]:
+    """An uploaded document as a PAS DocumentReference: the bytes inline, with the SHA-1 FHIR
+    asks of `Attachment.hash` (base64) beside its size, title and date."""
+    code, display = LOINC_TYPES.get(attached.kind, LOINC_TYPES["other_clinical"])
+    uploaded_at = attached.uploaded_at if attached.uploaded_at.tzinfo else \
+        attached.uploaded_at.replace(tzinfo=UTC)  # SQLite gives naive UTC
+    return {
+        "resourceType": "DocumentReference",
+        "id": ids.of(f"DocumentReference/{attached.id}"),
+        "meta": {"profile": [PAS + "profile-documentreference"]},
+        "status": "current",
+        "type": _concept("http://loinc.org", code, display),
+        "category": [_concept("http://hl7.org/fhir/us/core/CodeSystem/"
+                              "us-core-documentreference-category", "clinical-note",
+                              "Clinical Note")],
+        "subject": ids.reference("Patient"),
+        "date": uploaded_at.replace(microsecond=0).isoformat(),
+        "description": attached.kind_name,
+        "content": [{"attachment": {
+            "contentType": attached.content_type,
+            "data": base64.b64encode(content).decode("ascii"),
+            "size": len(content),
+            "hash": base64.b64encode(hashlib.sha1(content).digest()).decode("ascii"),
+            "title": attached.title,
+            "creation": attached.date.isoformat(),
+        }}],
+    }
+
+
+def _stored_content(attached: AttachedDocument) -> bytes:
+    from tracker.settings import load_settings
+    from tracker.store.document_files import read_document_file
+
+    try:
+        return read_document_file(load_settings().home, attached.stored_name)
+    except (OSError, ValueError):
+        raise DocumentFileMissing(attached.id, attached.title) from None
 
 
 def _patient(ids: _Ids, package: AuthorizationPackage) -> dict[str, Any]:

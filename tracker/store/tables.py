@@ -655,3 +655,31 @@ class AlertDeliveryRow(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _stamp()
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class DocumentRow(SQLModel, table=True):
+    """A document staff uploaded for a patient (an office note, an MRI report, a psychological
+    evaluation letter, a payer's denial letter...), typed and dated, usually on one of the
+    patient's authorizations. The file lives under PAINAUTH_HOME by a random name
+    (`stored_name`), never by anything a browser could guess; `sha256` is of its bytes.
+    Withdrawing keeps the row (and the file) and says who and when."""
+
+    __tablename__ = "documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = _parent("patients")
+    authorization_id: int | None = _parent("authorizations", nullable=True)
+    kind: str = Field(max_length=32, description="office_note, imaging_report, psych_evaluation, "
+                                                 "denial_letter, appeal_letter...")
+    document_date: date = Field(description="the date the document is of (the letter's date)")
+    title: str = Field(max_length=200)
+    content_type: str = Field(max_length=32, description="application/pdf, image/png or "
+                                                         "image/jpeg, as read from the content")
+    size_bytes: int
+    pages: int | None = Field(default=None, description="a PDF's page count")
+    sha256: str = Field(max_length=64)
+    stored_name: str = Field(max_length=64, unique=True)
+    uploaded_by: str = Field(max_length=64)
+    uploaded_at: datetime = _stamp()
+    withdrawn_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    withdrawn_by: str | None = Field(default=None, max_length=64)
