@@ -14,6 +14,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.authorizations.denials import DenialStep, denial_steps
+from tracker.authorizations.documents import Document, documents_of
 from tracker.authorizations.notes import Note, notes_on, patient_notes
 from tracker.payers.errors import PayerError
 from tracker.payers.pas_response import PasResponse, interpret_pas_response
@@ -83,6 +84,7 @@ class AuthorizationOverview:
     notes: tuple[Note, ...] = ()
     denial_code: str | None = None
     denial_steps: tuple[DenialStep, ...] = ()
+    documents: tuple[Document, ...] = ()  # the patient's, newest first, withdrawn ones too
 
     @property
     def history(self) -> list[AuthorizationEvent | Note]:
@@ -145,7 +147,8 @@ def authorization_overview(engine: Engine, authorization_id: int) -> Authorizati
             lines=ledger_lines(db, [auth]).get(authorization_id, ()),
             notes=(*notes_on(db, authorization_id), *patient_notes(db, session.patient_id)),
             denial_code=auth.denial_code,
-            denial_steps=tuple(denial_steps(db, authorization_id)))
+            denial_steps=tuple(denial_steps(db, authorization_id)),
+            documents=tuple(documents_of(db, patient.id or 0)))
 
 
 def without_paths(text: str | None) -> str | None:

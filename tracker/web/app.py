@@ -24,6 +24,8 @@ from tracker.web.alert_pages import router as alert_router
 from tracker.web.api import router as api_router
 from tracker.web.authorization_pages import router as authorization_router
 from tracker.web.denial_pages import router as denial_router
+from tracker.web.document_pages import router as document_router
+from tracker.web.evidence_pages import router as evidence_router
 from tracker.web.exemption_pages import router as exemption_router
 from tracker.web.money_pages import router as money_router
 from tracker.web.pages import message_page
@@ -91,6 +93,8 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     app.include_router(queue_router)
     app.include_router(denial_router)
     app.include_router(practice_router)
+    app.include_router(evidence_router)
+    app.include_router(document_router)
     app.add_exception_handler(SignInRequired, _to_login)
     app.add_exception_handler(ApiSignInRequired, _unauthorized)
     app.add_exception_handler(NotAllowed, _forbidden)

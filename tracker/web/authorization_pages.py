@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from tracker.authorizations.appeal_windows import STEP_WORDS
 from tracker.authorizations.denials import OUTCOMES
+from tracker.authorizations.evidence_entry import evidence_on_file
 from tracker.authorizations.listing import FLAGS, LISTED_STATUSES, checked_filters, list_authorizations
 from tracker.authorizations.manual_entry import (
     CHANNELS,
@@ -26,7 +27,10 @@ from tracker.authorizations.manual_entry import (
 from tracker.authorizations.overview import AuthorizationOverview, authorization_overview
 from tracker.dates import parse_date
 from tracker.errors import InputError, PainauthError
+from tracker.packages.attachments import DOCUMENT_KINDS
 from tracker.packages.errors import AuthorizationNotFound
+from tracker.packages.package import CARE_OUTCOME_NAMES
+from tracker.rules.session import CARE_KINDS, PSYCH_RESULTS
 from tracker.settings import load_settings
 from tracker.store.page_cursor import PAGE_SIZE, page_size
 from tracker.store.users import User
@@ -155,14 +159,18 @@ def note(request: Request, user: Billing, authorization_id: RecordId, token: For
 
 
 def show_authorization(request: Request, user: User, authorization_id: int,
-                       error: str | None = None, status_code: int = 200) -> Response:
-    """The authorization page, with `error` above its forms: what every form here returns to."""
-    return _page(request, user, authorization_id, error, status_code)
+                       error: str | None = None, status_code: int = 200,
+                       entered: dict[str, str] | None = None) -> Response:
+    """The authorization page, with `error` above its forms: what every form here returns to.
+    `entered` holds the values of the form that failed (its name under "form"), shown again as
+    typed so nothing is lost."""
+    return _page(request, user, authorization_id, error, status_code, entered)
 
 
 def _page(request: Request, user: User, authorization_id: int, error: str | None = None,
-          status_code: int = 200) -> Response:
-    overview = authorization_overview(request.app.state.board.engine, authorization_id)
+          status_code: int = 200, entered: dict[str, str] | None = None) -> Response:
+    engine = request.app.state.board.engine
+    overview = authorization_overview(engine, authorization_id)
     if overview is None:
         return message_page(request, "No such authorization",
                             f"There is no authorization with id {authorization_id}.", status_code=404)
@@ -174,7 +182,9 @@ def _page(request: Request, user: User, authorization_id: int, error: str | None
                   may_record_submission=overview.status == "ready" or handed,
                   may_record_decision=overview.status in ("submitted", "pended") and not handed,
                   may_argue=may_argue_peer_to_peer(request, user, authorization_id),
-                  error=error)
+                  error=error, evidence=evidence_on_file(engine, authorization_id),
+                  entered=entered or {}, care_kinds=CARE_KINDS, care_outcomes=CARE_OUTCOME_NAMES,
+                  psych_results=PSYCH_RESULTS, document_kinds=DOCUMENT_KINDS)
 
 
 def _handed_to_staff(overview: AuthorizationOverview) -> bool:
