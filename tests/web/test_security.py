@@ -9,6 +9,7 @@ import io
 import secrets
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from tracker.store.tables import (
     AlertRow,
     AuthorizationRow,
     DenialStepRow,
+    DocumentRow,
     ExemptionRow,
     FeeRow,
     PatientRow,
@@ -280,6 +282,8 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
         return "manual_decision_recorded", f"authorization:{auth_id}"
     if change in QUEUE_CHANGES:
         return _queue_change(practice, browser, change, token)
+    if change in EVIDENCE_CHANGES:
+        return _evidence_change(practice, browser, change, token)
     if change == "record exemption":
         assert browser.post("/exemptions", data={
             "program": "medicare/medicare-wiser", "group": "esi", "provider_npi": "1234567893",
@@ -358,6 +362,43 @@ def _queue_change(practice: Practice, browser: TestClient, change: str,
     return action, subject
 
 
+EVIDENCE_CHANGES = ["upload document", "withdraw document", "enter conservative care",
+                    "enter session outcome", "enter psych evaluation"]
+
+
+def _evidence_change(practice: Practice, browser: TestClient, change: str,
+                     token: str) -> tuple[str, str]:
+    from .test_documents_and_evidence import add_patient_with_authorization, pdf
+
+    auth_id, block = add_patient_with_authorization(practice)
+    path = f"/authorizations/{auth_id}"
+    if change in ("upload document", "withdraw document"):
+        assert browser.post(f"{path}/documents", data={
+            "kind": "office_note", "document_date": "2019-12-20", "token": token},
+            files={"file": ("note.pdf", pdf(), "application/pdf")}).status_code == 303
+        if change == "upload document":
+            return "document_uploaded", f"authorization:{auth_id}"
+        with DbSession(practice.engine) as db:
+            document = db.exec(select(DocumentRow).where(
+                DocumentRow.authorization_id == auth_id)).one()
+        assert browser.post(f"/documents/{document.id}/withdraw", data={
+            "reason": "wrong patient", "token": token}).status_code == 303
+        return "document_withdrawn", f"document:{document.id}"
+    posts = {"enter conservative care": ("care", {"kind": "physical_therapy",
+                                                  "start": "2019-09-01", "end": "2019-10-01"},
+                                         "conservative_care_entered"),
+             "enter session outcome": ("outcome", {"session": str(block),
+                                                   "relief_percent": "80"},
+                                       "session_outcome_entered"),
+             "enter psych evaluation": ("psych", {"evaluation_date": "2019-11-01",
+                                                  "evaluator": "Dr. Audit", "result": "cleared"},
+                                        "psych_evaluation_entered")}
+    form, data, action = posts[change]
+    assert browser.post(f"{path}/evidence/{form}", data={**data, "token": token}
+                        ).status_code == 303
+    return action, f"authorization:{auth_id}"
+
+
 def _steps(practice: Practice, auth_id: int) -> list[DenialStepRow]:
     with DbSession(practice.engine) as db:
         return list(db.exec(select(DenialStepRow).where(DenialStepRow.authorization_id == auth_id)))
@@ -367,7 +408,7 @@ CHANGES = ["add user", "change role", "disable user", "edit provider preferences
            "send alert again", "change authorization status", "record manual submission",
            "record manual decision", "record exemption", "check again now", "add patient note",
            "sign out", "record fee", "remove fee",
-           *QUEUE_CHANGES]
+           *QUEUE_CHANGES, *EVIDENCE_CHANGES]
 # Routes that change state without a signed-in person: each is authenticated its own way and
 # leaves its own record (the notification row, the delivery status), or changes nothing.
 NOT_A_PERSON = {"/payer-notifications/{payer}", "/twilio/status", "/api/check"}
@@ -384,12 +425,17 @@ AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}", "/exemption
                   "/authorizations/{authorization_id}/denial-steps",
                   "/authorizations/{authorization_id}/denial-steps/{step_id}/schedule",
                   "/authorizations/{authorization_id}/denial-steps/{step_id}/outcome",
-                  "/authorizations/{authorization_id}/resubmission"}
+                  "/authorizations/{authorization_id}/resubmission",
+                  "/authorizations/{authorization_id}/documents", "/documents/{document_id}/withdraw",
+                  "/authorizations/{authorization_id}/evidence/care",
+                  "/authorizations/{authorization_id}/evidence/outcome",
+                  "/authorizations/{authorization_id}/evidence/psych"}
 
 
 @pytest.mark.parametrize("change", CHANGES)
-def test_every_change_writes_an_audit_event_naming_the_user(practice: Practice,
-                                                            change: str) -> None:
+def test_every_change_writes_an_audit_event_naming_the_user(
+        practice: Practice, change: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAINAUTH_HOME", str(tmp_path))  # where uploaded documents go
     with _client(practice, address="192.0.2.44") as browser:
         sign_in(browser, "admin")
         since = max((e.id for e in audit_trail(practice.engine, limit=1)), default=0)
