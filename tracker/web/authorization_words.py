@@ -5,7 +5,8 @@ from __future__ import annotations
 STATUS_MEANINGS: dict[str, str] = {
     "needed": "The visit needs a prior authorization; its package has not been checked yet.",
     "documentation_missing": "The payer's policy asks for documents that are not on file yet; "
-                             "add them and the package is checked again.",
+                             "enter them under Evidence on file or upload them under "
+                             "Documents below; each save checks the package again at once.",
     "ready": "The package is complete; the next submit run sends it to the payer.",
     "submitted": "Sent to the payer; waiting for its decision.",
     "packet_ready": "The packet is ready to send to this fax or portal payer, but no one has "
