@@ -138,6 +138,12 @@ def test_a_disguised_or_oversized_upload_is_refused_and_the_form_keeps_its_value
     too_big = billing.post(f"{page}/documents", data={**form, "token": form_token(billing, page)},
                            files={"file": ("scan.pdf", pdf(1) + b"%" * 2000, "application/pdf")})
     assert too_big.status_code == 400 and "PAINAUTH_DOCUMENT_MAX_MB" in _notice(too_big.text)
+    # far over the limit, the body is refused before it is read, signed in or not
+    huge = b"%PDF-1.7\n" + b"0" * 1_100_000
+    for browser in (billing, TestClient(billing.app, follow_redirects=False)):
+        refused = browser.post(f"{page}/documents", data={**form, "token": "x"},
+                               files={"file": ("huge.pdf", huge, "application/pdf")})
+        assert refused.status_code == 413 and "PAINAUTH_DOCUMENT_MAX_MB" in refused.text
     assert _documents(sqlite_practice, auth_id) == []
 
 

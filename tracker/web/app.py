@@ -79,6 +79,7 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     templates.env.filters["local_time"] = lambda moment: local_time(moment, zone)
     app = FastAPI(title="painauth status board", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.board = Board(engine=engine, today=today, templates=templates)
+    app.middleware("http")(_bounded_uploads)  # inside the session: its refusal is a board page
     app.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
     app.middleware("http")(_security_headers(https_only))
@@ -123,6 +124,29 @@ def _security_headers(https_only: bool) -> Middleware:
         return response
 
     return add_headers
+
+
+# Room for the form's other fields beside the largest document allowed.
+FORM_ALLOWANCE = 1_000_000
+
+
+async def _bounded_uploads(request: Request,
+                           call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Refuse an upload larger than PAINAUTH_DOCUMENT_MAX_MB before its body is read: the form
+    parser would otherwise spool it to disk, even for someone not signed in."""
+    if request.method == "POST" and request.headers.get("content-type", "").startswith(
+            "multipart/form-data"):
+        limit = load_settings().document_max_mb
+        length = request.headers.get("content-length", "")
+        if not length.isdigit():
+            return message_page(request, "Length required", "An upload must say its length; "
+                                "send it from the board's form.", status_code=411)
+        if int(length) > limit * 1_000_000 + FORM_ALLOWANCE:
+            return message_page(request, "Too large", f"This upload is {int(length) / 1e6:.1f} "
+                                f"MB; the board takes documents up to {limit:g} MB "
+                                "(PAINAUTH_DOCUMENT_MAX_MB). Scan it at a lower resolution, or "
+                                "split it.", status_code=413)
+    return await call_next(request)
 
 
 def _wants_json(request: Request) -> bool:
