@@ -3,6 +3,8 @@ claims the item, uploads the psychological evaluation letter (recording the eval
 the package turn ready, records the fax send, records the payer's denial and opens a first-level
 appeal with its deadline shown. Every wait is on the page, never a sleep.
 
+Set PAINAUTH_SCREENSHOT_DIR to keep a screenshot of the authorization page once it is ready.
+
 The board serves its own small practice (one spinal cord stimulator trial waiting on a current
 psych evaluation, Cigna) on SQLite, so the other browser test's counts stay as they are.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -183,6 +186,10 @@ def test_billing_works_an_authorization_from_the_queue_to_an_appeal(
     assert "Psychological evaluation, Dr. Mind" in documents and "PDF, 2 pages" in documents
     assert "2026-11-20: cleared, by Dr. Ada Mind, PhD" in driver.find_element(
         By.ID, "psych-evaluations").text
+    if os.environ.get("PAINAUTH_SCREENSHOT_DIR"):
+        driver.set_window_size(1500, driver.execute_script("return document.body.scrollHeight"))
+        driver.save_screenshot(str(Path(os.environ["PAINAUTH_SCREENSHOT_DIR"]) / "ready.png"))
+        driver.set_window_size(1500, 1000)
 
     Select(driver.find_element(By.ID, "channel")).select_by_value("fax")
     driver.find_element(By.ID, "reference").send_keys("FAX-20261201-77")
