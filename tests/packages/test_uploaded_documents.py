@@ -89,8 +89,8 @@ def test_a_psych_letter_upload_records_the_evaluation_and_the_package_turns_read
     events = [(e.actor, e.reason or "") for e in _history(engine, auth_id)]
     assert any(actor == "bea.billing" and "document uploaded: Psychological evaluation letter"
                in reason for actor, reason in events)
-    assert any(actor == "bea.billing" and "by Dr. Ada Mind, PhD: cleared" in reason
-               for actor, reason in events)
+    recorded = "evaluation entered from the uploaded letter: 2026-11-20 by Dr. Ada Mind, PhD, cleared"
+    assert any(actor == "bea.billing" and recorded in reason for actor, reason in events)
     assert events[-1][0] == "bea.billing" and "package complete" in events[-1][1]
 
     bundle = _bundle(engine, auth_id)

@@ -219,7 +219,7 @@ def test_evidence_forms_name_the_bad_field_keep_the_values_and_save_into_the_his
     assert billing.post(f"{page}/evidence/psych", data={**psych, "evaluation_date": "2019-11-30"}
                         ).status_code == 303
     reasons = [e.reason or "" for e in _history(practice, auth_id)]
-    assert any("psychological evaluation of 2019-11-30 by Dr. Ada Mind: cleared entered" in r
+    assert any("psychological evaluation entered: 2019-11-30 by Dr. Ada Mind, cleared" in r
                for r in reasons)
     assert all(e.actor == "bea.billing" for e in _history(practice, auth_id))
 

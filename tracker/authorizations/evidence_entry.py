@@ -63,8 +63,7 @@ class PsychEvaluationEntry:
 
     @property
     def words(self) -> str:
-        return (f"psychological evaluation of {self.date.isoformat()} by {self.evaluator}: "
-                f"{self.result.replace('_', ' ')}")
+        return f"{self.date.isoformat()} by {self.evaluator}, {self.result.replace('_', ' ')}"
 
 
 @dataclass(frozen=True)
@@ -270,7 +269,8 @@ def put_psych_evaluation(db: DbSession, auth: AuthorizationRow, patient_id: int,
     row.result, row.evaluator, row.updated_at = entry.result, entry.evaluator, utc_now()
     db.add(row)
     change_status(db, auth, auth.status, actor=actor,
-                  reason=f"{entry.words} {'corrected' if corrected else 'entered'}{source}")
+                  reason=f"psychological evaluation {'corrected' if corrected else 'entered'}"
+                         f"{source}: {entry.words}")
 
 
 def _authorization(db: DbSession, authorization_id: int) -> tuple[AuthorizationRow, int]:
