@@ -187,9 +187,7 @@ def test_billing_works_an_authorization_from_the_queue_to_an_appeal(
     assert "2026-11-20: cleared, by Dr. Ada Mind, PhD" in driver.find_element(
         By.ID, "psych-evaluations").text
     if os.environ.get("PAINAUTH_SCREENSHOT_DIR"):
-        driver.set_window_size(1500, driver.execute_script("return document.body.scrollHeight"))
         driver.save_screenshot(str(Path(os.environ["PAINAUTH_SCREENSHOT_DIR"]) / "ready.png"))
-        driver.set_window_size(1500, 1000)
 
     Select(driver.find_element(By.ID, "channel")).select_by_value("fax")
     driver.find_element(By.ID, "reference").send_keys("FAX-20261201-77")
