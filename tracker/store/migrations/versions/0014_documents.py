@@ -3,7 +3,7 @@ with their content type (read from the bytes), size, page count and sha256, and 
 that keeps the row.
 
 Revision ID: 0014
-Revises: 0020
+Revises: 0017
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0020"
+down_revision: str | None = "0017"
 branch_labels: str | None = None
 depends_on: str | None = None
 
