@@ -125,21 +125,23 @@ def _leaves_window(window: Window, session_day: date) -> date:
 
 def _ends(facts: Facts, rules: Sequence[Rule]) -> Iterator[date]:
     """The days on which a frequency or interval finding can stop standing in the way; those
-    past 9999-12-31 are left out."""
+    past 9999-12-31 are left out. Only the sessions a rule counts (its procedures, in a region
+    the scheduled procedures hold) can stop it standing in the way."""
     for rule in rules:
         yield rule.effective_from
         if rule.effective_to < date.max:
             yield rule.effective_to + timedelta(days=1)
-    for session in facts.others:
-        for rule in rules:
-            try:
-                if isinstance(rule, FrequencyLimit):
-                    yield _leaves_window(rule.window, session.date)
-                elif isinstance(rule, MinimumInterval):
-                    yield (session.date + timedelta(days=rule.days) if rule.days is not None
-                           else add_months(session.date, rule.months or 0))
-            except (OverflowError, ValueError):
-                continue
+    for rule in rules:
+        for region in facts.regions_of(rule.applies):
+            for day in facts.other_dates(rule.applies, region):
+                try:
+                    if isinstance(rule, FrequencyLimit):
+                        yield _leaves_window(rule.window, day)
+                    elif isinstance(rule, MinimumInterval):
+                        yield (day + timedelta(days=rule.days) if rule.days is not None
+                               else add_months(day, rule.months or 0))
+                except (OverflowError, ValueError):
+                    continue
 
 
 def _candidates(facts: Facts, rules: Sequence[Rule], taken: frozenset[date]) -> Iterator[date]:
@@ -153,20 +155,68 @@ def _candidates(facts: Facts, rules: Sequence[Rule], taken: frozenset[date]) -> 
             yield day + timedelta(days=1)
 
 
+class _FrequencySweep:
+    """Whether a frequency limit stands in the way on ascending days, one rule and region: the
+    window's two ends only move forward, so the count is kept by two pointers, not bisected."""
+
+    def __init__(self, rule: FrequencyLimit, dates: list[date]) -> None:
+        self.rule, self.dates = rule, dates
+        self.first = self.before = 0  # dates[first:before] are in the window and before the day
+
+    def blocks(self, day: date) -> bool:
+        if not self.rule.in_force(day):
+            return False
+        start, dates = window_start(self.rule.window, day), self.dates
+        while self.first < len(dates) and dates[self.first] < start:
+            self.first += 1
+        while self.before < len(dates) and dates[self.before] < day:
+            self.before += 1
+        return self.before - self.first >= self.rule.limit
+
+
+class _IntervalSweep:
+    """Whether a minimum interval stands in the way on ascending days: the nearest session on
+    either side, found by two pointers that only move forward."""
+
+    def __init__(self, rule: MinimumInterval, dates: list[date]) -> None:
+        self.rule, self.dates = rule, dates
+        self.before = self.after = 0  # dates[:before] < day < dates[after:]
+
+    def blocks(self, day: date) -> bool:
+        if not self.rule.in_force(day):
+            return False
+        dates = self.dates
+        while self.before < len(dates) and dates[self.before] < day:
+            self.before += 1
+        self.after = max(self.after, self.before)
+        while self.after < len(dates) and dates[self.after] <= day:
+            self.after += 1
+        return ((self.before > 0 and _too_close(self.rule, dates[self.before - 1], day))
+                or (self.after < len(dates) and _too_close(self.rule, dates[self.after], day)))
+
+
 def next_eligible_date(candidate_rules: tuple[Rule, ...], facts: Facts,
                        taken: frozenset[date] = frozenset()) -> date | None:
     """The earliest day >= the scheduled date (within SEARCH_DAYS, never past 9999-12-31) free
     of frequency and interval findings for the same session and not in `taken` (the dates of
     other sessions of its family groups and regions); None when there is none.
     `candidate_rules` are the policy's rules that apply to the scheduled procedures, whatever
-    their dates."""
+    their dates.
+
+    One sweep over the sorted candidate days: each rule and region keeps its place in the other
+    sessions' dates, so a dense history costs its length once, not once per candidate; the same
+    days stand in the way as `limit_findings` would say (no findings are built to find out)."""
     rules = [r for r in candidate_rules if isinstance(r, FrequencyLimit | MinimumInterval)]
     start = facts.date
     last = date.max if (date.max - start).days < SEARCH_DAYS else start + timedelta(SEARCH_DAYS)
+    sweeps: list[_FrequencySweep | _IntervalSweep] = [
+        _FrequencySweep(rule, facts.other_dates(rule.applies, region))
+        if isinstance(rule, FrequencyLimit)
+        else _IntervalSweep(rule, facts.other_dates(rule.applies, region))
+        for rule in rules for region in facts.regions_of(rule.applies)]
     for day in sorted({d for d in _candidates(facts, rules, taken) if start <= d <= last}):
         if day in taken:
             continue
-        _, findings = limit_findings(rules, facts, day)
-        if not any(f.code in LIMIT_CODES for f in findings):
+        if not any(sweep.blocks(day) for sweep in sweeps):
             return day
     return None
