@@ -25,11 +25,12 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -71,49 +72,75 @@ def stage_seed(url: str, patients: int, sessions: int, scheduled: int, history_m
             "peak_rss_mb": _peak_rss_mb()}
 
 
-def _region_case() -> str:
-    from tracker.codes import load_catalog
-
-    catalog = load_catalog()
-    by_region: dict[str, list[str]] = {}
-    for code in ("62320", "62321", "62322", "62323", "64479", "64480", "64483", "64484", "64490",
-                 "64491", "64492", "64493", "64494", "64495", "64633", "64634", "64635", "64636",
-                 "27096", "G0260", "64451", "64625"):
-        entry = catalog.get(code)
-        if entry is not None and entry.region:
-            by_region.setdefault(entry.region, []).append(code)
-    whens = " ".join(f"WHEN c.code IN ({', '.join(repr(c) for c in codes)}) THEN '{region}'"
-                     for region, codes in sorted(by_region.items()))
-    return f"CASE {whens} END"
+WRITTEN = ("evaluation_results", "authorizations", "authorization_lines", "authorization_events")
 
 
-def stage_lower_bound(url: str) -> dict[str, Any]:
-    """One query: performed sessions per patient and region in the rolling 12 months, for the
-    patients with a session scheduled in the horizon."""
-    from tracker.store import connect, upgrade
+def _written_rows(engine: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every row a check wrote (results, authorizations, their lines and events), as dicts."""
+    from sqlalchemy import MetaData, select
 
-    upgrade(url)  # the schema may have moved on since the network was seeded
-    engine = connect(url)
-    query = text(f"""
-        SELECT b.patient_id, {_region_case()} AS region, COUNT(DISTINCT h.id)
-        FROM sessions b
-        JOIN sessions h ON h.patient_id = b.patient_id AND h.status = 'performed'
-             AND h.date > :since AND h.date <= :as_of
-        JOIN session_codes c ON c.session_id = h.id
-        WHERE b.status = 'scheduled' AND b.date >= :as_of AND b.date <= :until
-        GROUP BY b.patient_id, region""")
-    started = time.perf_counter()
+    tables = MetaData()
+    tables.reflect(engine, only=list(WRITTEN))
     with engine.connect() as connection:
-        rows = connection.execute(query, {"since": AS_OF.replace(year=AS_OF.year - 1),
-                                          "as_of": AS_OF,
-                                          "until": AS_OF + timedelta(days=21)}).all()
-        scheduled = connection.execute(text(
-            "SELECT COUNT(*) FROM sessions WHERE status = 'scheduled' AND date >= :a AND date <= :u"),
-            {"a": AS_OF, "u": AS_OF + timedelta(days=21)}).scalar_one()
-    seconds = time.perf_counter() - started
-    engine.dispose()
-    return {"seconds": seconds, "groups": len(rows), "scheduled": scheduled,
-            "peak_rss_mb": _peak_rss_mb()}
+        return {name: [dict(row._mapping) for row in connection.execute(select(tables.tables[name]))]
+                for name in WRITTEN}
+
+
+def lower_bound(engine: Any, written: dict[str, list[dict[str, Any]]]) -> float:
+    """Seconds to read the rows the check reads and write the rows it wrote, with plain SQL.
+
+    Reads: for the patients with a session in the horizon, 900 at a time as the check does, their
+    sessions in the history the policies reach (12 months, older ones only with a lasting code)
+    with every code line, their coverage, conservative care and psychological evaluations — each
+    row fetched as a tuple and dropped. Writes: the same result, authorization, line and event
+    rows the check stored, by executemany in one transaction (the rows as the check wrote them,
+    ids included). No evaluation, no objects: what any implementation must at least do."""
+    from sqlalchemy import MetaData, bindparam, insert
+
+    from tracker.codes import load_catalog
+    from tracker.rules import policies_in_force
+    from tracker.visits.history_reach import history_reach
+    from tracker.visits.pre_visit import patients_with_visits
+
+    reach = history_reach(policies_in_force().values(), load_catalog())
+    lasting = sorted(reach.lasting_codes) or ["-"]
+    postgres = engine.dialect.name == "postgresql"
+    lines = ("LEFT JOIN LATERAL (SELECT * FROM session_codes c WHERE c.session_id = s.id "
+             "OFFSET 0) c ON true" if postgres else "LEFT JOIN session_codes c ON c.session_id = s.id")
+    sessions = text(f"""
+        SELECT s.id, s.patient_id, s.status, s.date, s.place_of_service, s.intent, s.muscles,
+               s.relief_percent, s.duration_days, s.medication_reduction_percent,
+               s.service_state, s.location_id, s.provider_id, c.code, c.units,
+               CAST(c.modifiers AS TEXT), c.dose_mg, c.wasted_mg, c.container, c.ndc
+        FROM sessions s {lines}
+        WHERE s.patient_id IN :ids AND (s.date >= :since OR EXISTS (
+            SELECT 1 FROM session_codes l WHERE l.session_id = s.id AND l.code IN :lasting))
+        ORDER BY s.patient_id, s.date, c.position""").bindparams(
+        bindparam("ids", expanding=True), bindparam("lasting", expanding=True))
+    others = [text(sql).bindparams(bindparam("ids", expanding=True)) for sql in (
+        "SELECT id, mrn FROM patients WHERE id IN :ids",
+        "SELECT patient_id, payer, rank, effective_start, effective_end, plan_type FROM coverages "
+        "WHERE patient_id IN :ids ORDER BY effective_start",
+        "SELECT patient_id, kind, start, \"end\" FROM conservative_care WHERE patient_id IN :ids "
+        "ORDER BY start",
+        "SELECT patient_id, date, result FROM psych_evaluations WHERE patient_id IN :ids "
+        "ORDER BY date")]
+    tables = MetaData()
+    tables.reflect(engine, only=list(WRITTEN))
+    started = time.perf_counter()
+    patients = patients_with_visits(engine, AS_OF, 21)
+    with engine.begin() as connection:
+        connection.execute(text("SELECT id, npi FROM providers")).all()
+        for first in range(0, len(patients), 900):
+            ids = patients[first:first + 900]
+            connection.execute(sessions, {"ids": ids, "since": reach.since(AS_OF),
+                                          "lasting": lasting}).all()
+            for query in others:
+                connection.execute(query, {"ids": ids}).all()
+        for name in WRITTEN:
+            if written[name]:
+                connection.execute(insert(tables.tables[name]), written[name])
+    return time.perf_counter() - started
 
 
 def _forget_results(url: str) -> None:
@@ -122,23 +149,22 @@ def _forget_results(url: str) -> None:
 
     engine = connect(url)
     with engine.begin() as connection:
-        for table in ("authorization_events", "authorizations", "evaluation_results"):
+        for table in reversed(WRITTEN):
             connection.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
 
 
-def stage_check(url: str, profile: str | None, workers: int, repeat: int) -> dict[str, Any]:
+def stage_compare(url: str, runs: int, profile: str | None) -> dict[str, Any]:
+    """`check_upcoming_visits` (one worker, fresh state) and the lower bound, interleaved."""
     from tracker.store import connect, upgrade
     from tracker.visits.pre_visit import check_upcoming_visits
 
-    if workers != 1:
-        raise SystemExit("check_upcoming_visits runs in one process; bench/scale_out.py times "
-                         "the flow's batches on 1 and 2 Dask workers")
     upgrade(url)  # the schema may have moved on since the network was seeded
     engine = connect(url)
     check_upcoming_visits(engine, AS_OF, horizon_days=-1)  # warm imports and policies: no visits
-    best, first = float("inf"), None
-    for attempt in range(repeat):
+    checks, bounds = [], []
+    first = None
+    for attempt in range(runs):
         _forget_results(url)
         profiler = None
         if profile and attempt == 0:
@@ -148,21 +174,58 @@ def stage_check(url: str, profile: str | None, workers: int, repeat: int) -> dic
             profiler.enable()
         started = time.perf_counter()
         first = check_upcoming_visits(engine, AS_OF)
-        best = min(best, time.perf_counter() - started)
+        checks.append(time.perf_counter() - started)
         if profiler is not None:
             profiler.disable()
-            profiler.dump_stats(profile)
+            profiler.dump_stats(str(profile))
+        written = _written_rows(engine)
+        _forget_results(url)
+        bounds.append(lower_bound(engine, written))
     assert first is not None
-    # peak RSS of this process, plus each worker process at the largest worker's peak
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    peak = _peak_rss_mb() + (workers * children if workers > 1 else 0)
+    _forget_results(url)
+    check_upcoming_visits(engine, AS_OF)
     started = time.perf_counter()
     again = check_upcoming_visits(engine, AS_OF)
     rerun = time.perf_counter() - started
     engine.dispose()
-    return {"seconds": best, "evaluated": first.evaluated, "no_coverage": first.no_coverage,
-            "verdicts": dict(first.verdicts), "authorizations_opened": first.authorizations_opened,
-            "rerun_seconds": rerun, "rerun_changed": again.changed, "peak_rss_mb": peak}
+    return {"checks": checks, "bounds": bounds, "evaluated": first.evaluated,
+            "no_coverage": first.no_coverage, "verdicts": dict(first.verdicts),
+            "authorizations_opened": first.authorizations_opened,
+            "rows_written": {name: len(rows) for name, rows in written.items()},
+            "rerun_seconds": rerun, "rerun_changed": again.changed,
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def stage_flow(url: str, runs: int) -> dict[str, Any]:
+    """The shipped `pre_visit_check` flow against the bare `check_upcoming_visits` call, each
+    from a fresh state, interleaved, on a temporary Prefect server (as the tests run it)."""
+    from tracker.scheduling.embedded_prefect import STARTUP_TIMEOUT_SECONDS, use_embedded_prefect
+
+    use_embedded_prefect()
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.pre_visit_check import pre_visit_check
+    from tracker.store import connect, upgrade
+    from tracker.visits.pre_visit import check_upcoming_visits
+
+    upgrade(url)
+    os.environ["PAINAUTH_DATABASE_URL"] = url
+    engine = connect(url)
+    flows, bares = [], []
+    with prefect_test_harness(server_startup_timeout=STARTUP_TIMEOUT_SECONDS):
+        pre_visit_check(as_of=AS_OF, horizon_days=-1)  # warm: the server, imports, policies
+        for _ in range(runs):
+            _forget_results(url)
+            started = time.perf_counter()
+            bare = check_upcoming_visits(engine, AS_OF)
+            bares.append(time.perf_counter() - started)
+            _forget_results(url)
+            started = time.perf_counter()
+            summary = pre_visit_check(as_of=AS_OF)
+            flows.append(time.perf_counter() - started)
+            assert summary["evaluated"] == bare.evaluated, (summary, bare)
+    engine.dispose()
+    return {"flows": flows, "bares": bares, "evaluated": bare.evaluated}
 
 
 # --- orchestration ------------------------------------------------------------------------------
@@ -207,41 +270,46 @@ class _Database:
         admin.dispose()
 
 
+def _spread(values: list[float]) -> str:
+    ordered = sorted(values)
+    return (f"min {ordered[0]:.2f}x, median {statistics.median(ordered):.2f}x, "
+            f"max {ordered[-1]:.2f}x")
+
+
 def run(backend: str, patients: int, sessions: int, scheduled: int, history_months: int,
-        seed: int, folder: Path, profile: str | None, workers: list[int],
-        repeat: int) -> list[dict[str, Any]]:
-    label = f"{sessions}"
-    rows = []
-    with _Database(backend, label, folder) as url:
+        seed: int, folder: Path, profile: str | None, runs: int, flow: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {"backend": backend, "patients": patients, "load": _load()}
+    with _Database(backend, f"{sessions}", folder) as url:
         seeded = _child("seed", url=url, patients=patients, sessions=sessions,
                         scheduled=scheduled, history_months=history_months, seed=seed)
         print(f"  {backend:10} seeded {seeded['patients']:,} patients, {seeded['performed']:,} "
               f"performed over {history_months} months and {seeded['scheduled']:,} scheduled "
-              f"sessions in "
-              f"{seeded['seconds']:.1f} s", flush=True)
-        bound = _child("lower_bound", url=url)
-        for count in workers:
-            checked = _child("check", url=url, profile=profile, workers=count, repeat=repeat)
-            rate = checked["evaluated"] / checked["seconds"]
-            row = {"backend": backend, "workers": count, "patients": patients,
-                   "performed": seeded["performed"], "scheduled": seeded["scheduled"],
-                   "seed_seconds": seeded["seconds"], "check_seconds": checked["seconds"],
-                   "rate": rate,
-                   "us_per_session": 1e6 * checked["seconds"] / max(1, checked["evaluated"]),
-                   "peak_rss_mb": checked["peak_rss_mb"], "rerun_seconds": checked["rerun_seconds"],
-                   "rerun_changed": checked["rerun_changed"],
-                   "lower_bound_seconds": bound["seconds"],
-                   "lower_bound_rate": bound["scheduled"] / bound["seconds"],
-                   "evaluated": checked["evaluated"], "verdicts": checked["verdicts"],
-                   "authorizations_opened": checked["authorizations_opened"]}
-            print(f"  {backend:10} history {row['performed']:>9,}, {count} worker(s): check "
-                  f"{row['evaluated']:,} sessions in {row['check_seconds']:.2f} s = {rate:,.0f}/s "
-                  f"({row['us_per_session']:.0f} µs each), peak RSS {row['peak_rss_mb']:.0f} MB; "
-                  f"re-run {row['rerun_seconds']:.2f} s ({row['rerun_changed']} changed); lower "
-                  f"bound {row['lower_bound_seconds']:.2f} s = {row['lower_bound_rate']:,.0f}/s",
-                  flush=True)
-            rows.append(row)
-    return rows
+              f"sessions in {seeded['seconds']:.1f} s", flush=True)
+        row.update(performed=seeded["performed"], scheduled=seeded["scheduled"])
+        compared = _child("compare", url=url, runs=runs, profile=profile)
+        ratios = [c / b for c, b in zip(compared["checks"], compared["bounds"], strict=True)]
+        best = min(compared["checks"])
+        row.update(compared, ratios=ratios)
+        print(f"  {backend:10} history {seeded['performed']:>9,}: check / lower bound "
+              f"{_spread(ratios)} over {runs} interleaved runs (target <= 4x); check "
+              f"{compared['evaluated']:,} sessions, best {best:.2f} s = "
+              f"{compared['evaluated'] / best:,.0f}/s, bound best {min(compared['bounds']):.2f} s; "
+              f"peak RSS {compared['peak_rss_mb']:.0f} MB; re-run {compared['rerun_seconds']:.2f} s "
+              f"({compared['rerun_changed']} changed); load {row['load']}", flush=True)
+        if flow:
+            flowed = _child("flow", url=url, runs=runs)
+            row["flow_ratios"] = [f / b for f, b in zip(flowed["flows"], flowed["bares"],
+                                                        strict=True)]
+            print(f"  {backend:10} history {seeded['performed']:>9,}: pre_visit_check flow / bare "
+                  f"check_upcoming_visits {_spread(row['flow_ratios'])} over {runs} interleaved "
+                  f"runs (target <= 1.3x); bare best {min(flowed['bares']):.2f} s, flow best "
+                  f"{min(flowed['flows']):.2f} s for {flowed['evaluated']:,} sessions; load "
+                  f"{_load()}", flush=True)
+    return row
+
+
+def _load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def main() -> None:
@@ -255,15 +323,10 @@ def main() -> None:
     parser.add_argument("--history-months", type=int, default=18)
     parser.add_argument("--no-growth", action="store_true",
                         help="skip the run with a tenth of the history")
-    parser.add_argument("--growth", choices=["density", "years"], default="density",
-                        help="how the tenth of the history differs: density = a tenth of the "
-                             "sessions over the same months (default); years = the full run's "
-                             "sessions spread over ten times the months")
-    parser.add_argument("--workers", default="1",
-                        help="worker processes: 1 (the service call runs in one process; "
-                             "bench/scale_out.py times 1 and 2 Dask workers)")
-    parser.add_argument("--repeat", type=int, default=2,
-                        help="timed checks from a fresh state per figure; the best is kept")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="interleaved runs of each pair (check and bound, flow and bare)")
+    parser.add_argument("--flow", action="store_true",
+                        help="also time the pre_visit_check flow against the bare call")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", metavar="FILE",
                         help="write a cProfile of the first check to FILE (.prof)")
@@ -272,29 +335,19 @@ def main() -> None:
     parser.add_argument("--stage-args", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
-        stages = {"seed": stage_seed, "lower_bound": stage_lower_bound, "check": stage_check}
+        stages: dict[str, Any] = {"seed": stage_seed, "compare": stage_compare,
+                                  "flow": stage_flow}
         print(json.dumps(stages[args.stage](**json.loads(args.stage_args))))
         return
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     sizes = [args.sessions] + ([] if args.no_growth else [args.sessions // 10])
-    workers = [int(n) for n in args.workers.split(",")]
     rows = []
     with tempfile.TemporaryDirectory(prefix="painauth-bench-") as folder:
         for backend in backends:
             for sessions in sizes:
-                months = args.history_months
-                if args.growth == "years" and sessions == args.sessions and len(sizes) == 2:
-                    months *= 10
-                rows += run(backend, args.patients, sessions, args.scheduled, months, args.seed,
-                            Path(folder), args.profile, workers, args.repeat)
-    for backend in backends:
-        for count in workers:
-            mine = [r for r in rows if r["backend"] == backend and r["workers"] == count]
-            if len(mine) == 2:
-                growth = mine[0]["us_per_session"] / mine[1]["us_per_session"]
-                print(f"{backend}, {count} worker(s): cost per scheduled session grows "
-                      f"{growth:.2f}x when the history grows from {mine[1]['performed']:,} to "
-                      f"{mine[0]['performed']:,} sessions (target <= 1.3x)")
+                rows.append(run(backend, args.patients, sessions, args.scheduled,
+                                args.history_months, args.seed, Path(folder), args.profile,
+                                max(3, args.runs), args.flow))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
 

@@ -15,6 +15,7 @@ from flows.run_names import dated
 from tracker.settings import load_settings
 from tracker.store.database import connect
 from tracker.store.migrating import require_current_schema
+from tracker.visits.attention import merged_rows
 from tracker.visits.pre_visit import (
     DEFAULT_BATCH_PATIENTS,
     DEFAULT_HORIZON_DAYS,
@@ -23,9 +24,7 @@ from tracker.visits.pre_visit import (
     check_batch,
     patients_with_visits,
 )
-from tracker.visits.readiness_history import record_readiness
-from tracker.visits.status_rows import artifact_row, status_visits
-from tracker.visits.upcoming import readiness_counts
+from tracker.visits.readiness import READINESSES
 
 
 @task
@@ -50,7 +49,7 @@ def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> Pr
     """Evaluate and store one batch of patients' upcoming sessions."""
     engine = connect(load_settings().resolved_database_url())
     try:
-        return check_batch(engine, patient_ids, as_of, horizon_days)
+        return check_batch(engine, patient_ids, as_of, horizon_days, attention=True)
     finally:
         engine.dispose()
 
@@ -58,19 +57,13 @@ def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> Pr
 @task
 def publish_status(summary: PreVisitSummary) -> None:
     """The visits needing attention (every readiness but clear, the board's own rows) as a table
-    artifact, and the run's counts as markdown; each visit's readiness goes in its history
-    when it changed (what tells what painauth protected)."""
-    engine = connect(load_settings().resolved_database_url())
-    try:
-        every = status_visits(engine, summary.as_of, summary.horizon_days)
-        record_readiness(engine, every)
-    finally:
-        engine.dispose()
-    visits = [v for v in every if v.needs_attention]
-    counts = readiness_counts(every)
+    artifact, and the run's counts as markdown — from what the batches returned, not re-read
+    (each batch also wrote its visits' readiness history, see `check_batch(attention=True)`)."""
+    visits = merged_rows(summary.attention)
+    counts = {name: summary.readiness[name] for name in READINESSES}
     create_table_artifact(
         key="pre-visit-status",
-        table=[artifact_row(v) for v in visits],
+        table=visits,
         description=f"Scheduled visits from {summary.as_of} needing attention "
                     f"({summary.horizon_days}-day horizon), worst readiness first")
     readiness = "\n".join(f"| {name} | {n} |" for name, n in counts.items())

@@ -71,6 +71,8 @@ class StoredSession:
     # where it is performed, when not the practice's state: the session's own service_state,
     # else its location's state
     service_state: str | None = None
+    provider_id: int | None = None
+    location_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +255,7 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
                 col(SessionRow.date), col(SessionRow.place_of_service), col(SessionRow.intent),
                 col(SessionRow.muscles), col(SessionRow.relief_percent),
                 col(SessionRow.duration_days), col(SessionRow.medication_reduction_percent),
-                _service_state(), col(SessionRow.provider_id))
+                _service_state(), col(SessionRow.provider_id), col(SessionRow.location_id))
     lines_of = (col(SessionCodeRow.code), col(SessionCodeRow.units),
                 cast_sql(col(SessionCodeRow.modifiers), Text).label("modifiers"),
                 col(SessionCodeRow.dose_mg), col(SessionCodeRow.wasted_mg),
@@ -285,12 +287,12 @@ def _sessions_by_patient(connection: Connection, ids: Sequence[int],
     current: tuple[Any, ...] | None = None
     lines: list[CodeLine] = []
     for (sid, pid, status, day, place, intent, muscles, relief, duration, reduction, state,
-         provider, code, units, mods, *drug) in rows:
+         provider, location, code, units, mods, *drug) in rows:
         if current is None or current[0] != sid:
             if current is not None:
                 _add_session(by_patient, current, lines)
             current, lines = (sid, pid, status, day, place, intent, muscles, relief, duration,
-                              reduction, state, npis.get(provider)), []
+                              reduction, state, provider, location, npis.get(provider)), []
         if code is not None:
             key = (code, units, mods, *drug)
             line = known_lines.get(key)
@@ -312,7 +314,8 @@ def _service_state() -> Any:
 
 def _add_session(by_patient: dict[int, list[StoredSession]], row: tuple[Any, ...],
                  lines: list[CodeLine]) -> None:
-    sid, pid, status, day, place, intent, muscles, relief, duration, reduction, state, npi = row
+    (sid, pid, status, day, place, intent, muscles, relief, duration, reduction, state,
+     provider_id, location_id, npi) = row
     outcome = None
     if status == "performed" and (relief is not None or duration is not None
                                   or reduction is not None):
@@ -321,7 +324,8 @@ def _add_session(by_patient: dict[int, list[StoredSession]], row: tuple[Any, ...
     session = Session(date=day, codes=tuple(lines), place_of_service=place, intent=intent,
                       muscles=muscles, outcome=outcome, provider_npi=npi)
     by_patient[pid].append(StoredSession(id=sid, status=status, session=session,
-                                         service_state=state))
+                                         service_state=state, provider_id=provider_id,
+                                         location_id=location_id))
 
 
 def _rows(result: Any) -> Any:

@@ -9,11 +9,13 @@ and an authorization is opened where the payer requires one and none is open.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
@@ -33,6 +35,7 @@ from tracker.store.tables import (
     SessionRow,
     utc_now,
 )
+from tracker.visits.attention import Evaluated, attention_rows, batch_visits
 from tracker.visits.authorization_ledger import (
     booked_line,
     covering_approval,
@@ -42,6 +45,7 @@ from tracker.visits.authorization_ledger import (
     session_codes,
 )
 from tracker.visits.history_reach import history_reach
+from tracker.visits.readiness_history import record_readiness
 from tracker.visits.stored_readiness import store_missing_readiness
 
 DEFAULT_HORIZON_DAYS = 21
@@ -63,12 +67,18 @@ class PreVisitSummary:
     authorizations_opened: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    # with `check_batch(..., attention=True)`: every visit's readiness, and the artifact rows of
+    # those not clear (tracker.visits.attention)
+    readiness: Counter[str] = field(default_factory=Counter)
+    attention: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, other: PreVisitSummary) -> None:
         for name in ("evaluated", "changed", "unchanged", "no_coverage", "authorizations_opened"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.verdicts.update(other.verdicts)
         self.problems.extend(other.problems)
+        self.readiness.update(other.readiness)
+        self.attention.extend(other.attention)
 
     def as_json(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "horizon_days": self.horizon_days,
@@ -118,13 +128,17 @@ def result_hash(result: dict[str, Any]) -> str:
 
 
 def check_batch(engine: Engine, patient_ids: Sequence[int], as_of: date,
-                horizon_days: int) -> PreVisitSummary:
-    """Evaluate the horizon's scheduled sessions of these patients and store what changed."""
+                horizon_days: int, *, attention: bool = False) -> PreVisitSummary:
+    """Evaluate the horizon's scheduled sessions of these patients and store what changed.
+
+    With `attention` (the flow), the visits' readiness is computed from what the batch holds,
+    written to their readiness history, and the summary holds the count per readiness and the
+    status rows of those needing attention (the flow's artifact)."""
     summary = PreVisitSummary(as_of=as_of, horizon_days=horizon_days)
     until = as_of + timedelta(days=horizon_days)
     policies = policies_in_force()
     reach = history_reach(policies.values(), load_catalog())
-    with DbSession(engine) as db:
+    with DbSession(engine) as db, _collection_paused():
         records = load_patient_records(db, patient_ids, since=reach.since(as_of),
                                        lasting_codes=reach.lasting_codes)
         evaluations: dict[int, tuple[str, Result]] = {}
@@ -138,11 +152,32 @@ def check_batch(engine: Engine, patient_ids: Sequence[int], as_of: date,
                     summary.problems.append(outcome)
                     continue
                 evaluations[stored.id] = outcome
-        _store_results(db, evaluations, summary)
+        documents = _store_results(db, evaluations, summary)
         _open_authorizations(db, evaluations, summary)
         store_missing_readiness(db, sorted(evaluations))
+        visits = (batch_visits(db, records, documents, as_of, until, datetime.now(UTC))
+                  if attention else [])
         db.commit()
+    if attention:
+        record_readiness(engine, visits)
+        summary.attention, summary.readiness = attention_rows(visits)
     return summary
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch reads and evaluates: it builds hundreds of
+    thousands of small acyclic objects (sessions, code lines, findings), and the collector's
+    passes over them cost up to a third of a batch (bench/pre_visit.py). They are freed by
+    reference counting as usual."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _evaluate(record: PatientRecord, session_id: int, as_of: date,
@@ -187,7 +222,8 @@ def _insert_results(db: DbSession, rows: list[dict[str, Any]]) -> None:
 
 
 def _store_results(db: DbSession, evaluations: dict[int, tuple[str, Result]],
-                   summary: PreVisitSummary) -> None:
+                   summary: PreVisitSummary) -> dict[int, Evaluated]:
+    """Store the evaluations that changed; returns each one's payer, verdict and document."""
     connection = db.connection()
     results = _table(EvaluationResultRow)
     existing: dict[int, tuple[int, str]] = {}
@@ -200,8 +236,10 @@ def _store_results(db: DbSession, evaluations: dict[int, tuple[str, Result]],
                 .where(results.c.session_id.in_(session_ids[start:start + _IN_CHUNK]))))
     now = utc_now()
     inserts, updates = [], []
+    documents: dict[int, Evaluated] = {}
     for session_id, (payer, result) in evaluations.items():
         document = result.as_json()
+        documents[session_id] = (payer, result.verdict, document)
         digest = result_hash(document)
         summary.evaluated += 1
         summary.verdicts[result.verdict] += 1
@@ -220,6 +258,7 @@ def _store_results(db: DbSession, evaluations: dict[int, tuple[str, Result]],
     if updates:
         # the SET clause comes from the rows' column keys; row_id only selects the row
         connection.execute(update(results).where(results.c.id == bindparam("row_id")), updates)
+    return documents
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -242,6 +281,7 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
         del wanted[session_id]
     if not wanted:
         return
+    policies = policies_in_force()
     connection = db.connection()
     auths, events = _table(AuthorizationRow), _table(AuthorizationEventRow)
     current: set[int] = set()
@@ -261,7 +301,7 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
         status = "documentation_missing" if missing else "needed"
         if session_id not in current:
             new_auths.append({"session_id": session_id, "payer": payer, "status": status,
-                              "program": _program(payer, result),
+                              "program": _program(policies, payer, result),
                               "missing_items": missing, "created_at": now, "updated_at": now})
             new_reasons.append(_reason(result, missing))
     if new_auths:
@@ -285,9 +325,9 @@ def _open_authorizations(db: DbSession, evaluations: dict[int, tuple[str, Result
         connection.execute(insert(events), event_rows)
 
 
-def _program(payer: str, result: Result) -> str | None:
+def _program(policies: dict[str, Any], payer: str, result: Result) -> str | None:
     """The program of the first rule asking for authorization (its clock decides the deadline)."""
-    policy = policies_in_force().get(payer)
+    policy = policies.get(payer)
     if policy is None:
         return None
     rules = policy.memo.get("rules-by-id")

@@ -4,6 +4,7 @@ readiness (tracker.visits.readiness), computed here once for every one of them."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -47,6 +48,10 @@ FAMILY_WORDS = {
 }
 REGION_WORDS = {"cervical_thoracic": "cervical/thoracic", "lumbar_sacral": "lumbar",
                 "sacroiliac": "sacroiliac"}
+
+
+# code lines by session: (code, units, modifiers), in line order
+_Lines = dict[int, list[tuple[str, int, list[str]]]]
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,8 @@ _NOT_YET_READ: VisitFacts = VisitFacts(date=date.min, now=datetime.min.replace(t
 def by_readiness(visits: list[UpcomingVisit]) -> list[UpcomingVisit]:
     """Worst readiness first, then by date and MRN: the order every surface lists visits in."""
     order = {name: index for index, name in enumerate(READINESSES)}
-    return sorted(visits, key=lambda v: (order[v.readiness.readiness], v.date, v.mrn))
+    return sorted(visits, key=lambda v: (order[v.readiness.readiness], v.date, v.mrn,
+                                         v.session_id))
 
 
 def readiness_counts(visits: list[UpcomingVisit]) -> dict[str, int]:
@@ -161,7 +167,8 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
     until = start + timedelta(days=days)
     query = (visit_query()
              .where(col(SessionRow.date) >= start, col(SessionRow.date) <= until)
-             .order_by(col(SessionRow.date), col(PatientRow.mrn)))
+             .order_by(col(SessionRow.date), col(PatientRow.mrn),
+                       col(SessionRow.id)))
     if provider_id is not None:
         query = query.where(col(SessionRow.provider_id) == provider_id)
     if patient_id is not None:
@@ -178,16 +185,28 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
 def read_visits(connection: Any, query: Any, now: datetime) -> list[UpcomingVisit]:
     """The visits `query` (a `visit_query`) selects, in its order, each with the authorization it
     rests on and its readiness as of `now`."""
-    rows = connection.execute(query).all()
+    return assemble_visits(connection, connection.execute(query).all(), now)
+
+
+def assemble_visits(connection: Any, rows: Sequence[tuple[Any, Any, Any, Any]], now: datetime,
+                    *, lines: _Lines | None = None,
+                    covered: dict[int, list[tuple[date, date | None]]] | None = None,
+                    ) -> list[UpcomingVisit]:
+    """The visits of (session, patient, provider, stored evaluation) rows, each with the
+    authorization it rests on and its readiness, in the rows' order. `lines` (code, units,
+    modifiers by session, in line order) and `covered` (coverage spans by patient) are read
+    unless the caller already holds them, as the pre-visit check does."""
     session_ids: list[int] = [row[0].id for row in rows if row[0].id is not None]
     patient_ids = sorted({row[1].id for row in rows})
-    lines = _lines_by_session(connection, session_ids)
+    if lines is None:
+        lines = _lines_by_session(connection, session_ids)
     own = _newest_authorizations(connection, session_ids)
     series = series_approvals(connection, patient_ids)
     every = {a.id: a for a in [*own.values(), *(a for s in series.values() for a in s)]}
     ledger = ledger_lines(connection, list(every.values()))
     facts = facts_of(every.values(), ledger)
-    covered = _covered(connection, patient_ids)
+    if covered is None:
+        covered = _covered(connection, patient_ids)
     locations = {row.id: VisitLocation(row.name, row.place_of_service)
                  for row in connection.execute(select(LocationRow)).scalars()}
     catalog = load_catalog()
@@ -244,9 +263,6 @@ def _visit(session: Any, patient: Any, provider: Any, evaluation: Any, codes: st
         findings=tuple(f"{f['code']}: {f['message']}" for f in result.get("findings", [])),
         authorization_id=authorization_id, authorization=auth,
     )
-
-
-_Lines = dict[int, list[tuple[str, int, list[str]]]]
 
 
 def _lines_by_session(connection: Any, session_ids: list[int]) -> _Lines:
