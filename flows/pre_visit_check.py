@@ -8,6 +8,7 @@ from datetime import date
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.schemas.objects import State
+from prefect.utilities.annotations import quote
 from sqlalchemy.exc import OperationalError
 
 from flows.batches import BatchTaskRunner, each_batch
@@ -93,7 +94,9 @@ def pre_visit_check(as_of: date | None = None, horizon_days: int = DEFAULT_HORIZ
     patient_batches = batches(find_patients_with_visits(day, horizon_days), batch_patients)
     for part in each_batch(check_patients, patient_batches, day, horizon_days):
         summary.add(part)
-    publish_status(summary)
+    # quote(): Prefect would otherwise walk every status row of the summary looking for upstream
+    # results — seconds per run
+    publish_status(quote(summary))  # type: ignore[call-overload]
     print(f"pre-visit check {day}: {summary.evaluated} evaluated, {summary.changed} changed, "
           f"{summary.authorizations_opened} authorizations opened, "
           f"verdicts {dict(summary.verdicts)}")

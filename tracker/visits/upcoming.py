@@ -70,7 +70,7 @@ class UpcomingVisit:
     next_eligible_date: str | None
     findings: tuple[str, ...]
     authorization_id: int | None = None  # the authorization the visit rests on, if any
-    readiness: Readiness = field(default_factory=lambda: readiness_of(_NOT_YET_READ))
+    readiness: Readiness = field(default_factory=lambda: _NOT_YET_READY)
     authorization: AuthorizationFacts | None = None
 
     @property
@@ -118,6 +118,7 @@ class UpcomingVisit:
 # What a visit reads before its readiness is computed: not evaluated.
 _NOT_YET_READ: VisitFacts = VisitFacts(date=date.min, now=datetime.min.replace(tzinfo=UTC),
                                        evaluation=None)
+_NOT_YET_READY: Readiness = readiness_of(_NOT_YET_READ)  # frozen: one for every visit
 
 
 def by_readiness(visits: list[UpcomingVisit]) -> list[UpcomingVisit]:
