@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
+from queue import SimpleQueue
 from typing import Any
 
 from sqlalchemy import Engine, Text, and_, bindparam, cast, func, or_, update
@@ -162,15 +164,19 @@ def inquire_due(engine: Engine, gateways: PayerGateways, summary: FollowUpSummar
     now = now or utc_now()
     due = _due(engine, now)
     pools: dict[str, ThreadPoolExecutor] = {}  # one per payer, for the whole run
-    in_flight: dict[Future[GatewayReply | PayerError], int] = {}
+    # each answer is queued as it completes: taking the next one costs the same however many
+    # are in flight (waiting on the whole set each time made the run quadratic, and the main
+    # thread's spinning slowed the threads that talk to the payers)
+    done: SimpleQueue[tuple[int, Future[GatewayReply | PayerError]]] = SimpleQueue()
+    in_flight = 0
     arrived: dict[int, GatewayReply | PayerError] = {}
 
     def collect(keep: int) -> None:
-        nonlocal arrived
-        while len(in_flight) > keep:
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                arrived[in_flight.pop(future)] = future.result()
+        nonlocal arrived, in_flight
+        while in_flight > keep:
+            authorization_id, future = done.get()
+            in_flight -= 1
+            arrived[authorization_id] = future.result()
             if len(arrived) >= RECORD_BATCH:
                 _record_replies(engine, arrived, summary, now)
                 arrived = {}
@@ -180,13 +186,20 @@ def inquire_due(engine: Engine, gateways: PayerGateways, summary: FollowUpSummar
             failed, asked = _ask_payers(gateways, pools,
                                         _latest_inquiries(engine, due[start:start + INQUIRY_CHUNK]))
             arrived.update(failed)
-            in_flight.update(asked)
+            for future, authorization_id in asked.items():
+                in_flight += 1
+                future.add_done_callback(partial(_queue_answer, done, authorization_id))
             collect(keep=INQUIRY_CHUNK)
         collect(keep=0)
         _record_replies(engine, arrived, summary, now)
     finally:
         for pool in pools.values():
             pool.shutdown(cancel_futures=True)
+
+
+def _queue_answer(done: SimpleQueue[tuple[int, Future[GatewayReply | PayerError]]],
+                  authorization_id: int, future: Future[GatewayReply | PayerError]) -> None:
+    done.put((authorization_id, future))
 
 
 def _record_replies(engine: Engine, replies: dict[int, GatewayReply | PayerError],
