@@ -29,6 +29,7 @@ from tracker.store.tables import (
     LocationRow,
     PatientRow,
     PsychEvaluationRow,
+    ReadinessChangeRow,
     SessionCodeRow,
     SessionRow,
 )
@@ -386,6 +387,12 @@ def test_the_flow_publishes_the_visits_needing_attention_as_a_table_artifact(
     assert [(r["session"], r["readiness"]) for r in rows] == [
         (str(v.session_id), v.readiness.readiness) for v in board]
     assert "clear" not in {r["readiness"] for r in rows}
+    # every visit's readiness went into its history, as the board reads it
+    every = status_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS)
+    with DbSession(engine) as db:
+        history = {row.session_id: row.readiness for row in db.exec(
+            select(ReadinessChangeRow).order_by(col(ReadinessChangeRow.id)))}  # newest wins
+    assert history == {v.session_id: v.readiness.readiness for v in every}
 
 
 def test_the_synthetic_practice_ships_locations_whose_state_and_place_its_visits_are_checked_in(
