@@ -6,17 +6,18 @@ For each backend (a SQLite file, and a fresh PostgreSQL database `painauth_bench
 in the 21-day horizon by default), then, each in its own child process so that the peak RSS is the
 stage's own:
 
-- the lower bound: one SQL query that only counts performed sessions per patient and spinal
-  region in the rolling 12 months, for the patients of the scheduled sessions;
-- `check_upcoming_visits` on a fresh state (no stored results), then once more unchanged.
+- `check_upcoming_visits` (one worker, fresh state: no stored results) and its lower bound, in
+  interleaved runs: the same rows read and written with plain SQL (see `lower_bound`);
+- with `--flow`, the shipped `pre_visit_check` flow against the bare call, interleaved.
+
+Each pair is stated as ratios, min / median / max over the runs, with the load average.
 
     .venv/bin/python bench/pre_visit.py                       # both backends, 1M and 100k history
-    .venv/bin/python bench/pre_visit.py --growth years        # 1M over 180 months vs 100k over 18
     .venv/bin/python bench/pre_visit.py --backend sqlite --patients 10000 --sessions 100000 \\
-        --scheduled 2000                                      # a quick run
+        --scheduled 2000 --no-growth --flow                   # a quick run
 
-Targets (issue 3): >= 5,000 scheduled sessions/s, peak memory <= 500 MB, and cost per scheduled
-session growing <= 1.3x when the history grows tenfold.
+Targets (issue 15): the check within 4x of the bound on one worker, peak memory <= 500 MB, and
+the flow within 1.3x of the bare call.
 """
 
 from __future__ import annotations
