@@ -30,7 +30,7 @@ from tracker.importers.service import import_practice_files
 from tracker.store.tables import PatientRow
 from tracker.web.app import create_app
 
-from .conftest import PASSWORD, SECRET, TODAY, USERS, Practice
+from .conftest import PASSWORD, SECRET, TODAY, USERS, Practice, load_practice
 
 NEW_MRN = "SYN-7001"
 
@@ -51,6 +51,15 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+@pytest.fixture(scope="module")
+def sqlite_practice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Practice]:
+    """A practice of this module's own: its counts must not depend on what other modules' tests
+    (in whatever order a worker runs them) added to the shared one."""
+    practice = load_practice(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'painauth.sqlite'}")
+    yield practice
+    practice.engine.dispose()
 
 
 @pytest.fixture(scope="module")
