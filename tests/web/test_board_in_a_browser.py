@@ -7,18 +7,10 @@ Set PAINAUTH_SCREENSHOT_DIR to keep a screenshot of the filtered board for a per
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -29,28 +21,14 @@ from sqlmodel import col
 from tracker.importers.service import import_practice_files
 from tracker.store.tables import PatientRow
 from tracker.web.app import create_app
+from tracker.web.local_server import serving
 
+from .browser import PAGE_LOAD_SECONDS, chromium, needs_chromium
 from .conftest import PASSWORD, SECRET, TODAY, USERS, Practice, load_practice
 
 NEW_MRN = "SYN-7001"
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1500,1000")
-
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-    reason="Debian's chromium and chromium-driver are not installed: `make test` installs them "
-           "when run as root (apt-get install chromium chromium-driver)")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -64,31 +42,14 @@ def sqlite_practice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Practi
 
 @pytest.fixture(scope="module")
 def board_address(sqlite_practice: Practice) -> Iterator[str]:
-    port = _free_port()
-    app = create_app(sqlite_practice.engine, SECRET, today=lambda: TODAY)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        assert time.monotonic() < deadline, "the board did not start within 120 s"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(sqlite_practice.engine, SECRET, today=lambda: TODAY)) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(20)
-    yield driver
-    driver.quit()
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
+        yield driver
 
 
 def _path(driver: WebDriver, address: str) -> str:
@@ -97,7 +58,7 @@ def _path(driver: WebDriver, address: str) -> str:
 
 def _wait_for(driver: WebDriver, address: str, path: str) -> None:
     """Wait until the page at `path` (a prefix) has loaded: a click only starts navigation."""
-    WebDriverWait(driver, 10).until(
+    WebDriverWait(driver, PAGE_LOAD_SECONDS).until(
         lambda d: _path(d, address).startswith(path)
         and d.execute_script("return document.readyState") == "complete")
 
@@ -221,7 +182,7 @@ def test_a_scheduler_reads_why_a_visit_stops_and_checks_again_after_the_fix(
                                      today=TODAY).clean
         page = _path(browser, board_address)
         browser.find_element(By.CSS_SELECTOR, "form.check-again button").click()
-        WebDriverWait(browser, 10).until(lambda d: "checked=" in d.current_url)
+        WebDriverWait(browser, PAGE_LOAD_SECONDS).until(lambda d: "checked=" in d.current_url)
         assert _path(browser, board_address).startswith(page.split("#")[0])
         upcoming = browser.find_element(By.CSS_SELECTOR, "#upcoming + form + table tbody tr")
         # covered now and evaluated against Medicare's policy: the next step is the chart
@@ -268,7 +229,7 @@ def test_billing_opens_the_practice_page_and_finds_each_chart_drawn_and_styled(
     _sign_in(browser, board_address, "billing")
     browser.find_element(By.LINK_TEXT, "Practice").click()
     _wait_for(browser, board_address, "/practice")
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, PAGE_LOAD_SECONDS).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, "figure.chart svg"))
         == len(PRACTICE_CHARTS))
     charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart svg")
@@ -281,7 +242,7 @@ def test_billing_opens_the_practice_page_and_finds_each_chart_drawn_and_styled(
             "return getComputedStyle(arguments[0]).fontSize", heading) == "22px"
     browser.find_element(By.PARTIAL_LINK_TEXT, "The money").click()
     _wait_for(browser, board_address, "/practice/money")
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, PAGE_LOAD_SECONDS).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == len(MONEY_CHARTS))
     assert [browser.execute_script("return arguments[0].querySelector('title').textContent", svg)
             for svg in browser.find_elements(By.CSS_SELECTOR, "figure.chart svg")] \

@@ -14,18 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from pypdf import PdfWriter
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -39,9 +33,10 @@ from tracker.store.tables import AuthorizationRow, DenialStepRow
 from tracker.store.users import add_user
 from tracker.visits.pre_visit import check_upcoming_visits
 from tracker.web.app import create_app
+from tracker.web.local_server import serving
 
+from .browser import PAGE_LOAD_SECONDS, chromium, needs_chromium
 from .conftest import PASSWORD, SECRET, TODAY, USERS
-from .test_board_in_a_browser import CHROMEDRIVER, CHROMIUM, FLAGS, _free_port
 
 MRN = "SYN-Q1301"
 FILES = {
@@ -62,9 +57,7 @@ FILES = {
                       "G89.4;M96.1"]],
 }
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-    reason="Debian's chromium and chromium-driver are not installed")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -89,36 +82,14 @@ def walk_address(queue_practice: tuple[object, Path]) -> Iterator[str]:
     engine, folder = queue_practice
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PAINAUTH_HOME", str(folder / "home"))
-        port = _free_port()
-        app = create_app(engine, SECRET, today=lambda: TODAY)  # type: ignore[arg-type]
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        try:
-            deadline = time.monotonic() + 30
-            while not server.started:
-                assert time.monotonic() < deadline, "the board did not start within 30 s"
-                time.sleep(0.05)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with serving(create_app(engine, SECRET, today=lambda: TODAY)) as address:  # type: ignore[arg-type]
+            yield address
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-queue')}")
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    try:
+def chromium_driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    with chromium(tmp_path_factory.mktemp("chromium-queue")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _submit(driver: WebDriver, form: str) -> None:
@@ -126,7 +97,7 @@ def _submit(driver: WebDriver, form: str) -> None:
     button = driver.find_element(By.CSS_SELECTOR, f"{form} button[type=submit]")
     old = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 20).until(
+    WebDriverWait(driver, PAGE_LOAD_SECONDS).until(
         lambda d: _stale(old) and d.execute_script("return document.readyState") == "complete")
 
 
@@ -146,9 +117,9 @@ def _status(driver: WebDriver) -> str:
 
 
 def test_billing_works_an_authorization_from_the_queue_to_an_appeal(
-        chromium: WebDriver, walk_address: str, queue_practice: tuple[object, Path]) -> None:
+        chromium_driver: WebDriver, walk_address: str, queue_practice: tuple[object, Path]) -> None:
     engine, folder = queue_practice
-    driver = chromium
+    driver = chromium_driver
     driver.get(walk_address + "/login?next=/queue")
     driver.find_element(By.ID, "name").send_keys(USERS["billing"])
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
@@ -167,7 +138,7 @@ def test_billing_works_an_authorization_from_the_queue_to_an_appeal(
     assert item.find_element(By.CSS_SELECTOR, "td.owner").text == USERS["billing"]
 
     item.find_element(By.CSS_SELECTOR, f"a[href='/authorizations/{auth_id}']").click()
-    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "document-file"))
+    WebDriverWait(driver, PAGE_LOAD_SECONDS).until(lambda d: d.find_elements(By.ID, "document-file"))
     assert _status(driver) == "documentation_missing"
     assert "PSYCH_CLEARANCE_EXPIRED" in driver.find_element(By.CSS_SELECTOR, "section.missing").text
 
