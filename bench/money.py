@@ -68,10 +68,13 @@ def main() -> None:
         seconds, written = _best(1, lambda: record_readiness(engine, visits))
         print(f"record_readiness again ({len(visits):,} visits, {written} rows): {seconds:.2f} s")
         seconds, board = _best(args.passes, lambda: upcoming_visits(engine, AS_OF, 21))
-        print(f"upcoming_visits alone (the board's read it prices): {seconds:.2f} s")
+        print(f"upcoming_visits (every visit's readiness computed, what revenue_at_risk read "
+              f"before it read the stored readiness): {seconds:.2f} s")
         seconds, risk = _best(args.passes, lambda: revenue_at_risk(engine, AS_OF, 21))
         print(f"revenue_at_risk, 21 days: {seconds:.2f} s — {len(risk.visits):,} visits at risk, "
               f"${risk.total_cents / 100:,.2f}")
+        same = revenue_at_risk(engine, AS_OF, 21, visits=board) == risk
+        print(f"  the same figures as pricing upcoming_visits' own readiness: {same}")
         seconds, saved = _best(args.passes, lambda: protected(
             engine, AS_OF - timedelta(days=6), AS_OF))
         print(f"protected, 7 days: {seconds:.2f} s — {len(saved.visits):,} visits")

@@ -1,8 +1,9 @@
 """Revenue at risk on upcoming visits, and what painauth protected.
 
-At risk: the scheduled visits whose readiness (tracker.visits.readiness, as the board shows it)
-is `stop` or `act`, each worth the expected reimbursement of its booked lines. A visit's amount
-goes to its worst reason, so the totals by reason add up to the total.
+At risk: the scheduled visits whose readiness (tracker.visits.readiness, as the board shows it
+and keeps it in `visit_readiness`) is `stop` or `act`, each worth the expected reimbursement of
+its booked lines. A visit's amount goes to its worst reason, so the totals by reason add up to
+the total.
 
 Protected: visits painauth flagged `stop` or `act` that became `clear` before their date (moved
 or fixed), as the pre-visit check recorded in `readiness_changes`."""
@@ -15,13 +16,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy import select as select_columns
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
 from tracker.money.billing_lines import Payers, session_lines
 from tracker.money.fee_schedule import load_fee_schedule
-from tracker.store.tables import PatientRow, ReadinessChangeRow, SessionRow
-from tracker.visits.upcoming import UpcomingVisit, upcoming_visits
+from tracker.store.tables import (
+    EvaluationResultRow,
+    PatientRow,
+    ProviderRow,
+    ReadinessChangeRow,
+    SessionRow,
+    VisitReadinessRow,
+)
+from tracker.visits.stored_readiness import RANK, refresh_readiness
+from tracker.visits.upcoming import UpcomingVisit
 
 AT_RISK_READINESSES = ("stop", "act")
 DAYS_TO_VISIT_BUCKETS: tuple[tuple[str, int, int], ...] = (
@@ -85,11 +95,54 @@ def revenue_at_risk(engine: Engine, as_of: date, days: int = 21, *,
                     visits: Sequence[UpcomingVisit] | None = None) -> AtRisk:
     """The scheduled visits from `as_of` for `days` days that are `stop` or `act`, priced.
 
-    `visits`: the `upcoming_visits(engine, as_of, days)` a caller has already read (the board's
-    read is most of the cost), instead of reading them again."""
-    if visits is None:
-        visits = upcoming_visits(engine, as_of, days, now=now)
-    visits = [v for v in visits if v.readiness.readiness in AT_RISK_READINESSES]
+    Read from the readiness the board keeps (`tracker.visits.stored_readiness`, brought up to
+    date first, as the board does before it reads a range), so only the visits at risk are
+    read. `visits`: the `upcoming_visits(engine, as_of, days)` a caller has already read,
+    priced instead."""
+    if visits is not None:
+        return _priced(engine, as_of, days, [
+            _Booked(v.session_id, v.date, v.patient_id, v.mrn, v.provider, v.payer,
+                    v.readiness.readiness, v.reasons[0] if v.reasons else "")
+            for v in visits if v.readiness.readiness in AT_RISK_READINESSES])
+    until = as_of + timedelta(days=days)
+    refresh_readiness(engine, as_of, until, now=now or datetime.now(UTC))
+    stored = VisitReadinessRow
+    query = (select_columns(col(stored.session_id), col(stored.date), col(SessionRow.patient_id),
+                            col(stored.mrn), col(ProviderRow.name),
+                            col(EvaluationResultRow.payer), col(stored.readiness),
+                            col(stored.reason))
+             .join(SessionRow, col(SessionRow.id) == col(stored.session_id))
+             .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
+             .outerjoin(EvaluationResultRow,
+                        col(EvaluationResultRow.session_id) == col(stored.session_id))
+             .where(col(stored.date) >= as_of, col(stored.date) <= until,
+                    col(stored.rank).in_([RANK[r] for r in AT_RISK_READINESSES]),
+                    col(SessionRow.status) == "scheduled")
+             .order_by(col(stored.rank), col(stored.date), col(stored.mrn),
+                       col(stored.session_id)))
+    with DbSession(engine) as db:
+        booked = [_Booked(sid, day, pid, mrn, provider or "", payer or "", readiness,
+                          reason or "")
+                  for sid, day, pid, mrn, provider, payer, readiness, reason
+                  in db.execute(query)]
+    return _priced(engine, as_of, days, booked)
+
+
+@dataclass(frozen=True)
+class _Booked:
+    """A visit at risk as the pricing reads it."""
+
+    session_id: int
+    date: date
+    patient_id: int
+    mrn: str
+    provider: str
+    payer: str  # the evaluated payer; "" when not evaluated
+    readiness: str
+    reason: str
+
+
+def _priced(engine: Engine, as_of: date, days: int, visits: list[_Booked]) -> AtRisk:
     schedule = load_fee_schedule(engine)
     with DbSession(engine) as db:
         lines = session_lines(db, [v.session_id for v in visits])
@@ -102,8 +155,8 @@ def revenue_at_risk(engine: Engine, as_of: date, days: int = 21, *,
                                      visit.date)
         priced.append(VisitAtRisk(
             session_id=visit.session_id, date=visit.date, mrn=visit.mrn,
-            provider=visit.provider, payer=payer, readiness=visit.readiness.readiness,
-            reason=visit.reasons[0] if visit.reasons else "", amount_cents=expected.amount_cents,
+            provider=visit.provider, payer=payer, readiness=visit.readiness,
+            reason=visit.reason, amount_cents=expected.amount_cents,
             unpriced=expected.unpriced))
     return _at_risk(as_of, days, priced)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, String, and_, cast, or_, select
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
@@ -67,7 +67,7 @@ def missed_charges(engine: Engine, since: date, until: date) -> MissedCharges:
             .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
             .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
             .where(col(SessionRow.status) == "performed", col(SessionRow.date) >= since,
-                   col(SessionRow.date) <= until)
+                   col(SessionRow.date) <= until, _documented())
             .order_by(col(SessionRow.date), col(PatientRow.mrn))).all()
         lines = session_lines(db, [row[0] for row in rows])
         payers = Payers(db, [row[1] for row in rows])
@@ -85,6 +85,14 @@ def missed_charges(engine: Engine, since: date, until: date) -> MissedCharges:
                 amount_cents=_amount(schedule, payer, miss, day), message=miss.message,
                 instead_of=miss.instead_of))
     return _totals(since, until, charges)
+
+
+def _documented() -> Any:
+    """The sessions whose procedure note documents something: only they can miss a charge
+    (guidance, drugs given or muscles; a JSON null of drugs_given documents nothing)."""
+    drugs = col(SessionRow.drugs_given)
+    return or_(col(SessionRow.guidance).is_not(None), col(SessionRow.muscles).is_not(None),
+               and_(drugs.is_not(None), cast(drugs, String) != "null"))
 
 
 def documentation_of(guidance: str | None, drugs_given: list[dict[str, Any]] | None,

@@ -514,6 +514,9 @@ class VisitReadinessRow(SQLModel, table=True):
     mrn: str = Field(max_length=64)
     provider_id: int | None = None
     verdict: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=64,
+                               description="the worst reason's code, '' for none: what revenue "
+                               "at risk counts a visit's amount under")
     computed_at: datetime = _stamp()
     recheck_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True,
                                         description="when time alone may change it")

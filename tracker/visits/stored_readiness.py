@@ -69,7 +69,8 @@ def _row(visit: UpcomingVisit, provider_id: int | None, verdict: str | None, sta
         due = due.replace(tzinfo=UTC)
     return {"session_id": visit.session_id, "readiness": visit.readiness.readiness,
             "rank": RANK[visit.readiness.readiness], "date": visit.date, "mrn": visit.mrn,
-            "provider_id": provider_id, "verdict": verdict, "computed_at": stamp,
+            "provider_id": provider_id, "verdict": verdict,
+            "reason": visit.reasons[0] if visit.reasons else "", "computed_at": stamp,
             # the payer's decision clock running out turns "waiting" into "act"
             "recheck_at": due if due is not None and due > now else None}
 
