@@ -5,7 +5,6 @@ uses to record a fax or portal payer's submission and decision (tracker.authoriz
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -25,7 +24,6 @@ from tracker.authorizations.manual_entry import (
     record_manual_submission,
 )
 from tracker.authorizations.overview import AuthorizationOverview, authorization_overview
-from tracker.dates import parse_date
 from tracker.errors import InputError, PainauthError
 from tracker.packages.attachments import DOCUMENT_KINDS
 from tracker.packages.errors import AuthorizationNotFound
@@ -36,7 +34,7 @@ from tracker.store.page_cursor import PAGE_SIZE, page_size
 from tracker.store.users import User
 from tracker.web.auditing import audit
 from tracker.web.authorization_words import flag_words, status_meaning
-from tracker.web.pages import Reader, RecordId, message_page, render
+from tracker.web.pages import Reader, RecordId, form_day, message_page, render, whole_number
 from tracker.web.provider_scope import check_authorization, may_argue_peer_to_peer, own_provider
 from tracker.web.signing_in import RoleNeeded, check_form_token
 
@@ -134,8 +132,8 @@ def manual_decision(request: Request, user: Billing, authorization_id: RecordId,
     try:
         record_manual_decision(
             request.app.state.board.engine, authorization_id, actor=user.name, decision=decision,
-            auth_number=auth_number, approved_units=_units(units),
-            valid_from=_day("valid_from", valid_from), valid_to=_day("valid_to", valid_to),
+            auth_number=auth_number, approved_units=whole_number("units", units),
+            valid_from=form_day("valid_from", valid_from), valid_to=form_day("valid_to", valid_to),
             reason=reason)
     except InputError as err:
         return _page(request, user, authorization_id, error=str(err), status_code=400)
@@ -195,23 +193,3 @@ def _handed_to_staff(overview: AuthorizationOverview) -> bool:
 
 def _packets() -> Path:
     return load_settings().home / "packets"
-
-
-def _units(text: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InputError("units", f"{text!r} is not a whole number of units") from None
-
-
-def _day(field: str, text: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a date; write it as YYYY-MM-DD") from None

@@ -16,7 +16,7 @@ from tracker.errors import InputError
 from tracker.store.users import User
 from tracker.web.auditing import audit
 from tracker.web.authorization_pages import show_authorization
-from tracker.web.pages import RecordId, form_day
+from tracker.web.pages import RecordId, form_day, number, whole_number
 from tracker.web.signing_in import RoleNeeded, check_form_token
 
 router = APIRouter()
@@ -88,26 +88,6 @@ def psych_evaluation(request: Request, user: Billing, authorization_id: RecordId
         return show_authorization(request, user, authorization_id, str(err), 400, entered)
     return _saved(request, user, authorization_id, "psych_evaluation_entered", recheck,
                   date=evaluation_date, result=result)
-
-
-def whole_number(field: str, text: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a whole number") from None
-
-
-def number(field: str, text: str) -> float | None:
-    text = text.strip().removesuffix("%").strip()
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a number") from None
 
 
 def _saved(request: Request, user: User, authorization_id: int, action: str, recheck: Recheck,

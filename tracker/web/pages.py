@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from tracker.authorizations.notes import add_patient_note, notes_on_patient
 from tracker.authorizations.updates import change_authorization_status
+from tracker.dates import parse_date
 from tracker.errors import InputError
 from tracker.roles import USER_ROLES
 from tracker.store.page_cursor import page_size
@@ -308,9 +309,30 @@ def form_day(name: str, text: str) -> date | None:
     if not text.strip():
         return None
     try:
-        return date.fromisoformat(text.strip())
+        return parse_date(text.strip())
     except ValueError:
-        raise InputError(name, f"{text!r} is not a date; use YYYY-MM-DD") from None
+        raise InputError(name, f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def whole_number(name: str, text: str) -> int | None:
+    """A whole-number field of a form: empty is none."""
+    if not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InputError(name, f"{text!r} is not a whole number") from None
+
+
+def number(name: str, text: str) -> float | None:
+    """A number field of a form (a percentage, a score): empty is none; a trailing % is allowed."""
+    text = text.strip().removesuffix("%").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(name, f"{text!r} is not a number") from None
 
 
 def _safe_next(target: str) -> str:

@@ -4,7 +4,6 @@ and authorizations (tracker.authorizations.queue, assignment and search)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -14,12 +13,11 @@ from fastapi.responses import RedirectResponse
 from tracker.authorizations.assignment import assign, claim, set_dates
 from tracker.authorizations.queue import KINDS, VIEWS, checked_view, work_queue
 from tracker.authorizations.search import SearchResult, search
-from tracker.dates import parse_date
 from tracker.errors import InputError
 from tracker.store.page_cursor import PAGE_SIZE, page_size
 from tracker.store.users import User, list_users
 from tracker.web.auditing import audit
-from tracker.web.pages import RecordId, render
+from tracker.web.pages import RecordId, form_day, render
 from tracker.web.signing_in import RoleNeeded, check_form_token
 
 router = APIRouter()
@@ -65,7 +63,7 @@ def set_item_dates(request: Request, user: Worker, authorization_id: RecordId, t
                    view: FormText = "all") -> Response:
     check_form_token(request, token)
     try:
-        due, touch = _day("due_on", due_on), _day("next_touch_on", next_touch_on)
+        due, touch = form_day("due_on", due_on), form_day("next_touch_on", next_touch_on)
         set_dates(request.app.state.board.engine, authorization_id, actor=user.name,
                   due_on=due, next_touch_on=touch)
     except InputError as err:
@@ -105,13 +103,3 @@ def _page(request: Request, user: User, view: str, text: str, error: str | None 
 def _back(view: str) -> Response:
     view = view if view in VIEWS else "all"
     return RedirectResponse(f"/queue?view={view}", status_code=303)
-
-
-def _day(field: str, text: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a date; write it as YYYY-MM-DD") from None
