@@ -22,7 +22,11 @@ from sqlmodel import col, select
 
 from tracker.authorizations.decisions import change_status
 from tracker.authorizations.document_content import read_content
-from tracker.authorizations.evidence_entry import PsychEvaluationEntry, put_psych_evaluation
+from tracker.authorizations.evidence_entry import (
+    PsychEvaluationEntry,
+    locked_authorization,
+    put_psych_evaluation,
+)
 from tracker.authorizations.recheck import Recheck, recheck_patient
 from tracker.errors import InputError
 from tracker.packages.attachments import CONTENT_TYPES, DOCUMENT_KINDS, PAYER_CORRESPONDENCE
@@ -31,7 +35,7 @@ from tracker.store.document_files import (
     remove_document_file,
     store_document_file,
 )
-from tracker.store.tables import AuthorizationRow, DocumentRow, SessionRow, utc_now
+from tracker.store.tables import AuthorizationRow, DocumentRow, utc_now
 
 LONGEST_TITLE = 200
 EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -110,7 +114,7 @@ def upload_document(engine: Engine, home: Path, authorization_id: int, *, actor:
     stored_name = store_document_file(home, content)
     try:
         with DbSession(engine) as db:
-            auth, patient_id = _authorization(db, authorization_id)
+            auth, patient_id = locked_authorization(db, authorization_id)
             row = DocumentRow(patient_id=patient_id, authorization_id=authorization_id, kind=kind,
                               document_date=on, title=title, content_type=found.content_type,
                               size_bytes=len(content), pages=found.pages,
@@ -178,15 +182,6 @@ def documents_of(db: DbSession, patient_id: int) -> list[Document]:
     rows = db.exec(select(DocumentRow).where(DocumentRow.patient_id == patient_id)
                    .order_by(col(DocumentRow.document_date).desc(), col(DocumentRow.id).desc()))
     return [_document(row) for row in rows]
-
-
-def _authorization(db: DbSession, authorization_id: int) -> tuple[AuthorizationRow, int]:
-    auth = db.get(AuthorizationRow, authorization_id, with_for_update=True)
-    if auth is None:
-        raise InputError("authorization", f"no authorization with id {authorization_id}")
-    session = db.get(SessionRow, auth.session_id)
-    assert session is not None
-    return auth, session.patient_id
 
 
 def _title_from(file_name: str) -> str:

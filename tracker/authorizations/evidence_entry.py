@@ -190,7 +190,7 @@ def save_care_episode(engine: Engine, authorization_id: int, entry: CareEpisodeE
                       actor: str, as_of: date, episode_id: int | None = None) -> Recheck:
     """Enter an episode, or correct `episode_id` (or the episode of the same kind and start)."""
     with DbSession(engine) as db:
-        auth, patient_id = _authorization(db, authorization_id)
+        auth, patient_id = locked_authorization(db, authorization_id)
         same_start = db.exec(select(ConservativeCareRow).where(
             ConservativeCareRow.patient_id == patient_id, ConservativeCareRow.kind == entry.kind,
             ConservativeCareRow.start == entry.start)).first()
@@ -223,7 +223,7 @@ def save_session_outcome(engine: Engine, authorization_id: int, session_id: int,
     """The outcome of one of the patient's performed sessions (a diagnostic block's relief
     included)."""
     with DbSession(engine) as db:
-        auth, patient_id = _authorization(db, authorization_id)
+        auth, patient_id = locked_authorization(db, authorization_id)
         session = db.get(SessionRow, session_id)
         if session is None or session.patient_id != patient_id:
             raise InputError("session", f"session {session_id} is not this patient's; reload the "
@@ -252,7 +252,7 @@ def save_session_outcome(engine: Engine, authorization_id: int, session_id: int,
 def save_psych_evaluation(engine: Engine, authorization_id: int, entry: PsychEvaluationEntry, *,
                           actor: str, as_of: date) -> Recheck:
     with DbSession(engine) as db:
-        auth, patient_id = _authorization(db, authorization_id)
+        auth, patient_id = locked_authorization(db, authorization_id)
         put_psych_evaluation(db, auth, patient_id, entry, actor=actor)
         db.commit()
     return recheck_patient(engine, patient_id, actor=actor, as_of=as_of)
@@ -273,7 +273,8 @@ def put_psych_evaluation(db: DbSession, auth: AuthorizationRow, patient_id: int,
                          f"{source}: {entry.words}")
 
 
-def _authorization(db: DbSession, authorization_id: int) -> tuple[AuthorizationRow, int]:
+def locked_authorization(db: DbSession, authorization_id: int) -> tuple[AuthorizationRow, int]:
+    """The authorization, locked for this transaction, and its patient's id."""
     auth = db.get(AuthorizationRow, authorization_id, with_for_update=True)
     if auth is None:
         raise InputError("authorization", f"no authorization with id {authorization_id}")
