@@ -263,3 +263,31 @@ def test_a_denial_goes_through_peer_to_peer_appeal_and_resubmission_on_record(
     assert overview is not None
     assert [(s.kind, s.outcome) for s in overview.denial_steps] == [
         ("peer_to_peer", "upheld"), ("first_level", "upheld")]
+
+
+def test_a_request_waiting_on_the_payer_is_chased_only_when_a_person_must(engine: Engine,
+                                                                            desk: Desk) -> None:
+    """Pended electronically with the payer's answer on file: the follow-up run has it, not the
+    queue. Sent with no answer back (by hand), or entered with no attempt at all: chase it, by
+    the payer's decision deadline. The latest attempt is the one that counts."""
+    due = NOW + timedelta(days=5)
+    answered = _authorization(engine, "SYN-7111", ("Answered", "Dana"), TODAY + timedelta(20),
+                              "aetna", "pended", decision_due_at=due)
+    unanswered = _authorization(engine, "SYN-7112", ("Unanswered", "Eli"),
+                                TODAY + timedelta(20), "aetna", "submitted", decision_due_at=due)
+    no_attempt = _authorization(engine, "SYN-7113", ("Noattempt", "Fay"), TODAY + timedelta(20),
+                                "aetna", "pended")
+    with DbSession(engine) as db:
+        for auth_id, attempt, state, response in (
+                (answered, 1, "sent", None), (answered, 2, "sent", {"resourceType": "Bundle"}),
+                (unanswered, 1, "sent", {"resourceType": "Bundle"}),
+                (unanswered, 2, "sent", None)):
+            db.add(SubmissionAttemptRow(authorization_id=auth_id, attempt=attempt, state=state,
+                                        bundle_identifier=f"b-{auth_id}-{attempt}",
+                                        response=response))
+        db.commit()
+    items = {i.authorization_id: i for i in work_queue(engine, TODAY, now=NOW).items}
+    assert answered not in items
+    assert items[unanswered].kind == "chase" and items[unanswered].due_on == due.date()
+    assert items[no_attempt].kind == "chase" and items[no_attempt].due_on == TODAY + timedelta(20)
+    assert work_queue(engine, TODAY, now=NOW).counts["all"] == len(items)

@@ -17,25 +17,28 @@ A due date set by hand wins over all of these.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Engine
-from sqlmodel import Session as DbSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from tracker.authorizations.appeal_windows import appeal_windows
-from tracker.authorizations.decisions import deadline_for
-from tracker.authorizations.denials import denial_date, denial_steps
-from tracker.authorizations.manual_entry import awaiting_manual_submission, sent_by_staff
+from tracker.authorizations.decisions import decision_deadline
+from tracker.authorizations.manual_entry import PACKET_READY
 from tracker.errors import InputError
 from tracker.store.page_cursor import cursor_of, damaged, page_size, read_cursor
 from tracker.store.tables import (
     AuthorizationRow,
     AuthorizationWorkRow,
+    CoverageRow,
+    DenialStepRow,
     PatientRow,
     SessionRow,
+    SubmissionAttemptRow,
     utc_now,
 )
 
@@ -57,6 +60,7 @@ VIEWS: dict[str, str] = {
 }
 PREPARING = ("needed", "documentation_missing")
 WAITING = ("submitted", "pended")
+OPEN = PREPARING + ("rejected", "denied") + WAITING  # the statuses that can hold work
 
 
 @dataclass(frozen=True)
@@ -105,27 +109,25 @@ def work_queue(engine: Engine, today: date, *, view: str = "all", user: str | No
     the cursor `after` (`size` None: all of it, as the command prints it), and the count of
     every view.
 
-    Kinds and derived due dates come from each authorization's state in Python, so the whole
-    open work is read to sort it; the page bounds what is shown."""
+    Kinds and derived due dates are worked out from each open authorization's columns, so the
+    whole open work is read (as plain rows, in one query) to sort and count it; the page bounds
+    what is built and shown."""
     view = checked_view(view)
     if view == "mine" and not user:
         raise InputError("user", "say whose queue to show (the user name)")
     key = _key(after)
-    items = open_work(engine, today, now=now)
-    counts = {name: sum(1 for item in items if _in_view(item, name, user, today)) for name in VIEWS}
-    chosen = [item for item in items if _in_view(item, view, user, today)
-              and (key is None or _sort_key(item) > key)]
+    entries = _open_entries(engine, now or utc_now())
+    counts = {name: sum(1 for entry in entries if _in_view(entry, name, user, today))
+              for name in VIEWS}
+    chosen = [entry for entry in entries if _in_view(entry, view, user, today)
+              and (key is None or entry[:3] > key)]
     if size is None:
-        return WorkQueue(view=view, counts=counts, items=tuple(chosen))
+        return WorkQueue(view=view, counts=counts, items=tuple(_item(e) for e in chosen))
     size = page_size(size)
     last = chosen[size - 1] if len(chosen) > size else None
-    return WorkQueue(view=view, counts=counts, items=tuple(chosen[:size]),
-                     after=cursor_of([d.isoformat() if isinstance(d, date) else d
-                                      for d in _sort_key(last)]) if last else None)
-
-
-def _sort_key(item: QueueItem) -> tuple[date, date, int]:
-    return item.due_on, item.visit_date, item.authorization_id
+    return WorkQueue(view=view, counts=counts, items=tuple(_item(e) for e in chosen[:size]),
+                     after=cursor_of([last[0].isoformat(), last[1].isoformat(), last[2]])
+                     if last else None)
 
 
 def _key(after: str | None) -> tuple[date, date, int] | None:
@@ -140,93 +142,138 @@ def _key(after: str | None) -> tuple[date, date, int] | None:
         raise damaged() from None
 
 
-def open_work(engine: Engine, today: date, *, now: datetime | None = None,
-              only: Iterable[int] | None = None) -> list[QueueItem]:
-    """Every authorization needing a person (or only those ids), due date first."""
-    now = now or utc_now()
-    query = (select(AuthorizationRow, SessionRow, PatientRow, AuthorizationWorkRow)
-             .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
-             .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
-             .join(AuthorizationWorkRow, col(AuthorizationWorkRow.authorization_id)
-                   == col(AuthorizationRow.id), isouter=True))
-    if only is not None:
-        query = query.where(col(AuthorizationRow.id).in_(list(only)))
-    found: list[QueueItem] = []
-    with DbSession(engine) as db:
-        for auth, session, patient, work in db.exec(query).all():
-            kind = work_kind(db, auth)
-            if kind is None:
-                continue
-            if auth.status == "denied":
-                kind, derived = _denial_work(db, auth)
+# One open authorization's work as the queue sorts it: due date, visit date, id (the sort key
+# and the page cursor), then its kind, whether a person set the due date, and its row.
+Entry = tuple[date, date, int, str, bool, Any]
+
+
+def open_work(engine: Engine, today: date, *, now: datetime | None = None) -> list[QueueItem]:
+    """Every authorization needing a person, due date first."""
+    return [_item(entry) for entry in _open_entries(engine, now or utc_now())]
+
+
+def _open_entries(engine: Engine, now: datetime) -> list[Entry]:
+    """Read as column rows in a query or two whatever the size of the queue: the open
+    authorizations with their visit, patient, hand-set work, coverage plan type and latest
+    attempt; then the open denial steps of the denied ones. Kinds and due dates are worked out
+    here from those columns; a `QueueItem` is made only for what is shown."""
+    rows = _open_rows(engine)
+    steps = _open_denial_steps(engine, [r.id for r in rows if r.status == "denied"])
+    deadlines: dict[tuple[str, str | None, str, str | None], datetime] = {}
+    found: list[Entry] = []
+    for r in rows:
+        kind = _kind(r.status, r.flags or [], r.latest_unanswered)
+        if kind is None:
+            continue
+        if r.status == "denied":
+            open_step = steps.get(r.id)
+            if open_step is None:
+                decided = r.decided_at or r.updated_at or now
+                derived = decided.date() + timedelta(days=appeal_windows(r.payer)["first_level"])
             else:
-                derived = derived_due_date(db, auth, kind, session.date, now)
-            found.append(_item(auth, session, patient, work, kind, derived))
-    return sorted(found, key=_sort_key)
+                step_kind, derived = open_step
+                kind = "peer_to_peer" if step_kind == "peer_to_peer" else "appeal"
+        elif kind in ("prepare", "send", "resubmit"):
+            # the last day a request can go out for the program's clock to end before the visit
+            clock = (r.payer, r.program, r.priority, r.plan_type)
+            if clock not in deadlines:
+                deadlines[clock] = decision_deadline(r.payer, now, r.priority,
+                                                     program=r.program, plan_type=r.plan_type)
+            length = deadlines[clock] - now
+            derived = r.visit_date - timedelta(days=math.ceil(length / timedelta(days=1)))
+        else:  # chase, answer the payer's request
+            derived = r.decision_due_at.date() if r.decision_due_at is not None else r.visit_date
+        by_hand = r.due_on is not None
+        found.append((r.due_on if by_hand else derived, r.visit_date, r.id, kind, by_hand, r))
+    found.sort(key=lambda entry: entry[:3])
+    return found
 
 
-def work_kind(db: DbSession, auth: AuthorizationRow) -> str | None:
-    """What a person must do for this authorization now; None when nothing (the submit and
-    follow-up runs have it, or it is settled)."""
-    flags = auth.flags or []
-    if auth.status in PREPARING:
+def _open_rows(engine: Engine) -> Sequence[Any]:
+    auth, session, patient = AuthorizationRow, SessionRow, PatientRow
+    work, coverage, attempt = AuthorizationWorkRow, CoverageRow, SubmissionAttemptRow
+    plan_type = (sa.select(col(coverage.plan_type))
+                 .where(col(coverage.patient_id) == col(session.patient_id),
+                        col(coverage.payer) == col(auth.payer),
+                        col(coverage.effective_start) <= col(session.date),
+                        sa.or_(col(coverage.effective_end).is_(None),
+                               col(coverage.effective_end) >= col(session.date)))
+                 .limit(1).scalar_subquery())
+    # 1 when the latest attempt went out and has no answer yet (sent by hand: a person chases
+    # it), 0 when it has one, NULL when there is no attempt at all (entered by hand)
+    no_answer = sa.or_(col(attempt.response).is_(None),
+                       sa.cast(col(attempt.response), sa.Text) == "null")
+    unanswered = sa.case((sa.and_(col(attempt.state) == "sent", no_answer), 1), else_=0)
+    latest = (sa.select(unanswered).where(col(attempt.authorization_id) == col(auth.id))
+              .order_by(col(attempt.attempt).desc()).limit(1).scalar_subquery())
+    status = col(auth.status)
+    query = (sa.select(col(auth.id), status, col(auth.flags), col(auth.payer),
+                       col(auth.program), col(auth.priority), col(auth.decision_due_at),
+                       col(auth.decided_at), col(auth.updated_at), col(auth.auth_number),
+                       col(session.date).label("visit_date"), col(session.patient_id),
+                       col(patient.family_name), col(patient.given_name), col(patient.mrn),
+                       col(work.owner), col(work.due_on), col(work.next_touch_on),
+                       sa.case((status.in_(PREPARING + ("rejected",)), plan_type))
+                       .label("plan_type"),
+                       sa.case((status.in_(WAITING), latest)).label("latest_unanswered"))
+             .join(session, col(session.id) == col(auth.session_id))
+             .join(patient, col(patient.id) == col(session.patient_id))
+             .outerjoin(work, col(work.authorization_id) == col(auth.id))
+             .where(status.in_(OPEN)))
+    with engine.connect() as connection:
+        return connection.execute(query).all()
+
+
+def _open_denial_steps(engine: Engine, denied: list[int]) -> dict[int, tuple[str, date]]:
+    """Per denied authorization, the kind and deadline of its open step due first (the first
+    recorded of those due the same day); absent when none is open."""
+    step = DenialStepRow
+    first: dict[int, tuple[str, date]] = {}
+    with engine.connect() as connection:
+        for chunk in range(0, len(denied), 900):
+            for authorization_id, kind, deadline in connection.execute(
+                    sa.select(col(step.authorization_id), col(step.kind), col(step.deadline))
+                    .where(col(step.authorization_id).in_(denied[chunk:chunk + 900]),
+                           col(step.outcome).is_(None))
+                    .order_by(col(step.deadline), col(step.created_at), col(step.id))):
+                first.setdefault(authorization_id, (kind, deadline))
+    return first
+
+
+def _kind(status: str, flags: list[str], latest_unanswered: int | None) -> str | None:
+    if status in PREPARING:
         return "prepare"
-    if auth.status == "rejected":
+    if status == "rejected":
         return "resubmit"
-    if auth.status == "denied":
+    if status == "denied":
         return "appeal"
-    if auth.status not in WAITING:
+    if status not in WAITING:
         return None
-    if awaiting_manual_submission(db, auth):
+    if status == "submitted" and PACKET_READY in flags:
         return "send"
     if "information_requested" in flags or "contact_payer" in flags:
         return "answer_request"
-    if "decision_overdue" in flags or sent_by_staff(db, auth):
+    if "decision_overdue" in flags or latest_unanswered != 0:
         return "chase"
     return None
 
 
-def derived_due_date(db: DbSession, auth: AuthorizationRow, kind: str, visit: date,
-                     now: datetime) -> date:
-    if kind in ("prepare", "send", "resubmit"):
-        clock = deadline_for(db, auth, now) - now
-        return visit - timedelta(days=math.ceil(clock / timedelta(days=1)))
-    if auth.decision_due_at is not None:
-        return auth.decision_due_at.date()
-    return visit
-
-
-def _denial_work(db: DbSession, auth: AuthorizationRow) -> tuple[str, date]:
-    assert auth.id is not None
-    steps = [s for s in denial_steps(db, auth.id) if s.open]
-    if not steps:
-        return "appeal", denial_date(auth) + timedelta(days=appeal_windows(auth.payer)["first_level"])
-    first = min(steps, key=lambda s: s.deadline)
-    return ("peer_to_peer" if first.kind == "peer_to_peer" else "appeal"), first.deadline
-
-
-def _in_view(item: QueueItem, view: str, user: str | None, today: date) -> bool:
+def _in_view(entry: Entry, view: str, user: str | None, today: date) -> bool:
     if view == "mine":
-        return user is not None and item.owner == user
+        return user is not None and entry[5].owner == user
     if view == "unassigned":
-        return item.owner is None
+        return entry[5].owner is None
     if view == "overdue":
-        return item.due_on < today
+        return entry[0] < today
     if view == "due_today":
-        return item.due_on == today
+        return entry[0] == today
     return True
 
 
-def _item(auth: AuthorizationRow, session: SessionRow, patient: PatientRow,
-          work: AuthorizationWorkRow | None, kind: str, derived: date) -> QueueItem:
-    assert auth.id is not None and patient.id is not None
-    by_hand = work is not None and work.due_on is not None
+def _item(entry: Entry) -> QueueItem:
+    due_on, visit_date, authorization_id, kind, by_hand, r = entry
     return QueueItem(
-        authorization_id=auth.id, kind=kind, patient_id=patient.id,
-        patient_name=f"{patient.family_name}, {patient.given_name}", mrn=patient.mrn,
-        visit_date=session.date, payer=auth.payer, status=auth.status,
-        owner=work.owner if work is not None else None,
-        due_on=work.due_on if work is not None and work.due_on is not None else derived,
-        due_set_by_hand=by_hand,
-        next_touch_on=work.next_touch_on if work is not None else None,
-        auth_number=auth.auth_number)
+        authorization_id=authorization_id, kind=kind, patient_id=r.patient_id,
+        patient_name=f"{r.family_name}, {r.given_name}", mrn=r.mrn, visit_date=visit_date,
+        payer=r.payer, status=r.status, owner=r.owner, due_on=due_on, due_set_by_hand=by_hand,
+        next_touch_on=r.next_touch_on, auth_number=r.auth_number)
