@@ -3,6 +3,8 @@ the embedded scheduler running the flows on prefect.yaml's cadences."""
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from tracker.cli.sandbox import PORT
@@ -17,7 +19,10 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 @click.option("--no-scheduler", is_flag=True,
               help="serve the board only; the flows run from Prefect deployments instead of the "
                    "embedded scheduler")
-def serve(host: str, port: int, no_scheduler: bool) -> int:
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="board processes answering requests side by side (about one per core); the "
+                   "scheduler runs once, in the parent process")
+def serve(host: str, port: int, no_scheduler: bool, workers: int) -> int:
     """Run the status board (http://127.0.0.1:8000 by default) and the embedded scheduler."""
     from tracker.scheduling.embedded_prefect import use_embedded_prefect
 
@@ -41,7 +46,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> int:
         if host not in LOOPBACK:
             click.echo(f"painauth serve: listening on {host}, reachable from other machines; put "
                        "it behind HTTPS before real use", err=True)
-        app = create_app(engine, session_secret(settings))
+        secret = session_secret(settings)
         try:
             scheduler = None if no_scheduler else start_embedded_scheduler(engine)
         except PainauthError as err:
@@ -49,7 +54,12 @@ def serve(host: str, port: int, no_scheduler: bool) -> int:
         click.echo(f"status board at http://{host}:{port}/ (database "
                    f"{settings.database_url_for_display()}); Ctrl-C stops it")
         try:
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            if workers == 1:
+                uvicorn.run(create_app(engine, secret), host=host, port=port, log_level="info")
+            else:  # uvicorn spawns the workers; each builds the board from the same settings
+                os.environ["PAINAUTH_SECRET_KEY"] = secret
+                uvicorn.run("tracker.web.app:board_from_settings", factory=True,
+                            workers=workers, host=host, port=port, log_level="info")
         finally:
             if scheduler is not None:
                 scheduler.stop()

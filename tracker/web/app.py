@@ -106,6 +106,17 @@ def create_app(engine: Engine, secret_key: str, *, today: Callable[[], date] = d
     return app
 
 
+def board_from_settings() -> FastAPI:
+    """The board in one of `painauth serve --workers N`'s processes (uvicorn's app factory): the
+    configured database and session key. The parent checked the schema and handed every worker
+    its key in PAINAUTH_SECRET_KEY, so a cookie signed by one worker is good at all of them."""
+    from tracker.store.database import connect
+    from tracker.web.secret_key import session_secret
+
+    settings = load_settings()
+    return create_app(connect(settings.resolved_database_url()), session_secret(settings))
+
+
 Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
 
 
