@@ -123,27 +123,41 @@ def ensure_practice(backend: str, folder: Path, patients: int, sessions: int,
 
 # --- the board, in a process of its own --------------------------------------------------------
 
-def serve(url: str, port: int) -> None:
-    import uvicorn
-
+def bench_app() -> Any:
+    """The board over the practice in BENCH_BOARD_URL on the benchmark's day: uvicorn's app
+    factory in each worker process, as `painauth serve --workers N` builds the board."""
     from tracker.store import connect
     from tracker.web.app import create_app
 
-    app = create_app(connect(url), SECRET, today=lambda: AS_OF, https_only=False)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    return create_app(connect(os.environ["BENCH_BOARD_URL"]), SECRET, today=lambda: AS_OF,
+                      https_only=False)
+
+
+def serve(url: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    os.environ["BENCH_BOARD_URL"] = url
+    if workers == 1:
+        uvicorn.run(bench_app(), host="127.0.0.1", port=port, log_level="warning")
+    else:  # as `painauth serve --workers N`: spawned workers behind one socket
+        uvicorn.run("board:bench_app", factory=True, workers=workers,
+                    app_dir=str(Path(__file__).parent), host="127.0.0.1", port=port,
+                    log_level="warning")
 
 
 class Board:
     """The board serving `url` in a child process, stopped when the block ends."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, workers: int = 1) -> None:
         from tracker.web.local_server import free_port
 
         self.port = free_port()
+        self.workers = workers
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen([sys.executable, __file__, "--stage", "serve",
                                          "--stage-args", json.dumps({"url": url,
-                                                                     "port": self.port})])
+                                                                     "port": self.port,
+                                                                     "workers": workers})])
 
     def __enter__(self) -> Board:
         deadline = time.monotonic() + 120
@@ -151,7 +165,8 @@ class Board:
             if self.process.poll() is not None:
                 raise SystemExit("the board exited before it answered")
             try:
-                if httpx.get(f"{self.base}/healthz", timeout=5).status_code == 200:
+                if httpx.get(f"{self.base}/healthz", timeout=5).status_code == 200 and \
+                        self.worker_count() >= self.workers:
                     return self
             except httpx.TransportError:
                 pass
@@ -175,6 +190,12 @@ class Board:
                                              "token": found.group(1)})
         assert answer.status_code == 303, answer.text
         return client
+
+    def worker_count(self) -> int:
+        if self.workers == 1:
+            return 1
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return len(children.read_text().split())
 
     def _status(self, field: str) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -207,6 +228,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure(board: Board, requests: int, clients: int, per_client: int) -> dict[str, Any]:
+    """First byte, sequential and concurrent; memory over the ranges with one worker only (the
+    peak RSS read is the serving process's)."""
     client = board.signed_in()
     first_byte(client, "/visits")  # warm: imports, templates, the stored readiness
     sequential, floor = [], []
@@ -228,8 +251,9 @@ def measure(board: Board, requests: int, clients: int, per_client: int) -> dict[
         thread.start()
     for thread in threads:
         thread.join()
-    peaks, sizes = [], []
-    for days in RANGES:
+    peaks: list[float] = []
+    sizes: list[dict[str, Any]] = []
+    for days in RANGES if board.workers == 1 else ():
         end = (AS_OF + timedelta(days=days)).isoformat()
         query = f"start={AS_OF.isoformat()}&end={end}"
         board.reset_peak()
@@ -250,8 +274,9 @@ def measure(board: Board, requests: int, clients: int, per_client: int) -> dict[
             "first_byte_median": statistics.median(sequential),
             "concurrent_p99": percentile(latencies, 0.99),
             "concurrent_median": statistics.median(latencies),
-            "peak_mb": peaks, "ranges": sizes, "memory_ratio": peaks[-1] / peaks[0],
-            "load": os.getloadavg()[0]}
+            "peak_mb": peaks, "ranges": sizes,
+            "memory_ratio": peaks[-1] / peaks[0] if peaks else None,
+            "workers": board.workers, "load": os.getloadavg()[0]}
 
 
 def spread(values: list[float]) -> str:
@@ -268,6 +293,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--per-client", type=int, default=5)
+    parser.add_argument("--workers", default="1,2",
+                        help="board worker processes to compare, e.g. 1,2 (`painauth serve "
+                             "--workers N`)")
     parser.add_argument("--folder", type=Path,
                         default=Path(tempfile.gettempdir()) / "painauth-bench-board")
     parser.add_argument("--drop", action="store_true",
@@ -277,7 +305,8 @@ def main() -> None:
     parser.add_argument("--stage-args", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
-        {"build": build, "serve": serve}[args.stage](**json.loads(args.stage_args))
+        stage: Any = {"build": build, "serve": serve}[args.stage]
+        stage(**json.loads(args.stage_args))
         return
     label = f"{args.patients}_{args.sessions}_{args.scheduled}"
     if args.drop:
@@ -287,33 +316,47 @@ def main() -> None:
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     urls = {b: ensure_practice(b, args.folder, args.patients, args.sessions, args.scheduled)
             for b in backends}
-    rows: dict[str, list[dict[str, Any]]] = {b: [] for b in backends}
+    counts = [int(n) for n in args.workers.split(",")]
+    setups = [(backend, workers) for backend in backends for workers in counts]
+    rows: dict[str, list[dict[str, Any]]] = {f"{b} x{w}": [] for b, w in setups}
     for run in range(args.runs):
-        for backend in backends:  # interleaved: each round measures every backend once
-            with Board(urls[backend]) as board:
+        for backend, workers in setups:  # interleaved: each round measures every setup once
+            with Board(urls[backend], workers) as board:
                 got = measure(board, args.requests, args.clients, args.per_client)
-            rows[backend].append(got)
-            print(f"  run {run + 1} {backend:10} first byte p95 {got['first_byte_p95'] * 1000:.0f}"
-                  f" ms, {args.clients} clients p99 {got['concurrent_p99'] * 1000:.0f} ms, peak "
-                  f"RSS {' / '.join(f'{p:.0f}' for p in got['peak_mb'])} MB over "
-                  f"{' / '.join(str(r['visits']) for r in got['ranges'])} visits "
-                  f"(load {got['load']:.1f})", flush=True)
+            rows[f"{backend} x{workers}"].append(got)
+            held = (f", peak RSS {' / '.join(f'{p:.0f}' for p in got['peak_mb'])} MB over "
+                      f"{' / '.join(str(r['visits']) for r in got['ranges'])} visits"
+                      if got["peak_mb"] else "")
+            print(f"  run {run + 1} {backend:10} {workers} worker(s): first byte p95 "
+                  f"{got['first_byte_p95'] * 1000:.0f} ms (median "
+                  f"{got['first_byte_median'] * 1000:.0f}), {args.clients} clients p99 "
+                  f"{got['concurrent_p99'] * 1000:.0f} ms (median "
+                  f"{got['concurrent_median'] * 1000:.0f}){held} (load {got['load']:.1f})",
+                  flush=True)
     print(f"\n{args.patients:,} patients, {args.sessions:,} performed, {args.scheduled:,} "
           f"scheduled; ratios min / median / max over {args.runs} runs")
-    for backend in backends:
-        mine = rows[backend]
-        print(f"{backend:10} first byte p95 / 200 ms target: "
+    for setup, mine in rows.items():
+        memory = [r["memory_ratio"] for r in mine if r["memory_ratio"] is not None]
+        print(f"{setup:13} first byte p95 / 200 ms target: "
               f"{spread([r['first_byte_p95'] / FIRST_BYTE_TARGET for r in mine])}; "
               f"{args.clients} clients p99 / 1 s target: "
               f"{spread([r['concurrent_p99'] / CONCURRENT_TARGET for r in mine])}; "
               f"first byte p95 / /healthz p95 (same run): "
               f"{spread([r['first_byte_p95'] / r['healthz_p95'] for r in mine])}; "
-              f"peak RSS {RANGES[-1]} days / {RANGES[0]} day: "
-              f"{spread([r['memory_ratio'] for r in mine])}; "
-              f"load {spread([r['load'] for r in mine])}")
+              + (f"peak RSS {RANGES[-1]} days / {RANGES[0]} day: {spread(memory)}; "
+                 if memory else "")
+              + f"load {spread([r['load'] for r in mine])}")
+    for backend in backends:
+        for workers in counts[1:]:
+            ratio = [many["concurrent_p99"] / one["concurrent_p99"] for many, one in
+                     zip(rows[f"{backend} x{workers}"], rows[f"{backend} x{counts[0]}"],
+                         strict=True)]
+            print(f"{backend}: {args.clients} clients p99, {workers} workers / {counts[0]}: "
+                  f"{spread(ratio)}")
     if len(backends) == 2:
-        ratio = [a["first_byte_p95"] / b["first_byte_p95"]
-                 for a, b in zip(rows["postgresql"], rows["sqlite"], strict=True)]
+        ratio = [a["first_byte_p95"] / b["first_byte_p95"] for a, b in
+                 zip(rows[f"postgresql x{counts[0]}"], rows[f"sqlite x{counts[0]}"],
+                     strict=True)]
         print(f"postgresql / sqlite first byte p95: {spread(ratio)}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
