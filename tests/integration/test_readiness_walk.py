@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -187,3 +187,41 @@ def test_an_approval_for_two_sessions_covers_the_second_booking_and_counts_what_
         opened = db.execute(select(func.count()).select_from(AuthorizationRow)).scalar()
     assert opened == 1  # the second booking uses the open approval: no new request
     assert "billing_review" not in _only_authorization(engine).flags
+
+
+def test_the_board_turns_waiting_into_act_when_the_payers_clock_runs_out(
+        engine: Engine, samples: Path, tmp_path: Path) -> None:
+    """Nothing in the data changes: only time passes the decision's due moment. The board's
+    stored readiness must still say so — for the whole range and for one provider's view."""
+    from tracker.visits.visit_pages import VisitChoice, visit_page
+
+    _import(engine, _practice(tmp_path / "practice", samples, BOOKING))
+    check_upcoming_visits(engine, TODAY)
+    auth = _only_authorization(engine)
+    assert auth.id is not None
+    record_manual_submission(engine, auth.id, actor="bea.billing", channel="fax",
+                             submitted_at=NOW)
+    due = _only_authorization(engine).decision_due_at
+    assert due is not None
+    due = due if due.tzinfo else due.replace(tzinfo=UTC)
+    with DbSession(engine) as db:
+        provider_id = db.execute(select(SessionRow.provider_id).where(
+            col(SessionRow.source_id) == "appt-5501")).scalar_one()
+
+    def board(now: datetime, provider: int | None = None) -> tuple[str, ...]:
+        """The readinesses the board's filter finds the visit under (counted and filtered on
+        the stored copy), and what its row says."""
+        found = []
+        for readiness in ("stop", "act", "waiting", "clear"):
+            choice = VisitChoice(start=TODAY, until=date(2026, 12, 31), provider_id=provider,
+                                 readiness=readiness)
+            page = visit_page(engine, choice, now=now, size=100)
+            found += [(readiness, v.readiness.readiness, *v.reasons)
+                      for v in page.visits if v.mrn == MRN]
+        assert len(found) == 1, found
+        return found[0]
+
+    assert board(NOW) == ("waiting", "waiting", "AWAITING_DECISION")
+    later = due + timedelta(minutes=1)
+    assert board(later, provider_id) == ("act", "act", "DECISION_OVERDUE")
+    assert board(later) == ("act", "act", "DECISION_OVERDUE")

@@ -100,8 +100,12 @@ def stale_sessions(connection: Any, start: date, until: date, *,
     if provider_id is not None:
         scheduled.append(col(session.provider_id) == provider_id)
         kept.append(col(stored.provider_id) == provider_id)
-    found = [row[0] for row in connection.execute(
-        select(col(stored.session_id)).where(*kept, col(stored.recheck_at) <= now))]
+    # by the recheck_at index alone (few rows have one), the range filtered here: given the
+    # date too, the planner walks the range's every row instead
+    found = [session_id for session_id, day, provider in connection.execute(
+        select(col(stored.session_id), col(stored.date), col(stored.provider_id))
+        .where(col(stored.recheck_at) <= now))
+        if start <= day <= until and (provider_id is None or provider == provider_id)]
     booked = connection.execute(select(func.count()).select_from(session).where(*scheduled))
     known = connection.execute(select(func.count()).select_from(stored).where(*kept))
     if booked.scalar_one() != known.scalar_one():  # only scheduled visits are kept (triggers)
