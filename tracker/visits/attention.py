@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -25,39 +24,17 @@ from tracker.store.patient_record import PatientRecord
 from tracker.store.tables import EvaluationResultRow, ProviderRow
 from tracker.visits.readiness import READINESSES
 from tracker.visits.status_rows import artifact_row
-from tracker.visits.upcoming import UpcomingVisit, assemble_visits
+from tracker.visits.upcoming import (
+    BookedSession,
+    StoredEvaluation,
+    UpcomingVisit,
+    VisitPatient,
+    VisitProvider,
+    assemble_visits,
+)
 
 # An evaluation as the batch holds it: payer, verdict and the result's JSON document.
 Evaluated = tuple[str, str, dict[str, Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class _Booked:
-    id: int
-    date: date
-    provider_id: int | None
-    place_of_service: str | None
-    location_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Patient:
-    id: int
-    mrn: str
-    family_name: str = ""  # not in the artifact
-    given_name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Provider:
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Evaluation:
-    payer: str
-    verdict: str
-    result: dict[str, Any]
 
 
 def batch_visits(db: DbSession, records: Mapping[int, PatientRecord],
@@ -71,22 +48,22 @@ def batch_visits(db: DbSession, records: Mapping[int, PatientRecord],
         return []
     connection = db.connection()
     missing = [stored.id for _, stored in booked if stored.id not in evaluated]
-    stored_results = {session_id: _Evaluation(payer, verdict, result)
+    stored_results = {session_id: StoredEvaluation(payer, verdict, result)
                       for session_id, payer, verdict, result in connection.execute(
                           select(col(EvaluationResultRow.session_id),
                                  col(EvaluationResultRow.payer), col(EvaluationResultRow.verdict),
                                  col(EvaluationResultRow.result))
                           .where(col(EvaluationResultRow.session_id).in_(missing)))}
-    providers = {pid: _Provider(name) for pid, name in connection.execute(
+    providers = {pid: VisitProvider(name) for pid, name in connection.execute(
         select(col(ProviderRow.id), col(ProviderRow.name)))}
     rows = []
     for record, stored in booked:
         found = evaluated.get(stored.id)
-        evaluation = (_Evaluation(*found) if found is not None
+        evaluation = (StoredEvaluation(*found) if found is not None
                       else stored_results.get(stored.id))
-        rows.append((_Booked(stored.id, stored.session.date, stored.provider_id,
+        rows.append((BookedSession(stored.id, stored.session.date, stored.provider_id,
                              stored.session.place_of_service, stored.location_id),
-                     _Patient(record.patient_id, record.mrn),
+                     VisitPatient(record.patient_id, record.mrn),
                      providers.get(stored.provider_id) if stored.provider_id else None,
                      evaluation))
     lines = {stored.id: [(line.code, line.units, list(line.modifiers))

@@ -146,11 +146,48 @@ def counter_text(counter: dict[str, Any]) -> str:
     return f"{counter['used']} of {counter['limit']} {words} sessions in {span}"
 
 
+@dataclass(frozen=True, slots=True)
+class BookedSession:
+    """What a visit reads of its session (the pre-visit batch builds these from what it holds)."""
+
+    id: int
+    date: date
+    provider_id: int | None
+    place_of_service: str | None
+    location_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitPatient:
+    id: int
+    mrn: str
+    family_name: str = ""
+    given_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class VisitProvider:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvaluation:
+    payer: str
+    verdict: str
+    result: dict[str, Any]
+
+
 def visit_query() -> Any:
-    """The scheduled sessions with their patient, provider and stored evaluation: what
-    `read_visits` turns into visits. Callers add the range, filters and order."""
+    """The scheduled sessions with their patient, provider and stored evaluation, as the columns
+    `read_visits` turns into visits (no ORM object per row). Callers add the range, filters and
+    order."""
     return (
-        select(SessionRow, PatientRow, ProviderRow, EvaluationResultRow)
+        select(col(SessionRow.id), col(SessionRow.date), col(SessionRow.provider_id),
+               col(SessionRow.place_of_service), col(SessionRow.location_id),
+               col(PatientRow.id), col(PatientRow.mrn), col(PatientRow.family_name),
+               col(PatientRow.given_name), col(ProviderRow.name),
+               col(EvaluationResultRow.session_id), col(EvaluationResultRow.payer),
+               col(EvaluationResultRow.verdict), col(EvaluationResultRow.result))
         .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
         .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
         .outerjoin(EvaluationResultRow, col(EvaluationResultRow.session_id) == col(SessionRow.id))
@@ -186,7 +223,13 @@ def upcoming_visits(engine: Engine, start: date, days: int, *, provider_id: int 
 def read_visits(connection: Any, query: Any, now: datetime) -> list[UpcomingVisit]:
     """The visits `query` (a `visit_query`) selects, in its order, each with the authorization it
     rests on and its readiness as of `now`."""
-    return assemble_visits(connection, connection.execute(query).all(), now)
+    rows = [(BookedSession(sid, day, provider_id, place, location),
+             VisitPatient(pid, mrn, family, given),
+             VisitProvider(provider) if provider is not None else None,
+             StoredEvaluation(payer, verdict, result) if evaluated is not None else None)
+            for (sid, day, provider_id, place, location, pid, mrn, family, given, provider,
+                 evaluated, payer, verdict, result) in connection.execute(query)]
+    return assemble_visits(connection, rows, now)
 
 
 def assemble_visits(connection: Any, rows: Sequence[tuple[Any, Any, Any, Any]], now: datetime,
