@@ -77,6 +77,7 @@ def build(url: str, patients: int, sessions: int, scheduled: int) -> None:
     """Seed the practice, check it, add the scheduler; a practice marked built is reused."""
     from tracker.practice.synthetic import PracticeShape, seed_practice
     from tracker.store import connect, upgrade
+    from tracker.store.database import analyze
     from tracker.store.users import add_user
     from tracker.visits.pre_visit import check_upcoming_visits
 
@@ -93,12 +94,7 @@ def build(url: str, patients: int, sessions: int, scheduled: int) -> None:
     seeded = time.perf_counter()
     check_upcoming_visits(engine, AS_OF)
     checked = time.perf_counter()
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-    else:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+    analyze(engine)  # again: the check wrote the stored readiness the board reads
     add_user(engine, USER, "scheduler", PASSWORD)
     engine.dispose()
     print(f"  built in {seeded - started:.0f} s seeding + {checked - seeded:.0f} s pre-visit "

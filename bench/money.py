@@ -18,8 +18,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
 AS_OF = date(2026, 12, 1)
 
 
@@ -55,8 +53,6 @@ def main() -> None:
         started = time.perf_counter()
         report = seed_practice(engine, as_of=AS_OF, shape=PracticeShape(
             patients=args.patients, performed=args.performed))
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
         print(f"seeded {report.patients:,} patients, {report.performed:,} performed, "
               f"{report.scheduled_in_horizon:,} booked in the horizon "
               f"in {time.perf_counter() - started:.0f} s")

@@ -61,12 +61,6 @@ def stage_seed(url: str, patients: int, sessions: int, scheduled: int, history_m
         patients=patients, performed=sessions, scheduled=scheduled,
         history_months=history_months))
     seconds = time.perf_counter() - started
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-    else:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
     engine.dispose()
     return {"seconds": seconds, "patients": report.patients, "performed": report.performed,
             "scheduled": report.scheduled_in_horizon, "rows": report.counts,

@@ -42,6 +42,7 @@ from tracker.practice.scenarios import (
     line,
     scenario_patients,
 )
+from tracker.store.database import analyze
 from tracker.store.tables import (
     AuthorizationRow,
     ConservativeCareRow,
@@ -532,6 +533,7 @@ def seed_practice(engine: Engine, *, seed: int = 7, as_of: date | None = None,
                 chunk = []
         writer.write(chunk)
         _advance_sequences(connection)
+    analyze(engine)
     return report
 
 
