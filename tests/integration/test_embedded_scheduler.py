@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from tracker.scheduling.embedded import build_scheduler
 from tracker.scheduling.lock import SchedulerAlreadyRunning, SchedulerLock
 from tracker.store import connect, upgrade
 from tracker.store.tables import EvaluationResultRow
+from tracker.web.local_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PAINAUTH = Path(sys.executable).with_name("painauth")
@@ -45,12 +45,6 @@ def test_every_deployment_in_prefect_yaml_becomes_a_scheduled_job_in_its_time_zo
     pre_visit = next(d for d in deployments if d.name == "pre-visit-check")
     assert str(jobs["pre-visit-check"].trigger.timezone) == pre_visit.cadences[0].timezone
     assert pre_visit.flow().name == "pre-visit-check"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _evaluations(url: str) -> int:
@@ -85,7 +79,7 @@ def test_painauth_serve_runs_the_pre_visit_check_on_its_cadence_and_a_second_ser
     env.pop("PAINAUTH_DATABASE_URL", None)
     log = tmp_path / "serve.log"
     with open(log, "w", encoding="utf-8") as out:
-        first = subprocess.Popen([str(PAINAUTH), "serve", "--port", str(_free_port())], env=env,
+        first = subprocess.Popen([str(PAINAUTH), "serve", "--port", str(free_port())], env=env,
                                  cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
@@ -95,7 +89,7 @@ def test_painauth_serve_runs_the_pre_visit_check_on_its_cadence_and_a_second_ser
         assert log.read_text().count("running pre-visit-check") >= 2, log.read_text()[-2000:]
         assert _evaluations(url) == 3  # the samples' three visits in the horizon
 
-        second = subprocess.run([str(PAINAUTH), "serve", "--port", str(_free_port())], env=env,
+        second = subprocess.run([str(PAINAUTH), "serve", "--port", str(free_port())], env=env,
                                 cwd=REPO, capture_output=True, text=True, timeout=60)
         assert second.returncode == 1
         assert "already runs the scheduler" in second.stderr

@@ -138,15 +138,21 @@ def test_a_visit_reads_its_authorization_through_reschedule_and_performance(
     assert len(kinds) == 1 and "64493" in kinds[0][1]["mismatch"]
 
 
-def test_a_denied_authorization_stops_the_visit(engine: Engine, samples: Path,
-                                                tmp_path: Path) -> None:
+def _submitted(engine: Engine, samples: Path, tmp_path: Path, channel: str) -> int:
+    """The booking imported and checked, its authorization submitted by hand at NOW; its id."""
     _import(engine, _practice(tmp_path / "practice", samples, BOOKING))
     check_upcoming_visits(engine, TODAY)
     auth = _only_authorization(engine)
     assert auth.id is not None
-    record_manual_submission(engine, auth.id, actor="bea.billing", channel="portal",
+    record_manual_submission(engine, auth.id, actor="bea.billing", channel=channel,
                              submitted_at=NOW)
-    record_manual_decision(engine, auth.id, actor="bea.billing", decision="denied",
+    return auth.id
+
+
+def test_a_denied_authorization_stops_the_visit(engine: Engine, samples: Path,
+                                                tmp_path: Path) -> None:
+    auth_id = _submitted(engine, samples, tmp_path, "portal")
+    record_manual_decision(engine, auth_id, actor="bea.billing", decision="denied",
                            reason="conservative care not documented")
     visit = _visit(engine)
     assert (visit.readiness.readiness, visit.reasons) == ("stop", ("DENIED",))
@@ -195,12 +201,7 @@ def test_the_board_turns_waiting_into_act_when_the_payers_clock_runs_out(
     stored readiness must still say so — for the whole range and for one provider's view."""
     from tracker.visits.visit_pages import VisitChoice, visit_page
 
-    _import(engine, _practice(tmp_path / "practice", samples, BOOKING))
-    check_upcoming_visits(engine, TODAY)
-    auth = _only_authorization(engine)
-    assert auth.id is not None
-    record_manual_submission(engine, auth.id, actor="bea.billing", channel="fax",
-                             submitted_at=NOW)
+    _submitted(engine, samples, tmp_path, "fax")
     due = _only_authorization(engine).decision_due_at
     assert due is not None
     due = due if due.tzinfo else due.replace(tzinfo=UTC)

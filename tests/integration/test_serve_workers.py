@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,17 +17,12 @@ import psutil
 from tracker.importers.service import import_practice_files
 from tracker.store import connect, upgrade
 from tracker.store.users import add_user
+from tracker.web.local_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PAINAUTH = Path(sys.executable).with_name("painauth")
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 WAIT = 180  # seconds: generous, for a busy machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _workers(parent: psutil.Process) -> set[int]:
@@ -81,7 +75,7 @@ def test_two_workers_share_one_port_one_scheduler_and_every_sign_in(tmp_path):
            "PREFECT_HOME": str(tmp_path / "prefect")}
     for name in ("PREFECT_API_URL", "PAINAUTH_DATABASE_URL", "PAINAUTH_SECRET_KEY"):
         env.pop(name, None)  # the key is the one the board keeps under PAINAUTH_HOME
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     with open(log, "w", encoding="utf-8") as out:
