@@ -187,3 +187,38 @@ def test_a_fhir_bundle_brings_locations_levels_drug_details_scores_care_psych_an
     assert study.impression == "L4-L5 disc protrusion contacting the right L5 nerve root"
     assert "no Procedure of the patient" in refused.reason
     assert run_import(engine, path).totals()["sessions"].unchanged == 1
+
+
+def test_a_fhir_bundle_says_what_was_done_so_charge_capture_finds_what_was_not_billed(
+        engine: Engine, tmp_path: Path) -> None:
+    """A stimulator trial under fluoroscopy (the painauth `guidance` extension on its Procedure)
+    with 40 mg of J1010, all of it discarded and billed without its JW line: charge capture lists
+    the 77003 and the JW line — as it does for the same session imported from CSV."""
+    from tracker.money.capture import missed_charges
+
+    trial = [
+        PATIENT,
+        {"resourceType": "Procedure", "status": "completed",
+         "subject": {"reference": "Patient/pat-1"}, "performedDateTime": "2026-11-20T10:00:00Z",
+         "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "63650"}]},
+         "extension": [_ext("intent", valueCode="trial"), _ext("place-of-service", valueCode="24"),
+                       _ext("guidance", valueCode="fluoroscopy")]},
+        {"resourceType": "MedicationAdministration", "status": "completed",
+         "subject": {"reference": "Patient/pat-1"}, "effectiveDateTime": "2026-11-20T10:05:00Z",
+         "medicationCodeableConcept": {"coding": [{"system": HCPCS, "code": "J1010"}]},
+         "dosage": {"dose": {"value": 40, "unit": "mg"}},
+         "extension": [_ext("wasted", valueQuantity={"value": 40, "unit": "mg"}),
+                       _ext("container", valueCode="single_dose")]},
+    ]
+    path = tmp_path / "trial.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection",
+                                "entry": [{"resource": r} for r in trial]}))
+    report = run_import(engine, path)
+    assert report.totals()["sessions"].loaded == 1, report.files[0].refused
+    with DbSession(engine) as db:
+        session = db.exec(select(SessionRow)).one()
+    assert session.guidance == "fluoroscopy"
+    assert session.drugs_given == [{"code": "J1010", "dose_mg": 40, "wasted_mg": 40}]
+    missed = missed_charges(engine, date(2026, 11, 1), date(2026, 11, 30))
+    assert [(c.kind, c.code, c.units) for c in missed.charges] == [
+        ("guidance_not_billed", "77003", 1), ("waste_not_billed", "J1010", 40)]

@@ -319,6 +319,8 @@ def _session(group: list[tuple[int, dict[str, Any]]], patient: str, day: str,
         "diagnoses": _diagnoses(procedures),
         "levels": ";".join(levels) or None,
         "drugs": ";".join(d for _, d in given if d) or None,
+        "guidance": _first_extension(group_of, "guidance"),
+        "drugs_given": ";".join(d for d in map(evidence.drug_given, drugs) if d) or None,
         "location": evidence.session_location(procedures, index.resource),
         **evidence.observation_scores(scores, procedures),
     }, _raw(resources))

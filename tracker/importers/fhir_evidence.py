@@ -143,6 +143,20 @@ def drug_line(administration: dict[str, Any]) -> tuple[str | None, str | None]:
     return line, " ".join([code, *(d for d in details if d)])
 
 
+def drug_given(administration: dict[str, Any]) -> str | None:
+    """A MedicationAdministration as a `drugs_given` entry (`J1010 dose=80 wasted=10`): what the
+    record documents as given, whatever its line bills, so charge capture can compare the two
+    (units fewer than the dose, a discarded amount without its JW line). None without a dose in
+    mg or a drug code."""
+    concept = administration.get("medicationCodeableConcept")
+    code = code_in(concept, *HCPCS_SYSTEMS) or billing_code(concept)
+    dose = _object(_object(administration.get("dosage")).get("dose")).get("value")
+    if code is None or not isinstance(dose, int | float) or isinstance(dose, bool):
+        return None
+    wasted = extension(administration, "wasted")
+    return f"{code} dose={dose}" + (f" wasted={wasted}" if wasted not in (None, 0) else "")
+
+
 def _pair(name: str, value: Any) -> str | None:
     return None if value is None else f"{name}={value}"
 
