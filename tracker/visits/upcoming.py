@@ -232,7 +232,10 @@ def read_visits(connection: Any, query: Any, now: datetime) -> list[UpcomingVisi
     return assemble_visits(connection, rows, now)
 
 
-def assemble_visits(connection: Any, rows: Sequence[tuple[Any, Any, Any, Any]], now: datetime,
+VisitRow = tuple[BookedSession, VisitPatient, VisitProvider | None, StoredEvaluation | None]
+
+
+def assemble_visits(connection: Any, rows: Sequence[VisitRow], now: datetime,
                     *, lines: _Lines | None = None,
                     covered: dict[int, list[tuple[date, date | None]]] | None = None,
                     ) -> list[UpcomingVisit]:
@@ -240,7 +243,7 @@ def assemble_visits(connection: Any, rows: Sequence[tuple[Any, Any, Any, Any]], 
     authorization it rests on and its readiness, in the rows' order. `lines` (code, units,
     modifiers by session, in line order) and `covered` (coverage spans by patient) are read
     unless the caller already holds them, as the pre-visit check does."""
-    session_ids: list[int] = [row[0].id for row in rows if row[0].id is not None]
+    session_ids = [row[0].id for row in rows]
     patient_ids = sorted({row[1].id for row in rows})
     if lines is None:
         lines = _lines_by_session(connection, session_ids)
@@ -280,7 +283,8 @@ def _with_readiness(visit: UpcomingVisit, ready: Readiness) -> UpcomingVisit:
     return replace(visit, readiness=ready, next_eligible_date=ready.next_eligible_date)
 
 
-def _visit(session: Any, patient: Any, provider: Any, evaluation: Any, codes: str,
+def _visit(session: BookedSession, patient: VisitPatient, provider: VisitProvider | None,
+           evaluation: StoredEvaluation | None, codes: str,
            auth: AuthorizationFacts | None) -> UpcomingVisit:
     result: dict[str, Any] = evaluation.result if evaluation is not None else {}
     verdict = evaluation.verdict if evaluation is not None else "not evaluated"
