@@ -11,7 +11,8 @@ as `painauth serve` runs it) over the practice and measures, signed in as a sche
 
 - first byte of `GET /visits` (default filters: 21 days, the first page of 100), p95 over
   `--requests` sequential requests — target < 200 ms — and, as its peer under the same load,
-  the p95 of `GET /healthz` (one `SELECT 1`) interleaved with them;
+  the p95 of `GET /healthz` (one `SELECT 1`) interleaved with them; and, signed in as billing,
+  the first byte p95 of billing's lists (`/authorizations`, `/queue`, `/alerts`) over 20 each;
 - p99 of the same request with `--clients` concurrent clients — target < 1 s;
 - the board process's peak RSS (VmHWM, reset before each range) while it serves the first page,
   the next page and the CSV export of a range growing from 1 to 21 days: the ratio of the
@@ -48,6 +49,8 @@ POSTGRES_ADMIN = os.environ.get("PAINAUTH_BENCH_POSTGRES_URL",
                                 "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-board-session-key-" + "x" * 40
 USER, PASSWORD = "bench.scheduler", "bench-password-1"
+BILLING = "bench.billing"
+LISTS = ("/authorizations", "/queue", "/alerts")  # billing's lists, beside the scheduler's
 RANGES = (1, 3, 7, 21)
 FIRST_BYTE_TARGET = 0.2
 CONCURRENT_TARGET = 1.0
@@ -84,10 +87,12 @@ def build(url: str, patients: int, sessions: int, scheduled: int) -> None:
     upgrade(url)
     engine = connect(url)
     with engine.connect() as connection:
-        if connection.execute(text("SELECT COUNT(*) FROM users WHERE name = :n"),
-                              {"n": USER}).scalar_one():
-            engine.dispose()
-            return
+        users = set(connection.execute(text("SELECT name FROM users")).scalars())
+    if BILLING not in users:
+        add_user(engine, BILLING, "billing", PASSWORD)
+    if USER in users:
+        engine.dispose()
+        return
     started = time.perf_counter()
     seed_practice(engine, seed=7, as_of=AS_OF, shape=PracticeShape(
         patients=patients, performed=sessions, scheduled=scheduled))
@@ -178,11 +183,11 @@ class Board:
             self.process.kill()
             self.process.wait()
 
-    def signed_in(self) -> httpx.Client:
+    def signed_in(self, name: str = USER) -> httpx.Client:
         client = httpx.Client(base_url=self.base, timeout=120)
         found = TOKEN.search(client.get("/login").text)
         assert found, "no form token on /login"
-        answer = client.post("/login", data={"name": USER, "password": PASSWORD,
+        answer = client.post("/login", data={"name": name, "password": PASSWORD,
                                              "token": found.group(1)})
         assert answer.status_code == 303, answer.text
         return client
@@ -232,6 +237,12 @@ def measure(board: Board, requests: int, clients: int, per_client: int) -> dict[
     for _ in range(requests):  # interleaved with the board's cheapest answer, under the same load
         sequential.append(first_byte(client, "/visits"))
         floor.append(first_byte(client, "/healthz"))
+    billing = board.signed_in(BILLING)
+    lists: dict[str, float] = {}
+    for path in LISTS:  # billing's lists: first page, p95 of 20 after a warm-up
+        first_byte(billing, path)
+        lists[path] = percentile([first_byte(billing, path) for _ in range(20)], 0.95)
+    billing.close()
     latencies: list[float] = []
     lock = threading.Lock()
 
@@ -272,7 +283,7 @@ def measure(board: Board, requests: int, clients: int, per_client: int) -> dict[
             "concurrent_median": statistics.median(latencies),
             "peak_mb": peaks, "ranges": sizes,
             "memory_ratio": peaks[-1] / peaks[0] if peaks else None,
-            "workers": board.workers, "load": os.getloadavg()[0]}
+            "lists_p95": lists, "workers": board.workers, "load": os.getloadavg()[0]}
 
 
 def spread(values: list[float]) -> str:
@@ -327,8 +338,10 @@ def main() -> None:
                   f"{got['first_byte_p95'] * 1000:.0f} ms (median "
                   f"{got['first_byte_median'] * 1000:.0f}), {args.clients} clients p99 "
                   f"{got['concurrent_p99'] * 1000:.0f} ms (median "
-                  f"{got['concurrent_median'] * 1000:.0f}){held} (load {got['load']:.1f})",
-                  flush=True)
+                  f"{got['concurrent_median'] * 1000:.0f}){held}; billing's lists p95 "
+                  + ", ".join(f"{path} {seconds * 1000:.0f} ms"
+                              for path, seconds in got["lists_p95"].items())
+                  + f" (load {got['load']:.1f})", flush=True)
     print(f"\n{args.patients:,} patients, {args.sessions:,} performed, {args.scheduled:,} "
           f"scheduled; ratios min / median / max over {args.runs} runs")
     for setup, mine in rows.items():
@@ -341,6 +354,9 @@ def main() -> None:
               f"{spread([r['first_byte_p95'] / r['healthz_p95'] for r in mine])}; "
               + (f"peak RSS {RANGES[-1]} days / {RANGES[0]} day: {spread(memory)}; "
                  if memory else "")
+              + "".join(f"{path} first byte p95 / 200 ms: "
+                        f"{spread([r['lists_p95'][path] / FIRST_BYTE_TARGET for r in mine])}; "
+                        for path in LISTS)
               + f"load {spread([r['load'] for r in mine])}")
     for backend in backends:
         for workers in counts[1:]:
