@@ -208,13 +208,14 @@ def _requests(connection: Connection, rng: random.Random, since: date,
 
 
 def _code_lines(connection: Connection, first: int, last: int) -> dict[int, tuple[CodeLine, ...]]:
+    """The codes of sessions `first` to `last`: a rule selects procedures by code, family and
+    intent, never by units or modifiers, so those are not read."""
     found: dict[int, list[CodeLine]] = defaultdict(list)
-    for session_id, code, units, modifiers in connection.execute(
-            select(col(SessionCodeRow.session_id), col(SessionCodeRow.code),
-                   col(SessionCodeRow.units), col(SessionCodeRow.modifiers))
+    for session_id, code in connection.execute(
+            select(col(SessionCodeRow.session_id), col(SessionCodeRow.code))
             .where(col(SessionCodeRow.session_id) >= first, col(SessionCodeRow.session_id) <= last)
             .order_by(col(SessionCodeRow.session_id), col(SessionCodeRow.position))):
-        found[session_id].append(CodeLine(code, units or 1, tuple(modifiers or ())))
+        found[session_id].append(CodeLine(code))
     return {session_id: tuple(lines) for session_id, lines in found.items()}
 
 
