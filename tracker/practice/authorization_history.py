@@ -43,6 +43,7 @@ from tracker.rules.policy import PriorAuthorization
 from tracker.rules.policy_files import policies_in_force
 from tracker.rules.procedures import procedures_of
 from tracker.rules.session import CodeLine, Intent, Session
+from tracker.store.database import analyze
 from tracker.store.tables import (
     AuthorizationRow,
     CoverageRow,
@@ -148,6 +149,7 @@ def add_authorization_history(engine: Engine, *, as_of: date, seed: int = 7, mon
         steps = _steps(connection, [r for r in rows if r["status"] == "denied"], rng, as_of)
         for start in range(0, len(steps), _INSERT_CHUNK):
             connection.execute(insert(DenialStepRow), steps[start:start + _INSERT_CHUNK])
+    analyze(engine)  # as after seeding: the figures' first queries find the new rows' indexes
     return HistoryReport(authorizations=len(rows), denial_steps=len(steps))
 
 
