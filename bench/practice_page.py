@@ -2,9 +2,10 @@
 
 It seeds the practice with `bench/pre_visit.py`'s builder (`tracker.practice.synthetic`:
 100,000 patients, 1,000,000 performed sessions by default), adds a decided authorization
-history to it (120,000 requests over the 18 months by default, ~6,700 decided a month: approved,
-partial, denied with the payer's reason and code, a few pended; peer-to-peers and appeals on
-two denials in five), then times, each at least three times:
+history to it with the demo's builder (`tracker.practice.authorization_history`: 120,000 requests
+over the 18 months by default, ~6,700 decided a month on the sessions a payer's program asks a
+request for: approved, partial, denied with the payer's reason and code; peer-to-peers and
+appeals on about two denials in five), then times, each at least three times:
 
 - `GET /practice` for the last full month, signed in as billing, through the real app
   (FastAPI TestClient in process: the figures' SQL, the five charts, the template);
@@ -26,14 +27,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pre_visit import AS_OF, _Database, stage_seed  # noqa: E402  (the builder beside this file)
 
-PROGRAMS = [("medicare", "medicare-opd"), ("aetna", "aetna-precertification"),
-            ("cigna", "cigna-precertification"), ("unitedhealthcare", "uhc-prior-authorization")]
-REASONS = [("CO-50", "not medically necessary"), ("N386", "criteria not met (NCD/LCD)"),
-           ("CO-197", "precertification absent"), (None, "conservative care not documented"),
-           ("CO-16", "missing information"), (None, "frequency limit reached")]
 PASSWORD = "bench-password-1"
 
 
@@ -54,59 +50,16 @@ def _uptime() -> str:
 
 
 def add_authorization_history(url: str, count: int, months: int, seed: int) -> dict[str, int]:
-    """`count` decided (and a few pended) requests on performed sessions of the last `months`."""
-    from sqlalchemy import insert, select
-    from sqlmodel import col
-
+    """`count` decided requests on the performed sessions of the last `months`: the demo's
+    history builder (`tracker.practice.authorization_history`) at the benchmark's size."""
+    from tracker.practice.authorization_history import add_authorization_history as add
     from tracker.store import connect
-    from tracker.store.tables import AuthorizationRow, DenialStepRow, SessionRow
 
     engine = connect(url)
-    rng = random.Random(seed)
-    since = AS_OF - timedelta(days=30 * months)
-    with engine.begin() as connection:
-        sessions = connection.execute(
-            select(col(SessionRow.id), col(SessionRow.date))
-            .where(col(SessionRow.status) == "performed", col(SessionRow.date) >= since)
-            .order_by(col(SessionRow.id))).all()
-        step = max(1, len(sessions) // count)
-        chosen = sessions[::step][:count]
-        rows, denied = [], []
-        for session_id, day in chosen:
-            payer, program = PROGRAMS[rng.randrange(len(PROGRAMS))]
-            submitted = datetime(day.year, day.month, day.day, 9, tzinfo=UTC) - timedelta(
-                days=rng.randint(3, 20), minutes=rng.randint(0, 600))
-            roll = rng.random()
-            status = ("approved" if roll < 0.78 else "partial" if roll < 0.85 else
-                      "denied" if roll < 0.97 else "pended")
-            hours = rng.expovariate(1 / 60) + 1
-            code, reason = REASONS[rng.randrange(len(REASONS))] if status == "denied" \
-                else (None, None)
-            rows.append({
-                "session_id": session_id, "payer": payer, "program": program, "status": status,
-                "missing_items": [], "flags": [], "priority": "standard", "checks": 0,
-                "submitted_at": submitted, "decision_due_at": submitted + timedelta(days=7),
-                "decided_at": None if status == "pended" else submitted + timedelta(hours=hours),
-                "denial_code": code, "decision_reason": reason,
-                "created_at": submitted, "updated_at": submitted})
-        for start in range(0, len(rows), 5000):
-            connection.execute(insert(AuthorizationRow), rows[start:start + 5000])
-        denied = connection.execute(
-            select(col(AuthorizationRow.id), col(AuthorizationRow.decided_at))
-            .where(col(AuthorizationRow.status) == "denied")).all()
-        steps = []
-        for auth_id, decided in denied:
-            if rng.random() < 0.4:
-                day = decided.date()
-                kind = "peer_to_peer" if rng.random() < 0.5 else "first_level"
-                outcome = rng.choice(["overturned", "upheld", "withdrawn", None])
-                steps.append({"authorization_id": auth_id, "kind": kind, "denied_on": day,
-                              "deadline": day + timedelta(days=14), "opened_by": "bench",
-                              "outcome": outcome, "created_at": decided, "updated_at": decided})
-        if steps:
-            connection.execute(insert(DenialStepRow), steps)
-    engine.dispose()
-    return {"authorizations": len(rows), "denial_steps": len(steps)}
+    try:
+        return asdict(add(engine, as_of=AS_OF, seed=seed, months=months, count=count))
+    finally:
+        engine.dispose()
 
 
 def _timed(call: Any, runs: int) -> list[float]:

@@ -107,3 +107,15 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = connect(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """A temporary Prefect server for the session's flow runs (read their artifacts back with
+    tests/prefect_runs.py)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from tracker.scheduling.embedded_prefect import STARTUP_TIMEOUT_SECONDS
+
+    with prefect_test_harness(server_startup_timeout=STARTUP_TIMEOUT_SECONDS):
+        yield

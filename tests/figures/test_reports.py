@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
+from tests.prefect_runs import published
 from tracker.cli import main
 from tracker.figures.weekly import weekly_figures, weekly_markdown
 from tracker.store import connect
@@ -56,6 +57,26 @@ def test_the_weekly_headline_counts_the_seven_days(engine: Engine) -> None:
     assert "| Approved in full | 2 (40 %) |" in markdown
     assert "| medicare | 3 | 2 | 67 % |" in markdown and "| aetna | 2 | 0 | 0 % |" in markdown
     assert "- CO-50: not medically necessary: 1" in markdown
+
+
+def test_the_weekly_figures_flow_publishes_the_weeks_headline_as_a_markdown_artifact(
+        prefect_server: None, database_url: str, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flow on a temporary Prefect server, its artifact read back through the client."""
+    from flows.weekly_figures import weekly_figures_flow
+
+    load_hand_worked_practice(engine)
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
+    state = weekly_figures_flow(as_of=date(2026, 11, 9), return_state=True)
+    assert state.is_completed(), state.message
+    assert state.result()["Requests decided"] == "5"
+    [artifact] = published(state, "weekly-figures")
+    assert artifact.type == "markdown"
+    for line in ("# Authorization figures, 2026-11-03 to 2026-11-09", "| Requests decided | 5 |",
+                 "| Approved in full | 2 (40 %) |", "| Denied | 2 |",
+                 "| medicare | 3 | 2 | 67 % |", "| aetna | 2 | 0 | 0 % |",
+                 "- CO-50: not medically necessary: 1", "- no conservative care: 1"):
+        assert line in artifact.data, line
 
 
 def test_the_money_charts_draw_and_table_the_money_figures_in_dollars() -> None:

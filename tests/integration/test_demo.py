@@ -10,20 +10,25 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from tracker.authorizations.manual_entry import record_manual_decision
+from tracker.figures.months import Period
+from tracker.figures.report import last_full_month, practice_report
 from tracker.packages.fhir_validation import r4b_problems
 from tracker.packages.pas_rules import package_problems, pas_problems
 from tracker.practice.synthetic import HORIZON_DAYS
 from tracker.store import connect
-from tracker.store.tables import SubmissionAttemptRow
+from tracker.store.tables import AuthorizationRow, SubmissionAttemptRow
 from tracker.store.users import add_user
 from tracker.visits.status_rows import artifact_row, status_document, status_visits
 from tracker.web.app import create_app
@@ -180,3 +185,76 @@ def test_the_demo_practice_has_money_at_risk_protected_and_every_kind_of_charge_
     assert {c.kind for c in top.not_captured.charges} == set(KINDS)
     # the seed's fees: 77003 $72 for the trial under fluoroscopy, 20553 - 20552 = $16
     assert top.not_captured.total_cents == 7200 + 1600
+
+
+BILLING = "demo.billing"
+HEADLINE = re.compile(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>')
+
+
+def _decided_last_month(engine: Engine, month: Period) -> list[tuple[str, str, str | None, str]]:
+    """(payer, status, denial code, reason) of each request decided in `month`, read raw."""
+    with engine.connect() as connection:
+        return [(payer, status, code, reason) for payer, status, code, reason in connection.execute(
+            select(AuthorizationRow.payer, AuthorizationRow.status, AuthorizationRow.denial_code,
+                   AuthorizationRow.decision_reason)
+            .where(col(AuthorizationRow.status).in_(("approved", "partial", "denied")),
+                   col(AuthorizationRow.decided_at) >= month.starts_at,
+                   col(AuthorizationRow.decided_at) < month.ends_before))]
+
+
+def test_the_owner_reads_last_months_approvals_turnaround_and_denials_in_the_pdf_and_on_the_page(
+        demo: tuple[subprocess.CompletedProcess[str], Path], demo_engine: Engine) -> None:
+    """The demo practice's decided history (tracker.practice.authorization_history) fills the
+    last full month: its monthly PDF and its Practice page count the same requests as the rows."""
+    today = date.today()
+    month = last_full_month(today)
+    decided = _decided_last_month(demo_engine, month)
+    statuses = Counter(status for _, status, _, _ in decided)
+    # a month of a 300-patient practice's history: every kind of decision, denials with reasons
+    assert len(decided) >= 10 and set(statuses) == {"approved", "partial", "denied"}
+    denied = Counter((code, reason) for _, status, code, reason in decided if status == "denied")
+    assert all(reason for _, reason in denied)
+    rate = f"{statuses['approved']} ({100 * statuses['approved'] / len(decided):.0f} %)"
+    figures = practice_report(demo_engine, month).figures
+    turnaround = figures.turnaround.overall
+    assert turnaround.decisions == len(decided)
+    assert turnaround.median_hours is not None and 1 < turnaround.median_hours < 168
+    assert turnaround.within_clock >= len(decided) // 2
+
+    [report] = (demo[1] / "home" / "demo" / "reports").glob(f"practice-{month.label}.pdf")
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(report).pages).split())
+    assert f"Requests decided {len(decided)}" in text
+    assert f"Approved in full {rate}" in text
+    assert f"Denied {statuses['denied']}" in text
+    assert f"Median turnaround {dict(figures.headline())['Median turnaround']}" in text
+    for (code, reason), count in denied.items():
+        assert f"{code or ''} {reason} {count}".strip() in text, (code, reason)
+    for payer in {payer for payer, _, _, _ in decided}:
+        mine = Counter(status for p, status, _, _ in decided if p == payer)
+        assert (f"{payer} {mine.total()} {mine['approved']} {mine['partial']} "
+                f"{mine['denied']}") in text, payer
+
+    add_user(demo_engine, BILLING, "billing", PASSWORD)
+    with TestClient(create_app(demo_engine, "demo-test-key-" + "x" * 40,
+                               today=lambda: today)) as client:
+        token = re.search(r'name="token" value="([^"]+)"', client.get("/login").text)
+        assert token is not None
+        client.post("/login", data={"name": BILLING, "password": PASSWORD,
+                                    "token": token.group(1)})
+        page = client.get("/practice")
+        downloads = {name: list(csv.DictReader(io.StringIO(client.get(
+            f"/practice/{name}.csv?month={month.label}").text.removeprefix("\ufeff"))))
+            for name in ("approval-by-payer", "turnaround-distribution", "denials-by-reason")}
+    assert page.status_code == 200 and f"The practice, {month.label}" in page.text
+    headline = dict(HEADLINE.findall(page.text))
+    assert headline["Requests decided"] == str(len(decided))
+    assert headline["Approved in full"] == rate
+    assert headline["Partly approved"] == str(statuses["partial"])
+    assert headline["Denied"] == str(statuses["denied"])
+    for name in ("approval-by-payer", "turnaround-by-program", "turnaround-distribution",
+                 "denials-by-reason"):
+        assert f'<title id="chart-{name}-title">' in page.text, name
+    assert sum(int(r["decided"]) for r in downloads["approval-by-payer"]) == len(decided)
+    assert sum(int(r["decisions"]) for r in downloads["turnaround-distribution"]) == len(decided)
+    assert Counter({(r["code"] or None, r["reason"]): int(r["denials"])
+                    for r in downloads["denials-by-reason"]}) == denied

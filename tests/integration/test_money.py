@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tests.prefect_runs import published
 from tracker.cli import main
 from tracker.money.at_risk import protected, revenue_at_risk
 from tracker.money.capture import missed_charges
@@ -193,14 +194,11 @@ def test_a_blocked_visit_moved_to_an_eligible_date_is_protected_with_its_amount(
     assert revenue_at_risk(engine, AS_OF, 21, now=NEXT_DAY).total_cents == 25000 + 6200 + 28500
 
 
-def test_missed_charges_on_performed_sessions_are_priced_from_the_fee_schedule(
-        practice: Practice, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def performed_with_charges_to_capture(practice: Practice) -> None:
     """November: P1 20552 for 4 muscles under ultrasound -> 20553 instead ($78 - $62 = $16) and
     76942 (no fee on file); P2 medicare 64483 with 40 mg J1010 discarded, no JW line -> 40 units
     at $0.10 = $4; P3 a stimulator trial under fluoroscopy given dexamethasone -> 77003 $72 and
     J1100 (no fee on file). October: P4 62322 under fluoroscopy -> 62323 (no fee on file)."""
-    engine = practice.engine
     one = practice.patient("P1", "aetna")
     practice.session(one, date(2026, 11, 3), [("20552", 1)], status="performed", muscles=4,
                      guidance="ultrasound")
@@ -216,6 +214,14 @@ def test_missed_charges_on_performed_sessions_are_priced_from_the_fee_schedule(
     four = practice.patient("P4", "aetna")
     practice.session(four, date(2026, 10, 14), [("62322", 1)], status="performed",
                      guidance="fluoroscopy")
+
+
+def test_missed_charges_on_performed_sessions_are_priced_from_the_fee_schedule(
+        practice: Practice, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The charges of `performed_with_charges_to_capture`, priced."""
+    engine = practice.engine
+    performed_with_charges_to_capture(practice)
 
     missed = missed_charges(engine, date(2026, 10, 1), date(2026, 11, 30))
 
@@ -245,6 +251,46 @@ def test_missed_charges_on_performed_sessions_are_priced_from_the_fee_schedule(
     assert "Not captured in November 2026: $92.00" in out and "no fee on file" in out
     assert main(["money", "--as-of", "2026-12-01", "--since", "2026-12-02"]) == 2
     assert "--since 2026-12-02 is after --as-of 2026-12-01" in capsys.readouterr().err
+
+
+def test_the_charges_to_capture_flow_publishes_the_revenue_headline_as_a_markdown_artifact(
+        prefect_server: None, practice: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weekly flow on a temporary Prefect server, as of 2 December: at risk December 2-8,
+    A $250 (act; 64484 has no fee) and E $285 (act); protected, D's $322 (stop on 1 December,
+    moved to an eligible date on the 2nd); not captured in November, the $92 of
+    `performed_with_charges_to_capture`; this week, P5's stimulator trial of 1 December under
+    fluoroscopy without its 77003 ($72)."""
+    from flows.charges_to_capture import charges_to_capture
+
+    engine = practice.engine
+    performed_with_charges_to_capture(practice)
+    five = practice.patient("P5", "cigna")
+    practice.session(five, date(2026, 12, 1), [("63650", 1)], status="performed",
+                     intent="trial", guidance="fluoroscopy")
+    record_readiness(engine, upcoming_visits(engine, AS_OF, 21, now=MORNING), at=MORNING)
+    practice.move(practice.d, date(2026, 12, 21), CLEAR)  # type: ignore[attr-defined]
+    record_readiness(engine, upcoming_visits(engine, AS_OF, 21, now=NEXT_DAY), at=NEXT_DAY)
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+
+    state = charges_to_capture(as_of=date(2026, 12, 2), return_state=True)
+
+    assert state.is_completed(), state.message
+    assert state.result() == {"at_risk_cents": 25000 + 28500, "protected_cents": 32200,
+                              "not_captured_last_month_cents": 9200, "charges_this_week": 1,
+                              "charges_this_week_cents": 7200}
+    [artifact] = published(state, "charges-to-capture")
+    assert artifact.type == "markdown"
+    for line in (
+            "# Money, week of 2026-12-02",
+            "- At risk this week: $535.00 on 2 visit(s) marked stop or act (1 of them book a "
+            "code with no fee on file, not counted)",
+            "- Protected in the last 7 days: $322.00 on 1 visit(s) fixed or moved after "
+            "painauth flagged them",
+            "- Not captured in November 2026: $92.00 in 5 charge(s) documented but not billed "
+            "(2 of them with no fee on file, not counted)",
+            "## Charges to capture, performed 2026-11-26 to 2026-12-02",
+            "| 2026-12-01 | P5 | cigna | imaging guidance not billed | 77003 | $72.00 |"):
+        assert line in artifact.data, line
 
 
 def test_fees_import_quarantines_bad_rows_naming_the_field(

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, func, insert
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
+from tests.prefect_runs import published
 from tracker.codes import load_catalog
 from tracker.practice.demo_day import finding_counts
 from tracker.practice.scenarios import SCENARIOS
@@ -341,27 +342,9 @@ def _mrn(engine: Engine, patient_id: int) -> str:
 
 # --- the Prefect flow itself, on a temporary Prefect server ----------------------------------
 
-@pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    from tracker.scheduling.embedded_prefect import STARTUP_TIMEOUT_SECONDS
-
-    with prefect_test_harness(server_startup_timeout=STARTUP_TIMEOUT_SECONDS):
-        yield
-
-
 def test_the_flow_publishes_the_visits_needing_attention_as_a_table_artifact(
         prefect_server: None, database_url: str, engine: Engine,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterKey,
-        FlowRunFilter,
-        FlowRunFilterId,
-    )
-
     from flows.pre_visit_check import pre_visit_check
 
     _seed(engine)
@@ -370,10 +353,7 @@ def test_the_flow_publishes_the_visits_needing_attention_as_a_table_artifact(
     assert state.is_completed(), state.message
     summary = state.result()
     assert summary["evaluated"] == len(_stored(engine)) > 0
-    with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["pre-visit-status"])),
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    artifacts = published(state, "pre-visit-status")
     assert len(artifacts) == 1 and artifacts[0].type == "table"
     data = artifacts[0].data
     rows = json.loads(data) if isinstance(data, str) else data

@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
+from tracker.practice.authorization_history import add_authorization_history
 from tracker.practice.demo_report import (
     alerts_table,
     approval_rates_table,
@@ -200,11 +201,15 @@ def run_practice_demo(console: Console) -> int:
     try:
         report = seed_practice(engine, seed=DEMO_SEED, as_of=today,
                                shape=PracticeShape(patients=DEMO_PATIENTS))
+        history = add_authorization_history(engine, as_of=today, seed=DEMO_SEED)
         console.print(f"\n[bold]A synthetic practice[/] in {url.removeprefix('sqlite:///')}: "
                       f"{report.providers} providers, {report.patients} patients "
                       f"({report.scenario_patients} built to raise one finding each), "
                       f"{report.performed} performed sessions over 18 months, "
-                      f"{report.scheduled_in_horizon} visits booked in the next {HORIZON_DAYS} days.")
+                      f"{history.authorizations} authorization requests the payers decided on "
+                      f"them ({history.denial_steps} peer-to-peers and appeals against the "
+                      f"denials), {report.scheduled_in_horizon} visits booked in the next "
+                      f"{HORIZON_DAYS} days.")
         drop = home / "drop"
         drop.mkdir(parents=True, exist_ok=True)
         for sample in sorted(SAMPLES.glob("*.csv")):
