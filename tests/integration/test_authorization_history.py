@@ -7,7 +7,7 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
@@ -91,6 +91,23 @@ def test_a_300_patient_practice_gets_months_of_decisions_its_payers_programs_ask
                                                                              "first_level"}
     assert {s.outcome for s in steps if s.deadline < AS_OF} <= {"overturned", "upheld",
                                                                 "withdrawn"}
+    # denials settled long ago are closed; the work queue holds only those still appealable
+    from tracker.authorizations.appeal_windows import appeal_windows
+    from tracker.authorizations.queue import work_queue
+
+    appeals = {i.authorization_id for i in work_queue(engine, AS_OF).items
+               if i.kind in ("appeal", "peer_to_peer")}
+    with engine.connect() as connection:
+        denied = list(connection.execute(
+            select(AuthorizationRow.id, AuthorizationRow.payer, AuthorizationRow.decided_at)
+            .where(col(AuthorizationRow.id) > before, AuthorizationRow.status == "denied")))
+        still_open = set(connection.execute(select(DenialStepRow.authorization_id).where(
+            col(DenialStepRow.outcome).is_(None))).scalars())
+    settled = {i for i, payer, decided in denied if decided.date()
+               + timedelta(days=appeal_windows(payer)["first_level"]) < AS_OF
+               and i not in still_open}
+    assert settled and not appeals & settled
+    assert appeals >= {i for i, _, _ in denied} - settled
     # the exempt provider's OPD record is the scenario's: 11 of 12, qualifying
     [opd] = [r for r in approval_rates(engine, 2026) if r.program == "medicare-opd"
              and r.standing == "qualifies"]

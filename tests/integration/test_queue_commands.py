@@ -110,6 +110,9 @@ def test_a_denial_is_appealed_and_resubmitted_from_the_terminal(
                       "first_level", "--denied-on", "2026-11-25", "--by", "lee.billing")
     assert opened.returncode == 0, opened.stderr
     assert "first-level appeal" in opened.stdout and "due 2027-01-24" in opened.stdout
+    still_open = painauth(database_url, tmp_path, "queue", "close-denial", str(auth_id),
+                          "--reason", "not appealed")
+    assert still_open.returncode == 2 and "record its outcome first" in still_open.stderr
     again = painauth(database_url, tmp_path, "queue", "resubmit", str(auth_id), "--correction",
                      "attached the PT notes", "--by", "lee.billing")
     assert again.returncode == 0 and f"painauth-auth{auth_id}-1" in again.stdout

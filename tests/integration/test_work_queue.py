@@ -291,3 +291,35 @@ def test_a_request_waiting_on_the_payer_is_chased_only_when_a_person_must(engine
     assert items[unanswered].kind == "chase" and items[unanswered].due_on == due.date()
     assert items[no_attempt].kind == "chase" and items[no_attempt].due_on == TODAY + timedelta(20)
     assert work_queue(engine, TODAY, now=NOW).counts["all"] == len(items)
+
+
+def test_a_closed_denial_leaves_the_queue_until_an_appeal_reopens_it(engine: Engine,
+                                                                     desk: Desk) -> None:
+    """Billing decides not to appeal: the item leaves every view and its count; the denial and
+    the visit stay denied; a later appeal brings it back."""
+    from tracker.authorizations.denials import close_denial, open_step, record_outcome
+
+    def queued() -> tuple[bool, int]:
+        found = work_queue(engine, TODAY, now=NOW)
+        return (any(i.authorization_id == desk.denied for i in found.items),
+                found.counts["all"])
+
+    assert queued() == (True, 2)
+    with pytest.raises(InputError, match="say why"):
+        close_denial(engine, desk.denied, actor="bea.billing", reason=" ")
+    step = open_step(engine, desk.denied, "peer_to_peer", actor="bea.billing")
+    with pytest.raises(InputError, match="peer-to-peer is still open"):
+        close_denial(engine, desk.denied, actor="bea.billing", reason="not appealed")
+    record_outcome(engine, step.id, actor="bea.billing", outcome="upheld")
+    close_denial(engine, desk.denied, actor="bea.billing", reason="upheld; patient chose PT")
+    assert queued() == (False, 1)
+    with pytest.raises(InputError, match="already closed"):
+        close_denial(engine, desk.denied, actor="bea.billing", reason="again")
+    overview = authorization_overview(engine, desk.denied)
+    assert overview is not None and overview.status == "denied"
+    assert _events(engine, desk.denied)[-1].reason == "denial closed: upheld; patient chose PT"
+    with pytest.raises(InputError, match="not denied"):
+        close_denial(engine, desk.prepare, actor="bea.billing", reason="x")
+
+    open_step(engine, desk.denied, "first_level", actor="bea.billing")
+    assert queued() == (True, 2)

@@ -73,6 +73,7 @@ POST_ACCESS: dict[str, frozenset[str]] = {
     "/authorizations/{authorization_id}/denial-steps": WORKERS,
     "/authorizations/{authorization_id}/denial-steps/{step_id}/schedule": WORKERS,
     "/authorizations/{authorization_id}/resubmission": WORKERS,
+    "/authorizations/{authorization_id}/denial-close": WORKERS,
     "/patients/{patient_id}/notes": WORKERS,
     "/queue/{authorization_id}/claim": WORKERS, "/queue/{authorization_id}/assign": WORKERS,
     "/queue/{authorization_id}/dates": WORKERS, "/exemptions": WORKERS,

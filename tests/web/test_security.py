@@ -325,7 +325,7 @@ def _change(practice: Practice, browser: TestClient, change: str) -> tuple[str, 
 
 QUEUE_CHANGES = ["claim queue item", "assign queue item", "date queue item", "add note",
                  "record denial reason", "open denial step", "schedule peer-to-peer",
-                 "record step outcome", "resubmit"]
+                 "record step outcome", "resubmit", "close denial"]
 
 
 def _queue_change(practice: Practice, browser: TestClient, change: str,
@@ -356,7 +356,9 @@ def _queue_change(practice: Practice, browser: TestClient, change: str,
              "open denial step": (f"{path}/denial-steps", {"kind": "first_level"},
                                   "denial_step_opened"),
              "resubmit": (f"{path}/resubmission", {"correction": "fixed"},
-                          "authorization_resubmitted")}
+                          "authorization_resubmitted"),
+             "close denial": (f"{path}/denial-close", {"reason": "not appealed"},
+                              "denial_closed")}
     url, data, action = posts[change]
     assert browser.post(url, data={**data, "token": token}).status_code == 303
     return action, subject
@@ -426,6 +428,7 @@ AUDITED_ROUTES = {"/login", "/logout", "/users", "/users/{user_id}", "/exemption
                   "/authorizations/{authorization_id}/denial-steps/{step_id}/schedule",
                   "/authorizations/{authorization_id}/denial-steps/{step_id}/outcome",
                   "/authorizations/{authorization_id}/resubmission",
+                  "/authorizations/{authorization_id}/denial-close",
                   "/authorizations/{authorization_id}/documents", "/documents/{document_id}/withdraw",
                   "/authorizations/{authorization_id}/evidence/care",
                   "/authorizations/{authorization_id}/evidence/outcome",

@@ -28,6 +28,7 @@ from tracker.store.tables import (
 )
 
 OUTCOMES = ("overturned", "upheld", "withdrawn")
+DENIAL_CLOSED = "denial_closed"  # flag: billing accepted the denial; no further appeal is work
 RESUBMITTABLE = ("denied", "rejected")
 # X12 review decision reason codes, CARC ("50", "CO-50") and RARC ("N386", "M127") alike.
 DENIAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,31}$")
@@ -88,6 +89,7 @@ def open_step(engine: Engine, authorization_id: int, kind: str, *, actor: str,
         step = DenialStepRow(authorization_id=authorization_id, kind=kind, denied_on=day,
                              deadline=deadline, opened_by=_who(actor))
         db.add(step)
+        auth.flags = [f for f in (auth.flags or []) if f != DENIAL_CLOSED]  # work again
         change_status(db, auth, auth.status, actor=_who(actor),
                       reason=f"{STEP_WORDS[kind]} opened, due {deadline.isoformat()} "
                              f"(denied {day.isoformat()})")
@@ -145,6 +147,28 @@ def record_outcome(engine: Engine, step_id: int, *, actor: str, outcome: str,
         return _step(step)
 
 
+def close_denial(engine: Engine, authorization_id: int, *, actor: str, reason: str) -> None:
+    """Billing accepts the denial (not appealed, the appeal upheld, the window gone, written
+    off): the authorization stays denied and its visit reads so, but it is no longer work in the
+    queue. Refused while a step is open; resubmitting is still possible."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("reason", "say why the denial is closed (e.g. not appealed: the "
+                                   "patient chose another treatment)")
+    with DbSession(engine) as db:
+        auth = _denied(db, authorization_id)
+        if DENIAL_CLOSED in (auth.flags or []):
+            raise InputError("authorization", f"authorization {authorization_id}'s denial is "
+                             "already closed")
+        open_steps = [s for s in _steps(db, authorization_id) if s.outcome is None]
+        if open_steps:
+            raise InputError("authorization", f"the {STEP_WORDS[open_steps[0].kind].lower()} is "
+                             "still open: record its outcome first")
+        auth.flags = [*(auth.flags or []), DENIAL_CLOSED]
+        change_status(db, auth, auth.status, actor=_who(actor), reason=f"denial closed: {reason}")
+        db.commit()
+
+
 def resubmit(engine: Engine, authorization_id: int, *, actor: str, correction: str) -> str:
     """Correct and send again: the authorization goes back to be prepared, and its next request
     goes out under a new bundle identifier (attempt N+1), linked to the first in the history.
@@ -165,6 +189,7 @@ def resubmit(engine: Engine, authorization_id: int, *, actor: str, correction: s
         earlier = latest.bundle_identifier if latest is not None else auth.submission_id
         following = f"painauth-auth{authorization_id}-{(latest.attempt if latest else 0) + 1}"
         auth.decided_at = None
+        auth.flags = [f for f in (auth.flags or []) if f != DENIAL_CLOSED]
         change_status(db, auth, "needed", actor=_who(actor),
                       reason=f"resubmission: {correction}; the new request goes as {following}"
                              + (f", after {earlier}" if earlier else ""))

@@ -17,7 +17,7 @@ from tracker.store.tables import AUTHORIZATION_STATUSES, AuthorizationRow, Patie
 
 FLAGS: tuple[str, ...] = ("decision_overdue", "expires_before_visit", "starts_after_visit",
                           "units_short", "contact_payer", "billing_review", "information_requested",
-                          "packet_ready")
+                          "packet_ready", "denial_closed")
 # "rejected" is set by the submit service when a payer refuses a request as sent.
 LISTED_STATUSES: tuple[str, ...] = (*AUTHORIZATION_STATUSES, "rejected")
 

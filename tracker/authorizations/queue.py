@@ -28,6 +28,7 @@ from sqlmodel import col
 
 from tracker.authorizations.appeal_windows import appeal_windows
 from tracker.authorizations.decisions import decision_deadline
+from tracker.authorizations.denials import DENIAL_CLOSED
 from tracker.authorizations.manual_entry import PACKET_READY
 from tracker.errors import InputError
 from tracker.store.page_cursor import cursor_of, damaged, page_size, read_cursor
@@ -211,9 +212,10 @@ def _open_rows(engine: Engine) -> Sequence[Any]:
               .order_by(col(attempt.attempt).desc()).limit(1).scalar_subquery())
     status = col(auth.status)
     query = (sa.select(col(auth.id), status,
-                       # only a waiting request's flags change its kind: the others' JSON is
-                       # not decoded
-                       sa.case((status.in_(WAITING), col(auth.flags))).label("flags"),
+                       # only a waiting or denied request's flags change its kind: the others'
+                       # JSON is not decoded
+                       sa.case((status.in_(WAITING + ("denied",)), col(auth.flags)))
+                       .label("flags"),
                        col(auth.payer),
                        col(auth.program), col(auth.priority), col(auth.decision_due_at),
                        col(auth.decided_at), col(auth.updated_at), col(auth.auth_number),
@@ -253,7 +255,7 @@ def _kind(status: str, flags: list[str], latest_unanswered: int | None) -> str |
     if status == "rejected":
         return "resubmit"
     if status == "denied":
-        return "appeal"
+        return None if DENIAL_CLOSED in flags else "appeal"
     if status not in WAITING:
         return None
     if status == "submitted" and PACKET_READY in flags:

@@ -250,6 +250,22 @@ def outcome(step_id: int, outcome: str, note: str | None, actor: str | None) -> 
     return 0
 
 
+@queue.command("close-denial")
+@authorization_id()
+@click.option("--reason", required=True, metavar="TEXT",
+              help="why no further appeal (not appealed, appeal upheld, written off)")
+@_recorded_by()
+def close_denial_item(authorization_id: int, reason: str, actor: str | None) -> int:
+    """Accept a denial: it leaves the work queue (the visit still reads denied)."""
+    from tracker.authorizations.denials import close_denial
+    from tracker.cli.database import database
+
+    with database() as engine:
+        close_denial(engine, authorization_id, actor=_who(actor), reason=reason)
+    click.echo(f"authorization {authorization_id}: denial closed; no longer in the work queue")
+    return 0
+
+
 @queue.command("resubmit")
 @authorization_id()
 @click.option("--correction", required=True, metavar="TEXT", help="what was corrected")

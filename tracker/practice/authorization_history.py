@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Engine, exists, func, insert, literal, select
+from sqlalchemy import Connection, Engine, exists, func, insert, literal, select, update
 from sqlmodel import col
 
 from tracker.authorizations.appeal_windows import appeal_windows
 from tracker.authorizations.decisions import decision_deadline
+from tracker.authorizations.denials import DENIAL_CLOSED
 from tracker.codes import load_catalog
 from tracker.figures.approvals import DECIDED
 from tracker.figures.months import month_of, months_before
@@ -146,9 +147,14 @@ def add_authorization_history(engine: Engine, *, as_of: date, seed: int = 7, mon
                                                                 strict=True)]
         for start in range(0, len(rows), _INSERT_CHUNK):
             connection.execute(insert(AuthorizationRow), rows[start:start + _INSERT_CHUNK])
-        steps = _steps(connection, [r for r in rows if r["status"] == "denied"], rng, as_of)
+        steps, closed = _steps(connection, [r for r in rows if r["status"] == "denied"], rng,
+                               as_of)
         for start in range(0, len(steps), _INSERT_CHUNK):
             connection.execute(insert(DenialStepRow), steps[start:start + _INSERT_CHUNK])
+        for start in range(0, len(closed), 900):  # settled long ago: not work any more
+            connection.execute(update(AuthorizationRow)
+                               .where(col(AuthorizationRow.id).in_(closed[start:start + 900]))
+                               .values(flags=[DENIAL_CLOSED]))
     analyze(engine)  # as after seeding: the figures' first queries find the new rows' indexes
     return HistoryReport(authorizations=len(rows), denial_steps=len(steps))
 
@@ -271,20 +277,26 @@ def _row(request: _Request, status: str, rng: random.Random) -> dict[str, Any]:
 
 
 def _steps(connection: Connection, denials: list[dict[str, Any]], rng: random.Random,
-           as_of: date) -> list[dict[str, Any]]:
-    """The peer-to-peers and first-level appeals against the denials (module docstring)."""
+           as_of: date) -> tuple[list[dict[str, Any]], list[int]]:
+    """The peer-to-peers and first-level appeals against the denials (module docstring), and
+    the denials billing has closed: those with nothing open whose first-level window ended
+    before `as_of` (the recent ones are still work in the queue, as in a real practice)."""
     ids: dict[int, Any] = {}
     sessions = [d["session_id"] for d in denials]
     for start in range(0, len(sessions), 900):
         ids.update((session_id, auth_id) for auth_id, session_id in connection.execute(
             select(col(AuthorizationRow.id), col(AuthorizationRow.session_id))
             .where(col(AuthorizationRow.session_id).in_(sessions[start:start + 900]))))
-    steps, months_seen = [], set()
+    steps, months_seen, closed = [], set(), []
     for denial in sorted(denials, key=lambda d: (d["decided_at"], d["session_id"])):
         denied_on = denial["decided_at"].date()
         first_of_month = denied_on.replace(day=1) not in months_seen
         months_seen.add(denied_on.replace(day=1))
+        window_ended = denied_on + timedelta(
+            days=appeal_windows(denial["payer"])["first_level"]) < as_of
         if not first_of_month and rng.random() >= STEP_SHARE:
+            if window_ended:
+                closed.append(ids[denial["session_id"]])
             continue
         kind = "peer_to_peer" if first_of_month or rng.random() < 0.5 else "first_level"
         deadline = denied_on + timedelta(days=appeal_windows(denial["payer"])[kind])
@@ -297,4 +309,6 @@ def _steps(connection: Connection, denials: list[dict[str, Any]], rng: random.Ra
                       "denied_on": denied_on, "deadline": deadline, "opened_by": OPENED_BY,
                       "outcome": outcome, "created_at": denial["decided_at"],
                       "updated_at": denial["decided_at"]})
-    return steps
+        if outcome is not None and window_ended:
+            closed.append(ids[denial["session_id"]])
+    return steps, closed

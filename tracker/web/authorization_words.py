@@ -41,6 +41,8 @@ FLAG_WORDS: dict[str, str] = {
                              "before the due date in the queue.",
     "packet_ready": "Packet ready to send by fax or portal: not sent until a person records "
                     "the send.",
+    "denial_closed": "Denial closed: billing accepted it (not appealed, or the appeal upheld); "
+                     "no longer in the work queue. Opening an appeal or resubmitting reopens it.",
 }
 
 

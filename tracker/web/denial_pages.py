@@ -94,6 +94,20 @@ def outcome(request: Request, user: Reader, authorization_id: RecordId, step_id:
     return _history(authorization_id)
 
 
+@router.post("/authorizations/{authorization_id}/denial-close")
+def close_denial(request: Request, user: Billing, authorization_id: RecordId, token: FormText,
+                 reason: FormText = "") -> Response:
+    """Accept the denial: it leaves the work queue; the visit still reads denied."""
+    check_form_token(request, token)
+    try:
+        denials.close_denial(request.app.state.board.engine, authorization_id, actor=user.name,
+                             reason=reason)
+    except InputError as err:
+        return show_authorization(request, user, authorization_id, str(err), 400)
+    audit(request, user, "denial_closed", f"authorization:{authorization_id}")
+    return _history(authorization_id)
+
+
 @router.post("/authorizations/{authorization_id}/resubmission")
 def resubmission(request: Request, user: Billing, authorization_id: RecordId, token: FormText,
                  correction: FormText = "") -> Response:
