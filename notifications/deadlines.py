@@ -26,7 +26,7 @@ from notifications.channel_plan import billing_plan
 from notifications.rules import deadline_threshold
 from notifications.settings import AlertSettings
 from tracker.authorizations.appeal_windows import STEP_WORDS, appeal_windows
-from tracker.authorizations.denials import denial_date
+from tracker.authorizations.denials import DENIAL_CLOSED, denial_date
 from tracker.errors import InputError
 from tracker.store.tables import (
     AuthorizationRow,
@@ -69,7 +69,7 @@ def deadline_rows(engine: Engine, now: datetime, settings: AlertSettings) -> lis
 
 def open_deadlines(engine: Engine) -> list[Deadline]:
     """Every open denial step's deadline, and the peer-to-peer request window of each denied
-    authorization without a peer-to-peer."""
+    authorization without a peer-to-peer that billing has not closed."""
     query = (select(AuthorizationRow, SessionRow, PatientRow, AuthorizationWorkRow)
              .join(SessionRow, col(SessionRow.id) == col(AuthorizationRow.session_id))
              .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
@@ -92,7 +92,8 @@ def open_deadlines(engine: Engine) -> list[Deadline]:
             mine = steps.get(auth.id, [])
             found += [Deadline(subject=f"denial_step:{s.id}", step=s.kind, deadline=s.deadline,
                                **facts) for s in mine if s.outcome is None]
-            if auth.status == "denied" and not any(s.kind == "peer_to_peer" for s in mine):
+            if auth.status == "denied" and DENIAL_CLOSED not in (auth.flags or []) \
+                    and not any(s.kind == "peer_to_peer" for s in mine):
                 window = _peer_to_peer_window(auth)
                 if window is not None:
                     found.append(Deadline(subject=f"peer_to_peer_window:{auth.id}",

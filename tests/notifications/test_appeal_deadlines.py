@@ -111,6 +111,18 @@ def test_the_window_to_ask_for_a_peer_to_peer_is_emailed_to_billing_unassigned(
     assert FAMILY not in text and NOTE not in text
 
 
+def test_a_denial_billing_closed_raises_no_peer_to_peer_window_alert(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.authorizations.denials import close_denial
+
+    settings = _settings(monkeypatch, phone=False)
+    closed = _denied(engine, "SYN-3044", AS_OF.date() - timedelta(days=10))
+    close_denial(engine, closed, actor="bea.billing", reason="not appealed: patient chose PT")
+    queue_alerts(engine, AS_OF, settings)
+    assert [a for a in _deadline_alerts(engine)
+            if a.subject == f"peer_to_peer_window:{closed}"] == []
+
+
 @pytest.fixture
 def pg(postgresql_url: str, empty_tables: Callable[[str], str]) -> Iterator[Engine]:
     engine = connect(empty_tables(postgresql_url))
