@@ -140,10 +140,11 @@ def serve(url: str, port: int, workers: int = 1) -> None:
     os.environ["BENCH_BOARD_URL"] = url
     if workers == 1:
         uvicorn.run(bench_app(), host="127.0.0.1", port=port, log_level="warning")
-    else:  # as `painauth serve --workers N`: spawned workers behind one socket
-        uvicorn.run("board:bench_app", factory=True, workers=workers,
-                    app_dir=str(Path(__file__).parent), host="127.0.0.1", port=port,
-                    log_level="warning")
+    else:  # as `painauth serve --workers N` (this folder is on the spawned workers' path)
+        from tracker.web.workers import serve_workers
+
+        serve_workers("board:bench_app", host="127.0.0.1", port=port, workers=workers,
+                      log_level="warning")
 
 
 class Board:

@@ -57,9 +57,11 @@ def serve(host: str, port: int, no_scheduler: bool, workers: int) -> int:
             if workers == 1:
                 uvicorn.run(create_app(engine, secret), host=host, port=port, log_level="info")
             else:  # uvicorn spawns the workers; each builds the board from the same settings
+                from tracker.web.workers import serve_workers
+
                 os.environ["PAINAUTH_SECRET_KEY"] = secret
-                uvicorn.run("tracker.web.app:board_from_settings", factory=True,
-                            workers=workers, host=host, port=port, log_level="info")
+                serve_workers("tracker.web.app:board_from_settings", host=host, port=port,
+                              workers=workers)
         finally:
             if scheduler is not None:
                 scheduler.stop()
