@@ -194,14 +194,24 @@ def _open_entries(engine: Engine, now: datetime) -> list[Entry]:
 
 
 def _open_rows(engine: Engine) -> Sequence[Any]:
-    auth, session, patient = AuthorizationRow, SessionRow, PatientRow
+    auth, patient = AuthorizationRow, PatientRow
     work, coverage, attempt = AuthorizationWorkRow, CoverageRow, SubmissionAttemptRow
+    session: Any = SessionRow.__table__  # type: ignore[attr-defined]
+    joined_on = session.c.id == col(auth.session_id)
+    if engine.dialect.name == "postgresql":
+        # each open request's visit looked up by key: joined plainly, the planner scanned all
+        # the practice's sessions (a million) to hash-join the few thousand open ones
+        session = (sa.select(col(SessionRow.id), col(SessionRow.date),
+                             col(SessionRow.patient_id))
+                   .where(col(SessionRow.id) == col(auth.session_id))
+                   .offset(0).lateral("sessions"))
+        joined_on = sa.true()
     plan_type = (sa.select(col(coverage.plan_type))
-                 .where(col(coverage.patient_id) == col(session.patient_id),
+                 .where(col(coverage.patient_id) == session.c.patient_id,
                         col(coverage.payer) == col(auth.payer),
-                        col(coverage.effective_start) <= col(session.date),
+                        col(coverage.effective_start) <= session.c.date,
                         sa.or_(col(coverage.effective_end).is_(None),
-                               col(coverage.effective_end) >= col(session.date)))
+                               col(coverage.effective_end) >= session.c.date))
                  .limit(1).scalar_subquery())
     # 1 when the latest attempt went out and has no answer yet (sent by hand: a person chases
     # it), 0 when it has one, NULL when there is no attempt at all (entered by hand)
@@ -219,14 +229,14 @@ def _open_rows(engine: Engine) -> Sequence[Any]:
                        col(auth.payer),
                        col(auth.program), col(auth.priority), col(auth.decision_due_at),
                        col(auth.decided_at), col(auth.updated_at), col(auth.auth_number),
-                       col(session.date).label("visit_date"), col(session.patient_id),
+                       session.c.date.label("visit_date"), session.c.patient_id,
                        col(patient.family_name), col(patient.given_name), col(patient.mrn),
                        col(work.owner), col(work.due_on), col(work.next_touch_on),
                        sa.case((status.in_(PREPARING + ("rejected",)), plan_type))
                        .label("plan_type"),
                        sa.case((status.in_(WAITING), latest)).label("latest_unanswered"))
-             .join(session, col(session.id) == col(auth.session_id))
-             .join(patient, col(patient.id) == col(session.patient_id))
+             .select_from(auth).join(session, joined_on)
+             .join(patient, col(patient.id) == session.c.patient_id)
              .outerjoin(work, col(work.authorization_id) == col(auth.id))
              .where(status.in_(OPEN)))
     with engine.connect() as connection:
