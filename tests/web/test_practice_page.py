@@ -91,6 +91,11 @@ def test_the_money_page_draws_the_money_at_risk_and_not_billed(board: TestClient
     for name, title in MONEY_CHARTS.items():
         assert f'<title id="chart-{name}-title">{html.escape(title)}</title>' in page.text, name
     assert "<script" not in page.text
+    # the reasons read as words on the chart (the table and CSV keep the readiness code)
+    chart = page.text[page.text.index('id="chart-at-risk-by-reason-title"'):]
+    chart = chart[:chart.index("</svg>")]
+    labels = re.findall(r">([^<>]*[A-Za-z][^<>]*)</text>", chart)
+    assert labels and not [label for label in labels if re.fullmatch(r"[A-Z]+(_[A-Z]+)+", label)]
 
 
 def test_each_charts_style_is_admitted_by_its_hash_and_nothing_else(board: TestClient) -> None:

@@ -44,7 +44,7 @@ def at_risk_by_reason(money: MoneyFigures) -> Chart:
     reasons = list(money.at_risk.by_reason.items())
     title = f"Revenue at risk by reason, visits {money.at_risk.as_of} + {AT_RISK_DAYS} days ($)"
     return Chart("at-risk-by-reason", title, drawing(
-        "hbar", "at-risk-by-reason", title, [reason or "no reason" for reason, _ in reasons],
+        "hbar", "at-risk-by-reason", title, [_words(reason) for reason, _ in reasons],
         [("at risk ($)", [dollars(cents) for _, cents in reasons])], prefix="$"),
         Table(("reason", "at_risk_dollars"),
               tuple((reason, dollars(cents)) for reason, cents in reasons)))
@@ -74,3 +74,7 @@ def money_charts(money: MoneyFigures) -> list[Chart]:
     return [at_risk_by_reason(money), at_risk_by_week(money), charges_not_billed_by_month(money)]
 
 
+def _words(reason: str) -> str:
+    """A readiness reason code as the chart's label: NO_COVERAGE -> "No coverage" (the CSV keeps
+    the code)."""
+    return reason.replace("_", " ").capitalize() if reason else "No reason"
