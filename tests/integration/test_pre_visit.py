@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -32,16 +33,19 @@ from tracker.store.tables import (
     ReadinessChangeRow,
     SessionCodeRow,
     SessionRow,
+    VisitReadinessRow,
 )
 from tracker.visits.checking import check
 from tracker.visits.history_reach import history_reach
 from tracker.visits.pre_visit import (
     DEFAULT_HORIZON_DAYS,
     batches,
+    check_batch,
     check_upcoming_visits,
     patients_with_visits,
 )
 from tracker.visits.status_rows import status_visits
+from tracker.visits.stored_readiness import store_readiness
 from tracker.visits.upcoming import upcoming_visits
 
 AS_OF = date(2026, 12, 1)
@@ -213,6 +217,34 @@ def test_running_again_changes_nothing(engine: Engine) -> None:
             for sid, row in _stored(engine).items()} == before
     assert (_count(engine, AuthorizationRow), _count(engine, AuthorizationEventRow)) == (
         auths, events)
+
+
+def _stored_readiness(engine: Engine) -> dict[int, tuple[Any, ...]]:
+    """Each visit's stored readiness row, but when it was computed."""
+    with DbSession(engine) as db:
+        return {row.session_id: (row.readiness, row.rank, row.date, row.mrn, row.provider_id,
+                                 row.verdict, row.reason, row.recheck_at)
+                for row in db.exec(select(VisitReadinessRow))}
+
+
+@pytest.mark.parametrize("attention", [False, True], ids=["bare-call", "flow-batch"])
+def test_the_readiness_the_check_stores_is_what_the_board_computes_for_each_visit(
+        engine: Engine, attention: bool) -> None:
+    _seed(engine)
+    patients = patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS)
+    summary = check_batch(engine, patients, AS_OF, DEFAULT_HORIZON_DAYS, attention=attention)
+    stored = _stored_readiness(engine)
+    assert set(stored) == set(_stored(engine)) and len(stored) == summary.evaluated > 0
+    assert {name for name, *_ in stored.values()} >= {"stop", "act", "clear"}
+    if attention:  # the artifact counts every booked visit, the stored rows among them
+        assert sum(summary.readiness.values()) == summary.evaluated + summary.no_coverage
+        assert Counter(name for name, *_ in stored.values()) <= summary.readiness
+    # the board's own path: the visits read back from the database, their readiness computed
+    with DbSession(engine) as db:
+        db.execute(delete(VisitReadinessRow))
+        store_readiness(db, list(stored))
+        db.commit()
+    assert _stored_readiness(engine) == stored
 
 
 def test_a_blocked_visit_needing_authorization_shows_that_none_was_opened(engine: Engine) -> None:
