@@ -17,6 +17,7 @@ from prefect import Task
 from prefect.context import FlowRunContext
 from prefect.futures import wait
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.utilities.annotations import quote
 from prefect_dask import DaskTaskRunner
 
 from tracker.settings import load_settings
@@ -55,7 +56,9 @@ def each_batch(task: Task[..., Part], batches: Iterable[list[int]], *args: Any) 
     neither hides the others' results nor leaves them running when the cluster stops."""
     work = list(batches)
     if len(work) <= 1:
-        return [task(batch, *args) for batch in work]
+        # quote(): Prefect would otherwise walk every patient id looking for upstream results.
+        # Not on the cluster: prefect-dask hands a quoted argument to the task still wrapped.
+        return [task(quote(batch), *args) for batch in work]
     # Dask workers reach the Prefect API this flow run uses, even Prefect's ephemeral server,
     # which they would otherwise each start anew.
     context = FlowRunContext.get()
