@@ -526,6 +526,7 @@ def _child_processes() -> set[str]:
 
 def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
         prefect_server: None, batches_on_two_workers: str, engine: Engine) -> None:
+    from flows.batches import runs_in_process
     from flows.pre_visit_check import pre_visit_check
 
     _seed(engine)
@@ -537,7 +538,11 @@ def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
     address = batches_on_two_workers
     before = _batches_run_by_each_worker(address) if address else []
     processes = _child_processes()
-    state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+    # batches of 3: more than two per worker, which a local cluster starts for (flows/batches.py)
+    size = 7 if address else 3
+    assert not runs_in_process(len(list(batches(
+        patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS), size))))
+    state = pre_visit_check(as_of=AS_OF, batch_patients=size, return_state=True)
     assert state.is_completed(), state.message
     if address:  # both workers of the network's cluster took batches
         after = _batches_run_by_each_worker(address)
@@ -549,6 +554,35 @@ def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
     opened = _open_authorizations_per_session(engine)
     assert opened == opened_alone and set(opened.values()) == {1}  # each opened once
     assert _count(engine, AuthorizationEventRow) == events_alone
+
+
+def test_a_run_of_a_few_batches_on_one_machine_starts_no_cluster_and_stores_the_same(
+        prefect_server: None, database_url: str, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers, four batches: a local cluster would cost more to start and stop than its
+    workers save, so the batches run in the flow's process, with the same results."""
+    import distributed
+
+    from flows.pre_visit_check import pre_visit_check
+
+    _seed(engine)
+    one = check_upcoming_visits(engine, AS_OF, batch_patients=7)
+    alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+    _forget_the_check(engine)
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
+    monkeypatch.setenv("PAINAUTH_CHECK_WORKERS", "2")
+    monkeypatch.delenv("PAINAUTH_DASK_SCHEDULER", raising=False)
+    assert 1 < len(list(batches(patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS), 7))) <= 4
+
+    def no_cluster(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a local Dask cluster was started")
+
+    monkeypatch.setattr(distributed.LocalCluster, "__init__", no_cluster)
+    state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+    assert state.is_completed(), state.message
+    assert state.result() == one.as_json()
+    assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone
+    assert set(_open_authorizations_per_session(engine).values()) == {1}
 
 
 # A fault the database raises when a batch stores a given session's result: 40P01 (deadlock
