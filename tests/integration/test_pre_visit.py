@@ -660,3 +660,113 @@ def test_a_batch_the_database_failed_once_is_retried_and_one_that_fails_leaves_n
         with engine.begin() as connection:
             connection.execute(text(NO_FAULTS))
         engine.dispose()
+
+
+# --- a Dask worker process lost mid-run -------------------------------------------------------
+
+LOCK_WAITERS = """
+SELECT client_port FROM pg_stat_activity
+WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
+"""
+
+
+def _worker_holding(address: str, client_port: int) -> int | None:
+    """The pid of the Dask worker process whose database connection uses this local port."""
+    import os
+
+    import psutil
+    from distributed import Client
+
+    with Client(address) as client:
+        pids = client.run(os.getpid)
+    for pid in pids.values():
+        if any(c.laddr and c.laddr.port == client_port
+               for c in psutil.Process(pid).net_connections(kind="tcp")):
+            return int(pid)
+    return None
+
+
+def test_a_dask_worker_killed_mid_batch_still_leaves_every_visit_checked_exactly_once(
+        prefect_server: None, postgresql_url: str, empty_tables: Callable[[str], str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch is held mid-transaction (the test locks one of its sessions, so the batch waits
+    on the lock with its results unwritten), the worker process running it is killed, the lock
+    released: Dask gives the batch to a worker again, and the run ends with each visit's result,
+    authorization and events stored once — what one process stores."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import LocalCluster
+    from sqlalchemy import text
+
+    from flows.pre_visit_check import pre_visit_check
+    from tracker.store import connect
+
+    engine = connect(empty_tables(postgresql_url))
+    try:
+        _seed(engine)
+        check_upcoming_visits(engine, AS_OF, batch_patients=7)
+        alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+        opened_alone = _open_authorizations_per_session(engine)
+        events_alone = _count(engine, AuthorizationEventRow)
+        _forget_the_check(engine)
+        first_batch = next(batches(patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS), 7))
+        with DbSession(engine) as db:
+            held = min(db.exec(select(SessionRow.id).where(
+                col(SessionRow.patient_id).in_(first_batch), SessionRow.status == "scheduled",
+                col(SessionRow.id).in_(list(alone)))).all())
+        killed: list[int] = []
+        problems: list[str] = []
+        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                          dashboard_address="127.0.0.1:0",
+                          env={"PAINAUTH_DATABASE_URL": postgresql_url}) as cluster:
+            monkeypatch.setenv("PAINAUTH_DATABASE_URL", postgresql_url)
+            monkeypatch.setenv("PAINAUTH_DASK_SCHEDULER", cluster.scheduler_address)
+            lock = engine.connect()
+            lock.begin()
+            lock.execute(text("SELECT id FROM sessions WHERE id = :id FOR UPDATE"), {"id": held})
+
+            def kill_the_waiting_worker() -> None:
+                try:
+                    deadline = time.monotonic() + 300  # a busy machine; normally a few seconds
+                    while time.monotonic() < deadline and not killed:
+                        with engine.connect() as watch:
+                            ports = watch.execute(text(LOCK_WAITERS)).scalars().all()
+                            written = watch.execute(text(
+                                "SELECT count(*) FROM evaluation_results WHERE session_id = :id"),
+                                {"id": held}).scalar_one()
+                        for port in ports:
+                            pid = _worker_holding(cluster.scheduler_address, port)
+                            if pid is not None:
+                                if written:
+                                    problems.append("the held batch had written its result")
+                                os.kill(pid, signal.SIGKILL)
+                                killed.append(pid)
+                                break
+                        else:
+                            time.sleep(0.1)  # polling the database for the waiter, not a delay
+                    if not killed:
+                        problems.append("no worker waited on the held session within 300 s")
+                finally:
+                    lock.rollback()
+                    lock.close()
+
+            killer = threading.Thread(target=kill_the_waiting_worker)
+            killer.start()
+            try:
+                state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+            finally:
+                killer.join(timeout=600)
+        assert not problems and len(killed) == 1
+        assert state.is_completed(), state.message
+        assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone
+        opened = _open_authorizations_per_session(engine)
+        assert opened == opened_alone and set(opened.values()) == {1}  # each opened once
+        assert _count(engine, AuthorizationEventRow) == events_alone
+        with DbSession(engine) as db:  # one readiness change per visit, none recorded twice
+            changes = db.exec(select(ReadinessChangeRow.session_id)).all()
+        assert len(changes) == len(set(changes))
+    finally:
+        engine.dispose()
