@@ -7,6 +7,7 @@ from datetime import date
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.utilities.annotations import quote
 from sqlalchemy.exc import OperationalError
@@ -28,7 +29,10 @@ from tracker.visits.pre_visit import (
 from tracker.visits.readiness import READINESSES
 
 
-@task
+# Every task with cache_policy=NO_CACHE: a check must run each time, and Prefect's default policy
+# would hash every input to key a cache nothing reads (the batch's ids, the summary's status rows:
+# a tenth of a small run).
+@task(cache_policy=NO_CACHE)
 def find_patients_with_visits(as_of: date, horizon_days: int) -> list[int]:
     """The patients with a scheduled session in the horizon."""
     engine = connect(load_settings().resolved_database_url())
@@ -45,7 +49,8 @@ def _database_hiccup(_task: object, _run: object, state: State) -> bool:
     return isinstance(state.data, OperationalError)
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_database_hiccup)
+@task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_database_hiccup,
+      cache_policy=NO_CACHE)
 def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> PreVisitSummary:
     """Evaluate and store one batch of patients' upcoming sessions."""
     engine = connect(load_settings().resolved_database_url())
@@ -55,7 +60,7 @@ def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> Pr
         engine.dispose()
 
 
-@task
+@task(cache_policy=NO_CACHE)
 def publish_status(summary: PreVisitSummary) -> None:
     """The visits needing attention (every readiness but clear, the board's own rows) as a table
     artifact, and the run's counts as markdown — from what the batches returned, not re-read

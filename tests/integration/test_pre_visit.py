@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -33,16 +34,19 @@ from tracker.store.tables import (
     ReadinessChangeRow,
     SessionCodeRow,
     SessionRow,
+    VisitReadinessRow,
 )
 from tracker.visits.checking import check
 from tracker.visits.history_reach import history_reach
 from tracker.visits.pre_visit import (
     DEFAULT_HORIZON_DAYS,
     batches,
+    check_batch,
     check_upcoming_visits,
     patients_with_visits,
 )
 from tracker.visits.status_rows import status_visits
+from tracker.visits.stored_readiness import store_readiness
 from tracker.visits.upcoming import upcoming_visits
 
 AS_OF = date(2026, 12, 1)
@@ -214,6 +218,34 @@ def test_running_again_changes_nothing(engine: Engine) -> None:
             for sid, row in _stored(engine).items()} == before
     assert (_count(engine, AuthorizationRow), _count(engine, AuthorizationEventRow)) == (
         auths, events)
+
+
+def _stored_readiness(engine: Engine) -> dict[int, tuple[Any, ...]]:
+    """Each visit's stored readiness row, but when it was computed."""
+    with DbSession(engine) as db:
+        return {row.session_id: (row.readiness, row.rank, row.date, row.mrn, row.provider_id,
+                                 row.verdict, row.reason, row.recheck_at)
+                for row in db.exec(select(VisitReadinessRow))}
+
+
+@pytest.mark.parametrize("attention", [False, True], ids=["bare-call", "flow-batch"])
+def test_the_readiness_the_check_stores_is_what_the_board_computes_for_each_visit(
+        engine: Engine, attention: bool) -> None:
+    _seed(engine)
+    patients = patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS)
+    summary = check_batch(engine, patients, AS_OF, DEFAULT_HORIZON_DAYS, attention=attention)
+    stored = _stored_readiness(engine)
+    assert set(stored) == set(_stored(engine)) and len(stored) == summary.evaluated > 0
+    assert {name for name, *_ in stored.values()} >= {"stop", "act", "clear"}
+    if attention:  # the artifact counts every booked visit, the stored rows among them
+        assert sum(summary.readiness.values()) == summary.evaluated + summary.no_coverage
+        assert Counter(name for name, *_ in stored.values()) <= summary.readiness
+    # the board's own path: the visits read back from the database, their readiness computed
+    with DbSession(engine) as db:
+        db.execute(delete(VisitReadinessRow))
+        store_readiness(db, list(stored))
+        db.commit()
+    assert _stored_readiness(engine) == stored
 
 
 def test_a_blocked_visit_needing_authorization_shows_that_none_was_opened(engine: Engine) -> None:
@@ -474,6 +506,7 @@ def _child_processes() -> set[str]:
 
 def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
         prefect_server: None, batches_on_two_workers: str, engine: Engine) -> None:
+    from flows.batches import runs_in_process
     from flows.pre_visit_check import pre_visit_check
 
     _seed(engine)
@@ -485,7 +518,11 @@ def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
     address = batches_on_two_workers
     before = _batches_run_by_each_worker(address) if address else []
     processes = _child_processes()
-    state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+    # batches of 3: more than two per worker, which a local cluster starts for (flows/batches.py)
+    size = 7 if address else 3
+    assert not runs_in_process(len(list(batches(
+        patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS), size))))
+    state = pre_visit_check(as_of=AS_OF, batch_patients=size, return_state=True)
     assert state.is_completed(), state.message
     if address:  # both workers of the network's cluster took batches
         after = _batches_run_by_each_worker(address)
@@ -497,6 +534,35 @@ def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
     opened = _open_authorizations_per_session(engine)
     assert opened == opened_alone and set(opened.values()) == {1}  # each opened once
     assert _count(engine, AuthorizationEventRow) == events_alone
+
+
+def test_a_run_of_a_few_batches_on_one_machine_starts_no_cluster_and_stores_the_same(
+        prefect_server: None, database_url: str, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers, four batches: a local cluster would cost more to start and stop than its
+    workers save, so the batches run in the flow's process, with the same results."""
+    import distributed
+
+    from flows.pre_visit_check import pre_visit_check
+
+    _seed(engine)
+    one = check_upcoming_visits(engine, AS_OF, batch_patients=7)
+    alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+    _forget_the_check(engine)
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
+    monkeypatch.setenv("PAINAUTH_CHECK_WORKERS", "2")
+    monkeypatch.delenv("PAINAUTH_DASK_SCHEDULER", raising=False)
+    assert 1 < len(list(batches(patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS), 7))) <= 4
+
+    def no_cluster(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a local Dask cluster was started")
+
+    monkeypatch.setattr(distributed.LocalCluster, "__init__", no_cluster)
+    state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+    assert state.is_completed(), state.message
+    assert state.result() == one.as_json()
+    assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone
+    assert set(_open_authorizations_per_session(engine).values()) == {1}
 
 
 # A fault the database raises when a batch stores a given session's result: 40P01 (deadlock
@@ -573,4 +639,114 @@ def test_a_batch_the_database_failed_once_is_retried_and_one_that_fails_leaves_n
     finally:
         with engine.begin() as connection:
             connection.execute(text(NO_FAULTS))
+        engine.dispose()
+
+
+# --- a Dask worker process lost mid-run -------------------------------------------------------
+
+LOCK_WAITERS = """
+SELECT client_port FROM pg_stat_activity
+WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
+"""
+
+
+def _worker_holding(address: str, client_port: int) -> int | None:
+    """The pid of the Dask worker process whose database connection uses this local port."""
+    import os
+
+    import psutil
+    from distributed import Client
+
+    with Client(address) as client:
+        pids = client.run(os.getpid)
+    for pid in pids.values():
+        if any(c.laddr and c.laddr.port == client_port
+               for c in psutil.Process(pid).net_connections(kind="tcp")):
+            return int(pid)
+    return None
+
+
+def test_a_dask_worker_killed_mid_batch_still_leaves_every_visit_checked_exactly_once(
+        prefect_server: None, postgresql_url: str, empty_tables: Callable[[str], str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch is held mid-transaction (the test locks one of its sessions, so the batch waits
+    on the lock with its results unwritten), the worker process running it is killed, the lock
+    released: Dask gives the batch to a worker again, and the run ends with each visit's result,
+    authorization and events stored once — what one process stores."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import LocalCluster
+    from sqlalchemy import text
+
+    from flows.pre_visit_check import pre_visit_check
+    from tracker.store import connect
+
+    engine = connect(empty_tables(postgresql_url))
+    try:
+        _seed(engine)
+        check_upcoming_visits(engine, AS_OF, batch_patients=7)
+        alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+        opened_alone = _open_authorizations_per_session(engine)
+        events_alone = _count(engine, AuthorizationEventRow)
+        _forget_the_check(engine)
+        first_batch = next(batches(patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS), 7))
+        with DbSession(engine) as db:
+            held = min(db.exec(select(SessionRow.id).where(
+                col(SessionRow.patient_id).in_(first_batch), SessionRow.status == "scheduled",
+                col(SessionRow.id).in_(list(alone)))).all())
+        killed: list[int] = []
+        problems: list[str] = []
+        with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                          dashboard_address="127.0.0.1:0",
+                          env={"PAINAUTH_DATABASE_URL": postgresql_url}) as cluster:
+            monkeypatch.setenv("PAINAUTH_DATABASE_URL", postgresql_url)
+            monkeypatch.setenv("PAINAUTH_DASK_SCHEDULER", cluster.scheduler_address)
+            lock = engine.connect()
+            lock.begin()
+            lock.execute(text("SELECT id FROM sessions WHERE id = :id FOR UPDATE"), {"id": held})
+
+            def kill_the_waiting_worker() -> None:
+                try:
+                    deadline = time.monotonic() + 300  # a busy machine; normally a few seconds
+                    while time.monotonic() < deadline and not killed:
+                        with engine.connect() as watch:
+                            ports = watch.execute(text(LOCK_WAITERS)).scalars().all()
+                            written = watch.execute(text(
+                                "SELECT count(*) FROM evaluation_results WHERE session_id = :id"),
+                                {"id": held}).scalar_one()
+                        for port in ports:
+                            pid = _worker_holding(cluster.scheduler_address, port)
+                            if pid is not None:
+                                if written:
+                                    problems.append("the held batch had written its result")
+                                os.kill(pid, signal.SIGKILL)
+                                killed.append(pid)
+                                break
+                        else:
+                            time.sleep(0.1)  # polling the database for the waiter, not a delay
+                    if not killed:
+                        problems.append("no worker waited on the held session within 300 s")
+                finally:
+                    lock.rollback()
+                    lock.close()
+
+            killer = threading.Thread(target=kill_the_waiting_worker)
+            killer.start()
+            try:
+                state = pre_visit_check(as_of=AS_OF, batch_patients=7, return_state=True)
+            finally:
+                killer.join(timeout=600)
+        assert not problems and len(killed) == 1
+        assert state.is_completed(), state.message
+        assert {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()} == alone
+        opened = _open_authorizations_per_session(engine)
+        assert opened == opened_alone and set(opened.values()) == {1}  # each opened once
+        assert _count(engine, AuthorizationEventRow) == events_alone
+        with DbSession(engine) as db:  # one readiness change per visit, none recorded twice
+            changes = db.exec(select(ReadinessChangeRow.session_id)).all()
+        assert len(changes) == len(set(changes))
+    finally:
         engine.dispose()

@@ -4,15 +4,17 @@ The pre-visit flow publishes the board's rows that are not clear (the `pre-visit
 artifact). Each batch has just read its patients' records and evaluated their scheduled visits,
 so it computes those rows itself — the same `assemble_visits` the board uses, fed the sessions,
 code lines, coverage and evaluations in hand — reading only the authorizations the visits rest on,
-the locations (and the stored evaluation of a visit it could not evaluate). The batch records
-its visits' readiness history from them and keeps only the rows needing attention, so a run holds
-no more than the artifact lists.
+the locations (and the stored evaluation of a visit it could not evaluate). The batch stores the
+readiness of those with none and records its visits' readiness history from these same visits
+(each visit's readiness computed once), and keeps only the rows needing attention, so a run holds
+no more than the artifact lists. The bare check (no artifact) computes only the visits whose
+stored readiness is missing.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -39,11 +41,11 @@ Evaluated = tuple[str, str, dict[str, Any]]
 
 def batch_visits(db: DbSession, records: Mapping[int, PatientRecord],
                  evaluated: Mapping[int, Evaluated], start: date, until: date,
-                 now: datetime) -> list[UpcomingVisit]:
+                 now: datetime, *, only: Collection[int] | None = None) -> list[UpcomingVisit]:
     """These patients' scheduled visits from `start` to `until` as the board reads them, with
-    their readiness."""
+    their readiness; with `only`, just those of these session ids."""
     booked = [(record, stored) for record in records.values() for stored in record.scheduled()
-              if start <= stored.session.date <= until]
+              if start <= stored.session.date <= until and (only is None or stored.id in only)]
     if not booked:
         return []
     connection = db.connection()
@@ -62,7 +64,7 @@ def batch_visits(db: DbSession, records: Mapping[int, PatientRecord],
         evaluation = (StoredEvaluation(*found) if found is not None
                       else stored_results.get(stored.id))
         rows.append((BookedSession(stored.id, stored.session.date, stored.provider_id,
-                             stored.session.place_of_service, stored.location_id),
+                                   stored.session.place_of_service, stored.location_id),
                      VisitPatient(record.patient_id, record.mrn),
                      providers.get(stored.provider_id) if stored.provider_id else None,
                      evaluation))

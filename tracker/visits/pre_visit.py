@@ -45,8 +45,9 @@ from tracker.visits.authorization_ledger import (
     session_codes,
 )
 from tracker.visits.history_reach import history_reach
-from tracker.visits.readiness_history import record_readiness
-from tracker.visits.stored_readiness import store_missing_readiness
+from tracker.visits.readiness_history import record_readiness_in
+from tracker.visits.stored_readiness import readiness_missing, store_visit_readiness
+from tracker.visits.upcoming import UpcomingVisit
 
 DEFAULT_HORIZON_DAYS = 21
 DEFAULT_BATCH_PATIENTS = 2000
@@ -154,14 +155,32 @@ def check_batch(engine: Engine, patient_ids: Sequence[int], as_of: date,
                 evaluations[stored.id] = outcome
         documents = _store_results(db, evaluations, summary)
         _open_authorizations(db, evaluations, summary)
-        store_missing_readiness(db, sorted(evaluations))
-        visits = (batch_visits(db, records, documents, as_of, until, datetime.now(UTC))
-                  if attention else [])
+        visits = _store_readiness(db, records, documents, as_of, until, attention=attention)
+        if attention:
+            record_readiness_in(db.connection(), visits)
         db.commit()
     if attention:
-        record_readiness(engine, visits)
         summary.attention, summary.readiness = attention_rows(visits)
     return summary
+
+
+def _store_readiness(db: DbSession, records: dict[int, PatientRecord],
+                     documents: dict[int, Evaluated], as_of: date, until: date, *,
+                     attention: bool) -> list[UpcomingVisit]:
+    """Store the readiness of the evaluated visits that have none, from what the batch holds;
+    with `attention`, every visit of the batch is assembled (the artifact and the readiness
+    history need them all) and returned, each visit's readiness computed once for both."""
+    missing = readiness_missing(db.connection(), documents)
+    if not missing and not attention:
+        return []
+    now = datetime.now(UTC)
+    visits = batch_visits(db, records, documents, as_of, until, now,
+                          only=None if attention else set(missing))
+    providers = {stored.id: stored.provider_id
+                 for record in records.values() for stored in record.scheduled()}
+    keys = {sid: (providers.get(sid), documents[sid][1]) for sid in missing}
+    store_visit_readiness(db, [v for v in visits if v.session_id in keys], keys, now)
+    return visits
 
 
 @contextmanager

@@ -13,7 +13,7 @@ changes with time alone. Each row carries the visit's sort key (date, MRN) and f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -35,9 +35,6 @@ def store_readiness(connection: Any, session_ids: Sequence[int],
     """Compute and store the readiness of these scheduled sessions (in the caller's transaction);
     how many rows were written."""
     now = now or utc_now()
-    stamp = utc_now()  # when it was computed, whatever moment it was computed for
-    table = cast(Table, VisitReadinessRow.__table__)  # type: ignore[attr-defined]
-    dialect = postgresql if connection.connection().dialect.name == "postgresql" else sqlite
     written = 0
     ordered = sorted(set(session_ids))
     for start in range(0, len(ordered), _CHUNK):
@@ -50,7 +47,22 @@ def store_readiness(connection: Any, session_ids: Sequence[int],
                                col(EvaluationResultRow.session_id) == col(SessionRow.id))
                     .where(col(SessionRow.id).in_(chunk)))}
         visits = read_visits(connection, visit_query().where(col(SessionRow.id).in_(chunk)), now)
-        rows = [_row(v, *keys[v.session_id], stamp, now) for v in visits]
+        written += store_visit_readiness(connection, visits, keys, now)
+    return written
+
+
+def store_visit_readiness(connection: Any, visits: Sequence[UpcomingVisit],
+                          keys: Mapping[int, tuple[int | None, str | None]],
+                          now: datetime) -> int:
+    """Store the readiness of visits already assembled as of `now` (`read_visits`, or the
+    pre-visit check's `batch_visits` from what its batch holds); `keys` gives each one's
+    provider id and stored verdict. How many rows were written."""
+    stamp = utc_now()  # when it was computed, whatever moment it was computed for
+    table = cast(Table, VisitReadinessRow.__table__)  # type: ignore[attr-defined]
+    dialect = postgresql if connection.connection().dialect.name == "postgresql" else sqlite
+    written = 0
+    for start in range(0, len(visits), _CHUNK):
+        rows = [_row(v, *keys[v.session_id], stamp, now) for v in visits[start:start + _CHUNK]]
         if not rows:
             continue
         statement = dialect.insert(table)
@@ -75,9 +87,8 @@ def _row(visit: UpcomingVisit, provider_id: int | None, verdict: str | None, sta
             "recheck_at": due if due is not None and due > now else None}
 
 
-def store_missing_readiness(connection: Any, session_ids: Sequence[int]) -> int:
-    """The pre-visit check's part: store the readiness of those of its sessions that have none
-    (new, or forgotten by a trigger because the run changed something of theirs)."""
+def readiness_missing(connection: Any, session_ids: Iterable[int]) -> list[int]:
+    """Those of these sessions with no stored readiness, in id order."""
     missing = []
     ordered = sorted(set(session_ids))
     for start in range(0, len(ordered), _CHUNK):
@@ -86,7 +97,7 @@ def store_missing_readiness(connection: Any, session_ids: Sequence[int]) -> int:
                                        .where(col(VisitReadinessRow.session_id).in_(chunk)))
                     .scalars())
         missing += [i for i in chunk if i not in known]
-    return store_readiness(connection, missing) if missing else 0
+    return missing
 
 
 def stale_sessions(connection: Any, start: date, until: date, *,
