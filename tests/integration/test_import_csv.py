@@ -384,3 +384,32 @@ def test_plan_type_medication_reduction_and_service_state_are_stored(engine: Eng
         session = db.exec(select(SessionRow)).one()
     assert coverage.plan_type == "medicare_advantage"
     assert (session.medication_reduction_percent, session.service_state) == (55, "TX")
+
+
+def test_a_bulk_import_refreshes_the_planners_statistics(
+        engine: Engine, samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an import of BULK_ROWS rows or more, the next check plans with the new rows'
+    statistics (on a fresh PostgreSQL practice its triggers had scanned whole tables)."""
+    from sqlalchemy import text
+
+    from tracker.importers import service
+
+    def analyzed() -> object:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                return connection.execute(text(
+                    "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'sessions'"
+                )).scalar_one()
+            if not connection.execute(text(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar():
+                return None
+            return connection.execute(text(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = 'sessions' AND idx IS NOT NULL "
+                "ORDER BY idx LIMIT 1")).scalar()
+
+    before = analyzed()
+    monkeypatch.setattr(service, "BULK_ROWS", 5)  # the samples stand in for a large import
+    report = service.import_practice_files(sorted(samples.glob("*.csv")), engine)
+    assert sum(c.loaded for c in report.totals().values()) >= 5
+    after = analyzed()
+    assert after is not None and after != before

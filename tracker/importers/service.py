@@ -24,7 +24,7 @@ from tracker.importers import csv_files, fhir_bundle
 from tracker.importers.errors import ImportFileError, RowProblem
 from tracker.importers.formats import FORMATS, as_row, kind_order
 from tracker.importers.loading import KindCounts, Loader, Pending, Refused
-from tracker.store.database import database_problem
+from tracker.store.database import analyze, database_problem
 from tracker.store.migrating import require_current_schema
 from tracker.store.tables import ImportBatchRow, QuarantinedRow, utc_now
 
@@ -72,13 +72,19 @@ class ImportReport:
         return all(r.error is None and not r.refused for r in self.files)
 
 
+BULK_ROWS = 10_000  # an import this large refreshes the planner's statistics
+
+
 def import_practice_files(paths: Sequence[Path], engine: Engine, *, today: date | None = None,
                           on_progress: Progress | None = None) -> ImportReport:
     """Import CSV files and FHIR bundles (folders are searched for *.csv and *.json)."""
     require_current_schema(engine)
     today = today or date.today()
     with _one_import_at_a_time(engine):
-        return _import_all(paths, engine, today, on_progress)
+        report = _import_all(paths, engine, today, on_progress)
+    if sum(c.loaded + c.updated for c in report.totals().values()) >= BULK_ROWS:
+        analyze(engine, vacuum=False)  # the next check's plans (its triggers') see the new rows
+    return report
 
 
 @contextmanager

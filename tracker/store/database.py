@@ -38,14 +38,15 @@ def database_problem(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def analyze(engine: Engine) -> None:
-    """Refresh the query planner's statistics after a bulk load (a seeded practice), so its first
-    queries pick the indexes a practice of that size needs. PostgreSQL also vacuums, so those
-    indexes answer without a visit to every row they name (index-only scans)."""
+def analyze(engine: Engine, *, vacuum: bool = True) -> None:
+    """Refresh the query planner's statistics after a bulk load (a seeded practice, a large
+    import), so its first queries — and the readiness triggers' plans — pick the indexes a
+    practice of that size needs. PostgreSQL also vacuums unless told not to, so those indexes
+    answer without a visit to every row they name (index-only scans)."""
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM ANALYZE"))
+                text("VACUUM ANALYZE" if vacuum else "ANALYZE"))
         else:
             connection.execute(text("ANALYZE"))
             connection.commit()
