@@ -194,6 +194,36 @@ def test_a_blocked_visit_moved_to_an_eligible_date_is_protected_with_its_amount(
     assert revenue_at_risk(engine, AS_OF, 21, now=NEXT_DAY).total_cents == 25000 + 6200 + 28500
 
 
+def test_a_bilateral_transforaminal_line_is_at_risk_and_protected_at_150_percent(
+        practice: Practice) -> None:
+    """F aetna Dec 9: 64483-50, one unit (both sides of one level) at the any-payer $285 ->
+    $285 x 150 % = $427.50. G aetna Dec 11: 20552-50 -> $62: trigger points are not a code
+    the catalog pays bilaterally, so modifier 50 changes nothing."""
+    engine = practice.engine
+    f = practice.patient("F", "aetna")
+    bilateral = practice.session(f, date(2026, 12, 9), [("64483", 1)], evaluation=NEEDS_AUTH,
+                                 payer="aetna", line_details={"64483": {"modifiers": ["50"]}})
+    g = practice.patient("G", "aetna")
+    practice.session(g, date(2026, 12, 11), [("20552", 1)], evaluation=NEEDS_AUTH,
+                     payer="aetna", line_details={"20552": {"modifiers": ["50"]}})
+
+    risk = revenue_at_risk(engine, AS_OF, 21, now=MORNING)
+
+    amounts = {v.mrn: v.amount_cents for v in risk.visits}
+    assert amounts["F"] == 42750 and amounts["G"] == 6200
+    assert risk.total_cents == 25000 + 6200 + 32200 + 28500 + 42750 + 6200
+    assert risk.by_reason["NOT_SUBMITTED"] == 28500 + 42750 + 6200
+    already_read = upcoming_visits(engine, AS_OF, 21, now=MORNING)
+    assert revenue_at_risk(engine, AS_OF, 21, visits=already_read) == risk
+
+    record_readiness(engine, already_read, at=MORNING)
+    practice.move(bilateral, date(2026, 12, 10), CLEAR)  # approved, moved a day
+    record_readiness(engine, upcoming_visits(engine, AS_OF, 21, now=NEXT_DAY), at=NEXT_DAY)
+    saved = protected(engine, AS_OF, date(2026, 12, 7))
+    assert [(v.mrn, v.payer, v.amount_cents) for v in saved.visits] == [("F", "aetna", 42750)]
+    assert saved.total_cents == 42750
+
+
 def performed_with_charges_to_capture(practice: Practice) -> None:
     """November: P1 20552 for 4 muscles under ultrasound -> 20553 instead ($78 - $62 = $16) and
     76942 (no fee on file); P2 medicare 64483 with 40 mg J1010 discarded, no JW line -> 40 units

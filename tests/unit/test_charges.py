@@ -99,3 +99,17 @@ def test_lines_are_priced_per_unit_and_codes_without_a_fee_are_named_not_zero() 
         "aetna", [("64483", 1), ("64484", 2), ("J1010", 40), ("99213", 2)], date(2026, 3, 1))
     assert expected.amount_cents == 28500 + 40 * 10 + 9000
     assert expected.unpriced == ("64484",)
+
+
+def test_a_bilateral_line_of_a_bilateral_code_is_paid_at_150_percent_to_the_cent() -> None:
+    """64483-50 at $285 is $427.50; at $245.01 it is $367.515, $367.52 (half a cent up);
+    20552-50 is not a bilateral-payment code: $62; 64483 without 50: $285."""
+    schedule = FeeSchedule((Fee(ANY_PAYER, "64483", 28500, date(2026, 1, 1)),
+                            Fee("aetna", "64483", 24501, date(2026, 1, 1)),
+                            Fee(ANY_PAYER, "20552", 6200, date(2026, 1, 1))))
+    on = date(2026, 3, 1)
+    assert load_catalog().bilateral_payment.percent == 150
+    assert schedule.expected("cigna", [CodeLine("64483", 1, ("50",))], on).amount_cents == 42750
+    assert schedule.expected("aetna", [CodeLine("64483", 1, ("50",))], on).amount_cents == 36752
+    assert schedule.expected("cigna", [CodeLine("20552", 1, ("50",))], on).amount_cents == 6200
+    assert schedule.expected("cigna", [CodeLine("64483", 1, ("RT",))], on).amount_cents == 28500

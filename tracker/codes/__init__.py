@@ -2,6 +2,7 @@
 
 from tracker.codes.catalog import (
     REGIONS,
+    BilateralPayment,
     Catalog,
     CodingRule,
     ProcedureCode,
@@ -12,6 +13,7 @@ from tracker.codes.catalog import (
 
 __all__ = [
     "REGIONS",
+    "BilateralPayment",
     "Catalog",
     "CodingRule",
     "ProcedureCode",

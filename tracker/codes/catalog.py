@@ -58,11 +58,30 @@ class CodingRule:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class BilateralPayment:
+    """What a payer pays for a bilateral line (modifier 50, one unit) of one of `codes`:
+    `percent` of the code's fee (catalog.yaml `bilateral_payment`, with its source)."""
+
+    percent: int
+    codes: frozenset[str]
+    source: str = ""
+
+    def applies(self, code: str, modifiers: tuple[str, ...] | list[str]) -> bool:
+        return bool(modifiers) and code in self.codes \
+            and any(m.strip().upper() == "50" for m in modifiers)
+
+    def of(self, amount_cents: int) -> int:
+        """`percent` of an amount, to the cent, half a cent up."""
+        return (amount_cents * self.percent + 50) // 100
+
+
 @dataclass(frozen=True)
 class Catalog:
     codes: dict[str, ProcedureCode]
     groups: dict[str, tuple[str, ...]]
     coding_rules: dict[str, CodingRule]
+    bilateral_payment: BilateralPayment = BilateralPayment(100, frozenset())
     # memo for callers that resolve the same code lines again and again (see rules.procedures)
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
@@ -123,4 +142,9 @@ def load_catalog() -> Catalog:
         finding: CodingRule(finding=finding, id=entry["id"], source=entry["source"])
         for finding, entry in raw["coding_rules"].items()
     }
-    return Catalog(codes=codes, groups=groups, coding_rules=coding_rules)
+    bilateral = raw.get("bilateral_payment") or {}
+    return Catalog(codes=codes, groups=groups, coding_rules=coding_rules,
+                   bilateral_payment=BilateralPayment(
+                       percent=int(bilateral.get("percent", 100)),
+                       codes=frozenset(str(c) for c in bilateral.get("codes", ())),
+                       source=str(bilateral.get("source", ""))))

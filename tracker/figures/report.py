@@ -59,8 +59,8 @@ class MoneyReport(Figures):
         at_risk, missed = self.money.at_risk, self.money.missed
         per_month = {first: cents for first, cents in missed.by_month.items()}
         return [(f"Revenue at risk, visits {at_risk.as_of} + {at_risk.days} days",
-                 f"{_money(at_risk.total_cents)} on {len(at_risk.visits)} "
-                 + ("visit" if len(at_risk.visits) == 1 else "visits")),
+                 f"{_money(at_risk.total_cents)} on {at_risk.count} "
+                 + ("visit" if at_risk.count == 1 else "visits")),
                 (f"Charges documented but not billed, {self.month.label}",
                  _money(per_month.get(self.month.first, 0)))]
 

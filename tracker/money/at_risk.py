@@ -14,14 +14,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Select, func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.money.billing_lines import Payers, session_lines
-from tracker.money.fee_schedule import load_fee_schedule
+from tracker.money.billing_lines import (
+    payer_on,
+    session_lines,
+    session_payers,
+    visit_payer,
+)
+from tracker.money.fee_schedule import FeeSchedule, load_fee_schedule
+from tracker.rules.session import CodeLine
 from tracker.store.tables import (
     EvaluationResultRow,
     PatientRow,
@@ -56,6 +63,7 @@ class AtRisk:
     as_of: date
     days: int
     visits: tuple[VisitAtRisk, ...]
+    count: int = 0  # the visits at risk (len(visits))
     total_cents: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
     by_payer: dict[str, int] = field(default_factory=dict)
@@ -97,68 +105,73 @@ def revenue_at_risk(engine: Engine, as_of: date, days: int = 21, *,
 
     Read from the readiness the board keeps (`tracker.visits.stored_readiness`, brought up to
     date first, as the board does before it reads a range), so only the visits at risk are
-    read. `visits`: the `upcoming_visits(engine, as_of, days)` a caller has already read,
-    priced instead."""
+    read, with their payer (evaluated, else the coverage's on the date) in the same query and
+    their booked lines in one more. `visits`: the `upcoming_visits(engine, as_of, days)` a
+    caller has already read, priced instead."""
     if visits is not None:
-        return _priced(engine, as_of, days, [
-            _Booked(v.session_id, v.date, v.patient_id, v.mrn, v.provider, v.payer,
-                    v.readiness.readiness, v.reasons[0] if v.reasons else "")
-            for v in visits if v.readiness.readiness in AT_RISK_READINESSES])
+        return _priced_upcoming(engine, as_of, days, visits)
     until = as_of + timedelta(days=days)
     refresh_readiness(engine, as_of, until, now=now or datetime.now(UTC))
     stored = VisitReadinessRow
-    query = (select_columns(col(stored.session_id), col(stored.date), col(SessionRow.patient_id),
-                            col(stored.mrn), col(ProviderRow.name),
-                            col(EvaluationResultRow.payer), col(stored.readiness),
-                            col(stored.reason))
-             .join(SessionRow, col(SessionRow.id) == col(stored.session_id))
-             .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
-             .outerjoin(EvaluationResultRow,
-                        col(EvaluationResultRow.session_id) == col(stored.session_id))
-             .where(col(stored.date) >= as_of, col(stored.date) <= until,
-                    col(stored.rank).in_([RANK[r] for r in AT_RISK_READINESSES]),
-                    col(SessionRow.status) == "scheduled")
-             .order_by(col(stored.rank), col(stored.date), col(stored.mrn),
-                       col(stored.session_id)))
+    at_risk: Select[Any] = (select_columns(col(stored.session_id).label("session_id"))
+               .join(SessionRow, col(SessionRow.id) == col(stored.session_id))
+               .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
+               .outerjoin(EvaluationResultRow,
+                          col(EvaluationResultRow.session_id) == col(stored.session_id))
+               .where(col(stored.date) >= as_of, col(stored.date) <= until,
+                      col(stored.rank).in_([RANK[r] for r in AT_RISK_READINESSES]),
+                      col(SessionRow.status) == "scheduled"))
+    described = at_risk.add_columns(
+        col(stored.date).label("day"), col(stored.mrn).label("mrn"),
+        func.coalesce(col(ProviderRow.name), "").label("provider"),
+        visit_payer(col(EvaluationResultRow.payer), col(SessionRow.patient_id),
+                    col(stored.date)).label("payer"),
+        col(stored.readiness).label("readiness"),
+        func.coalesce(col(stored.reason), "").label("reason"))
+    schedule = load_fee_schedule(engine)
     with DbSession(engine) as db:
-        booked = [_Booked(sid, day, pid, mrn, provider or "", payer or "", readiness,
-                          reason or "")
-                  for sid, day, pid, mrn, provider, payer, readiness, reason
-                  in db.execute(query)]
-    return _priced(engine, as_of, days, booked)
+        booked = [_Booked(*row) for row in db.execute(
+            described.order_by(col(stored.rank), col(stored.date), col(stored.mrn),
+                               col(stored.session_id)))]
+        lines = session_lines(db, at_risk, given=False)
+    return _at_risk(as_of, days, _priced(schedule, booked, lines))
 
 
-@dataclass(frozen=True)
-class _Booked:
-    """A visit at risk as the pricing reads it."""
+class _Booked(NamedTuple):
+    """A visit at risk as the pricing reads it (a tuple: tens of thousands are read)."""
 
     session_id: int
     date: date
-    patient_id: int
     mrn: str
     provider: str
-    payer: str  # the evaluated payer; "" when not evaluated
+    payer: str
     readiness: str
     reason: str
 
 
-def _priced(engine: Engine, as_of: date, days: int, visits: list[_Booked]) -> AtRisk:
-    schedule = load_fee_schedule(engine)
+def _priced_upcoming(engine: Engine, as_of: date, days: int,
+                     visits: Sequence[UpcomingVisit]) -> AtRisk:
+    at_risk = [v for v in visits if v.readiness.readiness in AT_RISK_READINESSES]
     with DbSession(engine) as db:
-        lines = session_lines(db, [v.session_id for v in visits])
-        payers = Payers(db, [v.patient_id for v in visits])
+        lines = session_lines(db, [v.session_id for v in at_risk], given=False)
+        payers = session_payers(db, [v.session_id for v in at_risk if not v.payer])
+    booked = [_Booked(v.session_id, v.date, v.mrn, v.provider,
+                      v.payer or payers.get(v.session_id, ""), v.readiness.readiness,
+                      v.reasons[0] if v.reasons else "") for v in at_risk]
+    return _at_risk(as_of, days, _priced(load_fee_schedule(engine), booked, lines))
+
+
+def _priced(schedule: FeeSchedule, visits: list[_Booked],
+            lines: dict[int, list[CodeLine]]) -> list[VisitAtRisk]:
     priced = []
     for visit in visits:
-        payer = visit.payer or payers.on(visit.patient_id, visit.date)
-        expected = schedule.expected(payer, [(line.code, line.units)
-                                             for line in lines.get(visit.session_id, [])],
-                                     visit.date)
+        expected = schedule.expected(visit.payer, lines.get(visit.session_id, ()), visit.date)
         priced.append(VisitAtRisk(
             session_id=visit.session_id, date=visit.date, mrn=visit.mrn,
-            provider=visit.provider, payer=payer, readiness=visit.readiness,
+            provider=visit.provider, payer=visit.payer, readiness=visit.readiness,
             reason=visit.reason, amount_cents=expected.amount_cents,
             unpriced=expected.unpriced))
-    return _at_risk(as_of, days, priced)
+    return priced
 
 
 def days_to_visit_bucket(days: int) -> str:
@@ -170,24 +183,42 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+class _Totals:
+    """The totals of the visits at risk, added a visit at a time."""
+
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+        self.total = 0
+        self.by_reason: dict[str, int] = defaultdict(int)
+        self.by_payer: dict[str, int] = defaultdict(int)
+        self.by_provider: dict[str, int] = defaultdict(int)
+        self.by_days = dict.fromkeys((name for name, _, _ in DAYS_TO_VISIT_BUCKETS), 0)
+        self.by_week: dict[date, int] = defaultdict(int)
+
+    def add(self, reason: str, day: date, provider: str, payer: str, cents: int) -> None:
+        self.total += cents
+        self.by_reason[reason] += cents
+        self.by_payer[payer or "no coverage"] += cents
+        self.by_provider[provider or "no provider"] += cents
+        self.by_days[days_to_visit_bucket((day - self.as_of).days)] += cents
+        self.by_week[week_of(day)] += cents
+
+    def at_risk(self, days: int, visits: tuple[VisitAtRisk, ...], count: int,
+                without_fee: int) -> AtRisk:
+        return AtRisk(as_of=self.as_of, days=days, visits=visits, count=count,
+                      total_cents=self.total, by_reason=_largest_first(self.by_reason),
+                      by_payer=_largest_first(self.by_payer),
+                      by_provider=_largest_first(self.by_provider),
+                      by_days_to_visit=self.by_days, by_week=dict(sorted(self.by_week.items())),
+                      visits_without_fee=without_fee)
+
+
 def _at_risk(as_of: date, days: int, visits: list[VisitAtRisk]) -> AtRisk:
-    by_reason: dict[str, int] = defaultdict(int)
-    by_payer: dict[str, int] = defaultdict(int)
-    by_provider: dict[str, int] = defaultdict(int)
-    by_days = dict.fromkeys((name for name, _, _ in DAYS_TO_VISIT_BUCKETS), 0)
-    by_week: dict[date, int] = defaultdict(int)
+    totals = _Totals(as_of)
     for v in visits:
-        by_reason[v.reason] += v.amount_cents
-        by_payer[v.payer or "no coverage"] += v.amount_cents
-        by_provider[v.provider or "no provider"] += v.amount_cents
-        by_days[days_to_visit_bucket((v.date - as_of).days)] += v.amount_cents
-        by_week[week_of(v.date)] += v.amount_cents
-    return AtRisk(as_of=as_of, days=days, visits=tuple(visits),
-                  total_cents=sum(v.amount_cents for v in visits),
-                  by_reason=_largest_first(by_reason), by_payer=_largest_first(by_payer),
-                  by_provider=_largest_first(by_provider), by_days_to_visit=by_days,
-                  by_week=dict(sorted(by_week.items())),
-                  visits_without_fee=sum(1 for v in visits if v.unpriced))
+        totals.add(v.reason, v.date, v.provider, v.payer, v.amount_cents)
+    return totals.at_risk(days, tuple(visits), len(visits),
+                          sum(1 for v in visits if v.unpriced))
 
 
 def _largest_first(totals: dict[str, int]) -> dict[str, int]:
@@ -214,8 +245,8 @@ def protected(engine: Engine, since: date, until: date) -> Protected:
             .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
             .where(col(SessionRow.id).in_([f[0].session_id for f in found])))
             if s.id is not None}
-        lines = session_lines(db, list(sessions))
-        payers = Payers(db, [s.patient_id for s, _ in sessions.values()])
+        lines = session_lines(db, list(sessions), given=False)
+        payers = _payers_then(db, [cleared.id for _, cleared in found if cleared.id is not None])
     schedule = load_fee_schedule(engine)
     visits = []
     for flagged, cleared in found:
@@ -224,9 +255,8 @@ def protected(engine: Engine, since: date, until: date) -> Protected:
         session, mrn = sessions[flagged.session_id]
         if session.status == "cancelled":
             continue
-        payer = payers.on(session.patient_id, cleared.visit_date)
-        expected = schedule.expected(payer, [(line.code, line.units)
-                                             for line in lines.get(flagged.session_id, [])],
+        payer = payers.get(cleared.id or 0, "")
+        expected = schedule.expected(payer, lines.get(flagged.session_id, ()),
                                      cleared.visit_date)
         visits.append(ProtectedVisit(
             session_id=flagged.session_id, visit_date=cleared.visit_date, mrn=mrn, payer=payer,
@@ -259,6 +289,19 @@ def _cleared(changes: Sequence[ReadinessChangeRow], since: date, until: date
                     and _day(change.at) <= change.visit_date and sid not in found:
                 found[sid] = (first, change)
     return list(found.values())
+
+
+def _payers_then(db: DbSession, change_ids: list[int]) -> dict[int, str]:
+    """The payer on the visit's date as each readiness change recorded it."""
+    change = ReadinessChangeRow
+    payers: dict[int, str] = {}
+    for start in range(0, len(change_ids), 900):
+        payers.update((cid, payer) for cid, payer in db.execute(
+            select_columns(col(change.id),
+                           payer_on(col(SessionRow.patient_id), col(change.visit_date)))
+            .join(SessionRow, col(SessionRow.id) == col(change.session_id))
+            .where(col(change.id).in_(change_ids[start:start + 900]))))
+    return payers
 
 
 def _day(moment: datetime) -> date:

@@ -14,7 +14,7 @@ from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from tracker.codes import load_catalog
-from tracker.money.billing_lines import Payers, session_lines
+from tracker.money.billing_lines import session_lines, session_payers
 from tracker.money.fee_schedule import FeeSchedule, load_fee_schedule
 from tracker.rules.charges import Documentation, DrugGiven, Miss, missed_lines
 from tracker.store.tables import PatientRow, ProviderRow, SessionRow
@@ -60,24 +60,25 @@ def missed_charges(engine: Engine, since: date, until: date) -> MissedCharges:
     catalog = load_catalog()
     schedule = load_fee_schedule(engine)
     with DbSession(engine) as db:
-        rows = db.execute(
+        documented_sessions = (
             select(col(SessionRow.id), col(SessionRow.patient_id), col(SessionRow.date),
                    col(SessionRow.guidance), col(SessionRow.drugs_given),
                    col(SessionRow.muscles), col(PatientRow.mrn), col(ProviderRow.name))
             .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
             .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
             .where(col(SessionRow.status) == "performed", col(SessionRow.date) >= since,
-                   col(SessionRow.date) <= until, _documented())
-            .order_by(col(SessionRow.date), col(PatientRow.mrn))).all()
+                   col(SessionRow.date) <= until, _documented()))
+        rows = db.execute(documented_sessions.order_by(col(SessionRow.date),
+                                                       col(PatientRow.mrn))).all()
         lines = session_lines(db, [row[0] for row in rows])
-        payers = Payers(db, [row[1] for row in rows])
+        found = [(row, misses) for row in rows
+                 if (misses := missed_lines(lines.get(row[0], []),
+                                            documentation_of(row[3], row[4], row[5]), catalog))]
+        # the payer only of the sessions that missed a charge: few of the documented ones
+        payers = session_payers(db, [row[0] for row, _ in found])
     charges: list[MissedCharge] = []
-    for sid, patient_id, day, guidance, drugs_given, muscles, mrn, provider in rows:
-        documented = documentation_of(guidance, drugs_given, muscles)
-        misses = missed_lines(lines.get(sid, []), documented, catalog)
-        if not misses:
-            continue
-        payer = payers.on(patient_id, day)
+    for (sid, _, day, _, _, _, mrn, provider), misses in found:
+        payer = payers.get(sid, "")
         for miss in misses:
             charges.append(MissedCharge(
                 session_id=sid, date=day, mrn=mrn, provider=provider or "", payer=payer,
@@ -108,7 +109,7 @@ def _amount(schedule: FeeSchedule, payer: str, miss: Miss, on: date) -> int | No
     fee = schedule.expected_fee(payer, miss.code, on)
     if fee is None:
         return None
-    amount = fee.for_units(miss.units)
+    amount = schedule.line_amount(fee, miss.units)
     if miss.instead_of is None:
         return amount
     billed = schedule.expected_fee(payer, miss.instead_of, on)
@@ -116,7 +117,7 @@ def _amount(schedule: FeeSchedule, payer: str, miss: Miss, on: date) -> int | No
         return None
     # the right code replaces the billed one: what is missed is the difference (none when the
     # session billed more than its documentation supports)
-    return max(amount - billed.for_units(1), 0)
+    return max(amount - schedule.line_amount(billed, 1), 0)
 
 
 def _totals(since: date, until: date, charges: list[MissedCharge]) -> MissedCharges:

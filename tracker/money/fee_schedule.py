@@ -2,7 +2,12 @@
 
 A fee is for one payer, or for every payer (`ANY_PAYER`) when the practice keeps one schedule;
 a payer's own fee wins over the any-payer one. Amounts are integer cents. A code with no fee on
-file has no expected amount: it is counted apart ("no fee on file"), never as $0."""
+file has no expected amount: it is counted apart ("no fee on file"), never as $0.
+
+A line's expected amount is the fee × its units (once per line where the fee is not per unit),
+and a bilateral line (modifier 50) of a code the catalog's `bilateral_payment` lists is paid at
+its percent (150 %, the common payer rule). Every figure prices a line through `line_amount`:
+at risk, protected and the charges to capture."""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session as DbSession
 from sqlmodel import col, select
 
-from tracker.codes import is_well_formed, normalize_code
+from tracker.codes import BilateralPayment, is_well_formed, load_catalog, normalize_code
+from tracker.rules.session import CodeLine
 from tracker.store.tables import FeeRow, utc_now
 
 ANY_PAYER = "*"
@@ -53,12 +59,26 @@ class Expected:
         return not self.unpriced
 
 
+def line_amount(fee: Fee, units: int, modifiers: tuple[str, ...] | list[str] = (),
+                bilateral: BilateralPayment | None = None) -> int:
+    """The expected amount of one line billed with `fee`: per unit or once, and a bilateral
+    line at the catalog's bilateral percent."""
+    amount = fee.for_units(units)
+    rule = bilateral or load_catalog().bilateral_payment
+    return rule.of(amount) if rule.applies(fee.code, modifiers) else amount
+
+
 @dataclass(frozen=True)
 class FeeSchedule:
     """Every fee on file, read once; lookups are in memory."""
 
     fees: tuple[Fee, ...]
+    bilateral: BilateralPayment = field(
+        default_factory=lambda: load_catalog().bilateral_payment, compare=False, repr=False)
     by_code: dict[str, tuple[Fee, ...]] = field(init=False, repr=False, compare=False)
+    # the fee found for each (payer, code, date) asked: a practice's visits ask few of them
+    _found: dict[tuple[str, str, date], Fee | None] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         index: dict[str, list[Fee]] = {}
@@ -68,7 +88,12 @@ class FeeSchedule:
 
     def expected_fee(self, payer: str, code: str, on: date) -> Fee | None:
         """The payer's fee for the code on the date, else the any-payer one, else None."""
-        code = normalize_code(code)
+        key = (payer, code, on)
+        if key not in self._found:
+            self._found[key] = self._fee_on(payer, normalize_code(code), on)
+        return self._found[key]
+
+    def _fee_on(self, payer: str, code: str, on: date) -> Fee | None:
         found: dict[str, Fee] = {}
         for fee in self.by_code.get(code, ()):
             if fee.payer in (payer, ANY_PAYER) and fee.in_force(on):
@@ -77,16 +102,23 @@ class FeeSchedule:
                     found[fee.payer] = fee
         return found.get(payer) or found.get(ANY_PAYER)
 
-    def expected(self, payer: str, lines: Iterable[tuple[str, int]], on: date) -> Expected:
-        """The expected amount of `(code, units)` lines for the payer on the date."""
+    def line_amount(self, fee: Fee, units: int,
+                    modifiers: tuple[str, ...] | list[str] = ()) -> int:
+        return line_amount(fee, units, modifiers, self.bilateral)
+
+    def expected(self, payer: str, lines: Iterable[CodeLine | tuple[str, int]],
+                 on: date) -> Expected:
+        """The expected amount of code lines (or `(code, units)` pairs) for the payer on the
+        date."""
         amount, unpriced = 0, []
-        for code, units in lines:
-            fee = self.expected_fee(payer, code, on)
+        for line in lines:
+            fee = self.expected_fee(payer, line[0], on)
             if fee is None:
-                unpriced.append(normalize_code(code))
+                unpriced.append(normalize_code(line[0]))
             else:
-                amount += fee.for_units(units)
-        return Expected(amount, tuple(dict.fromkeys(unpriced)))
+                amount += line_amount(fee, line[1], line[2] if len(line) > 2 else (),
+                                      self.bilateral)
+        return Expected(amount, tuple(dict.fromkeys(unpriced)) if unpriced else ())
 
 
 def expected_fee(schedule: FeeSchedule, payer: str, code: str, on: date) -> Fee | None:

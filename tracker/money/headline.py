@@ -27,7 +27,7 @@ class Headline:
         risk, saved, missed = self.at_risk, self.protected, self.not_captured
         month = missed.since.strftime("%B %Y")
         return [
-            f"At risk this week: {dollars(risk.total_cents)} on {len(risk.visits)} visit(s) "
+            f"At risk this week: {dollars(risk.total_cents)} on {risk.count} visit(s) "
             f"marked stop or act{_unpriced_visits(risk.visits_without_fee)}",
             f"Protected in the last 7 days: {dollars(saved.total_cents)} on "
             f"{len(saved.visits)} visit(s) fixed or moved after painauth flagged them"
