@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tracker.importers.service import import_practice_files
 from tracker.scheduling.deployments import DEFAULT_FILE, load_deployments
 from tracker.scheduling.embedded import build_scheduler
 from tracker.scheduling.lock import SchedulerAlreadyRunning, SchedulerLock
-from tracker.store import connect, upgrade
+from tracker.store import connect
 from tracker.store.tables import EvaluationResultRow
 from tracker.web.local_server import free_port
+
+from .serve_home import serve_home
 
 REPO = Path(__file__).resolve().parents[2]
 PAINAUTH = Path(sys.executable).with_name("painauth")
@@ -59,24 +59,8 @@ def _evaluations(url: str) -> int:
 
 def test_painauth_serve_runs_the_pre_visit_check_on_its_cadence_and_a_second_serve_refuses(
         tmp_path):
-    home = tmp_path / "home"
-    url = f"sqlite:///{home / 'painauth.sqlite'}"
-    upgrade(url)
-    engine = connect(url)
-    import_practice_files(sorted((REPO / "samples").glob("*.csv")), engine)
-    engine.dispose()
-    schedule = tmp_path / "prefect.yaml"
-    schedule.write_text(
-        "deployments:\n"
-        "  - name: pre-visit-check\n"
-        "    entrypoint: flows/pre_visit_check.py:pre_visit_check\n"
-        "    parameters: {as_of: '2026-12-01', horizon_days: 21}\n"
-        "    schedules:\n"
-        "      - {interval: 2, timezone: UTC}\n", encoding="utf-8")
-    env = {**os.environ, "PAINAUTH_HOME": str(home), "PAINAUTH_PREFECT_YAML": str(schedule),
-           "PREFECT_HOME": str(tmp_path / "prefect"), "PAINAUTH_SECRET_KEY": "test-only-secret"}
-    env.pop("PREFECT_API_URL", None)
-    env.pop("PAINAUTH_DATABASE_URL", None)
+    url, env = serve_home(tmp_path, "{interval: 2, timezone: UTC}")
+    env["PAINAUTH_SECRET_KEY"] = "test-only-secret"
     log = tmp_path / "serve.log"
     with open(log, "w", encoding="utf-8") as out:
         first = subprocess.Popen([str(PAINAUTH), "serve", "--port", str(free_port())], env=env,

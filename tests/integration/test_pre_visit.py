@@ -494,6 +494,19 @@ def _forget_the_check(engine: Engine) -> None:
             AuthorizationRow.decided_at.is_(None)))  # type: ignore[union-attr]
 
 
+def _checked_alone(engine: Engine) -> tuple[Any, dict[int, Any], dict[int, int], int]:
+    """The seeded practice checked in this process, then forgotten: the run's summary, each
+    session's verdict and inputs, the authorizations opened per session and the events written
+    — what a run spread over workers must store again, exactly once."""
+    _seed(engine)
+    summary = check_upcoming_visits(engine, AS_OF, batch_patients=7)
+    alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
+    found = (summary, alone, _open_authorizations_per_session(engine),
+             _count(engine, AuthorizationEventRow))
+    _forget_the_check(engine)
+    return found
+
+
 def _child_processes() -> set[str]:
     """This process's children, but multiprocessing's resource tracker, which the first worker
     process Python spawns starts and which lives as long as this process."""
@@ -509,12 +522,7 @@ def test_the_flow_on_two_dask_workers_stores_what_one_process_stores(
     from flows.batches import runs_in_process
     from flows.pre_visit_check import pre_visit_check
 
-    _seed(engine)
-    one = check_upcoming_visits(engine, AS_OF, batch_patients=7)
-    alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
-    opened_alone = _open_authorizations_per_session(engine)
-    events_alone = _count(engine, AuthorizationEventRow)
-    _forget_the_check(engine)
+    one, alone, opened_alone, events_alone = _checked_alone(engine)
     address = batches_on_two_workers
     before = _batches_run_by_each_worker(address) if address else []
     processes = _child_processes()
@@ -545,10 +553,7 @@ def test_a_run_of_a_few_batches_on_one_machine_starts_no_cluster_and_stores_the_
 
     from flows.pre_visit_check import pre_visit_check
 
-    _seed(engine)
-    one = check_upcoming_visits(engine, AS_OF, batch_patients=7)
-    alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
-    _forget_the_check(engine)
+    one, alone, _, _ = _checked_alone(engine)
     monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
     monkeypatch.setenv("PAINAUTH_CHECK_WORKERS", "2")
     monkeypatch.delenv("PAINAUTH_DASK_SCHEDULER", raising=False)
@@ -602,11 +607,7 @@ def test_a_batch_the_database_failed_once_is_retried_and_one_that_fails_leaves_n
 
     engine = connect(empty_tables(postgresql_url))
     try:
-        _seed(engine)
-        check_upcoming_visits(engine, AS_OF, batch_patients=7)
-        alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
-        opened_alone = _open_authorizations_per_session(engine)
-        _forget_the_check(engine)
+        _, alone, opened_alone, _ = _checked_alone(engine)
         patients = patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS)
         groups = list(batches(patients, 7))
         first, last = groups[0], groups[-1]
@@ -686,12 +687,7 @@ def test_a_dask_worker_killed_mid_batch_still_leaves_every_visit_checked_exactly
 
     engine = connect(empty_tables(postgresql_url))
     try:
-        _seed(engine)
-        check_upcoming_visits(engine, AS_OF, batch_patients=7)
-        alone = {sid: (row.verdict, row.inputs_hash) for sid, row in _stored(engine).items()}
-        opened_alone = _open_authorizations_per_session(engine)
-        events_alone = _count(engine, AuthorizationEventRow)
-        _forget_the_check(engine)
+        _, alone, opened_alone, events_alone = _checked_alone(engine)
         first_batch = next(batches(patients_with_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS), 7))
         with DbSession(engine) as db:
             held = min(db.exec(select(SessionRow.id).where(

@@ -3,7 +3,6 @@ sign-in that every worker honours — also a worker started after the sign-in.""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -14,10 +13,11 @@ from pathlib import Path
 import httpx
 import psutil
 
-from tracker.importers.service import import_practice_files
-from tracker.store import connect, upgrade
+from tracker.store import connect
 from tracker.store.users import add_user
 from tracker.web.local_server import free_port
+
+from .serve_home import serve_home
 
 REPO = Path(__file__).resolve().parents[2]
 PAINAUTH = Path(sys.executable).with_name("painauth")
@@ -57,24 +57,12 @@ def _answers(base: str) -> bool:
 
 
 def test_two_workers_share_one_port_one_scheduler_and_every_sign_in(tmp_path):
-    home = tmp_path / "home"
-    url = f"sqlite:///{home / 'painauth.sqlite'}"
-    upgrade(url)
+    # a cadence that cannot come round during the test; the session key is the one the board
+    # keeps under PAINAUTH_HOME
+    url, env = serve_home(tmp_path, "{cron: '0 6 1 1 *', timezone: UTC}")
     engine = connect(url)
-    import_practice_files(sorted((REPO / "samples").glob("*.csv")), engine)
     add_user(engine, "front.desk", "scheduler", "front-desk-password-1")
     engine.dispose()
-    schedule = tmp_path / "prefect.yaml"
-    schedule.write_text(  # a cadence that cannot come round during the test
-        "deployments:\n"
-        "  - name: pre-visit-check\n"
-        "    entrypoint: flows/pre_visit_check.py:pre_visit_check\n"
-        "    schedules:\n"
-        "      - {cron: '0 6 1 1 *', timezone: UTC}\n", encoding="utf-8")
-    env = {**os.environ, "PAINAUTH_HOME": str(home), "PAINAUTH_PREFECT_YAML": str(schedule),
-           "PREFECT_HOME": str(tmp_path / "prefect")}
-    for name in ("PREFECT_API_URL", "PAINAUTH_DATABASE_URL", "PAINAUTH_SECRET_KEY"):
-        env.pop(name, None)  # the key is the one the board keeps under PAINAUTH_HOME
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
