@@ -283,6 +283,49 @@ def test_missed_charges_on_performed_sessions_are_priced_from_the_fee_schedule(
     assert "--since 2026-12-02 is after --as-of 2026-12-01" in capsys.readouterr().err
 
 
+def test_a_missed_charge_billed_after_all_leaves_the_list_and_a_new_session_joins_it(
+        practice: Practice) -> None:
+    """The misses are kept per session (charge_checks): billing adding the missing line, a
+    corrected procedure note, a newly imported session and a new release of the rules each
+    show on the next read."""
+    from sqlalchemy import update
+
+    from tracker.store.tables import ChargeCheckRow
+
+    engine = practice.engine
+    one = practice.patient("P1", "medicare")
+    trial = practice.session(one, date(2026, 11, 20), [("63650", 1)], status="performed",
+                             intent="trial", guidance="fluoroscopy")
+    two = practice.patient("P2", "aetna")
+    points = practice.session(two, date(2026, 11, 3), [("20552", 1)], status="performed",
+                              muscles=4)
+
+    def found() -> list[tuple[str, str, str]]:
+        return [(c.mrn, c.kind, c.code) for c in
+                missed_charges(engine, date(2026, 11, 1), date(2026, 11, 30)).charges]
+
+    assert found() == [("P2", "trigger_point_muscles", "20553"),
+                       ("P1", "guidance_not_billed", "77003")]
+    with DbSession(engine) as db:  # billing adds the fluoroscopy line the note supports
+        db.add(SessionCodeRow(session_id=trial, position=1, code="77003", units=1))
+        db.commit()
+    assert found() == [("P2", "trigger_point_muscles", "20553")]
+    with DbSession(engine) as db:  # the note is corrected: two muscles, as billed
+        session = db.get(SessionRow, points)
+        assert session is not None
+        session.muscles = 2
+        db.add(session)
+        db.commit()
+    assert found() == []
+    three = practice.patient("P3", "cigna")
+    practice.session(three, date(2026, 11, 25), [("62322", 1)], status="performed",
+                     guidance="fluoroscopy")
+    assert found() == [("P3", "guidance_not_billed", "62323")]
+    with engine.begin() as connection:  # checks kept under an earlier release of the rules
+        connection.execute(update(ChargeCheckRow).values(rules="earlier", missed=0, misses=[]))
+    assert found() == [("P3", "guidance_not_billed", "62323")]
+
+
 def test_the_charges_to_capture_flow_publishes_the_revenue_headline_as_a_markdown_artifact(
         prefect_server: None, practice: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
     """The weekly flow on a temporary Prefect server, as of 2 December: at risk December 2-8,

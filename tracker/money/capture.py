@@ -4,20 +4,29 @@ the amounts."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, String, and_, cast, or_, select
+from sqlalchemy import Engine, Table, and_, func, literal_column, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session as DbSession
 from sqlmodel import col
 
 from tracker.codes import load_catalog
+from tracker.codes.catalog import Catalog
 from tracker.money.billing_lines import session_lines, session_payers
 from tracker.money.fee_schedule import FeeSchedule, load_fee_schedule
+from tracker.rules import charges as charge_rules
 from tracker.rules.charges import Documentation, DrugGiven, Miss, missed_lines
-from tracker.store.tables import PatientRow, ProviderRow, SessionRow
+from tracker.store.tables import ChargeCheckRow, PatientRow, ProviderRow, SessionRow, utc_now
+
+_CHUNK = 2000
 
 # The kinds of miss (tracker.rules.charges), in the order the board lists them.
 KINDS = ("guidance_not_billed", "drug_not_billed", "trigger_point_muscles", "waste_not_billed")
@@ -56,30 +65,35 @@ class MissedCharges:
 
 
 def missed_charges(engine: Engine, since: date, until: date) -> MissedCharges:
-    """Every miss on the sessions performed from `since` to `until` (inclusive), oldest first."""
+    """Every miss on the sessions performed from `since` to `until` (inclusive), oldest first.
+
+    Each performed session's misses are worked out once and kept (`charge_checks`, forgotten by
+    triggers when the session or its lines change): the period's sessions without a current
+    check are worked out first, then the stored misses are read and priced."""
     catalog = load_catalog()
     schedule = load_fee_schedule(engine)
+    rules = rules_fingerprint()
+    check = ChargeCheckRow
     with DbSession(engine) as db:
-        documented_sessions = (
-            select(col(SessionRow.id), col(SessionRow.patient_id), col(SessionRow.date),
-                   col(SessionRow.guidance), col(SessionRow.drugs_given),
-                   col(SessionRow.muscles), col(PatientRow.mrn), col(ProviderRow.name))
+        check_performed_sessions(db, since, until, rules, catalog)
+        db.commit()
+        rows = db.execute(
+            select(col(check.session_id), col(check.date), col(check.misses),
+                   col(PatientRow.mrn), col(ProviderRow.name))
+            .join(SessionRow, col(SessionRow.id) == col(check.session_id))
             .join(PatientRow, col(PatientRow.id) == col(SessionRow.patient_id))
             .outerjoin(ProviderRow, col(ProviderRow.id) == col(SessionRow.provider_id))
-            .where(col(SessionRow.status) == "performed", col(SessionRow.date) >= since,
-                   col(SessionRow.date) <= until, _documented()))
-        rows = db.execute(documented_sessions.order_by(col(SessionRow.date),
-                                                       col(PatientRow.mrn))).all()
-        lines = session_lines(db, [row[0] for row in rows])
-        found = [(row, misses) for row in rows
-                 if (misses := missed_lines(lines.get(row[0], []),
-                                            documentation_of(row[3], row[4], row[5]), catalog))]
-        # the payer only of the sessions that missed a charge: few of the documented ones
-        payers = session_payers(db, [row[0] for row, _ in found])
+            # `missed > 0` as written in the partial index ix_charge_checks_missed_date
+            .where(col(check.missed) > literal_column("0"), col(check.date) >= since,
+                   col(check.date) <= until, col(check.rules) == rules)
+            .order_by(col(check.date), col(PatientRow.mrn))).all()
+        # the payer only of the sessions that missed a charge: few of the performed ones
+        payers = session_payers(db, [row[0] for row in rows])
     charges: list[MissedCharge] = []
-    for (sid, _, day, _, _, _, mrn, provider), misses in found:
+    for sid, day, misses, mrn, provider in rows:
         payer = payers.get(sid, "")
-        for miss in misses:
+        for stored in misses:
+            miss = Miss(**stored)
             charges.append(MissedCharge(
                 session_id=sid, date=day, mrn=mrn, provider=provider or "", payer=payer,
                 kind=miss.kind, code=miss.code, units=miss.units,
@@ -88,12 +102,55 @@ def missed_charges(engine: Engine, since: date, until: date) -> MissedCharges:
     return _totals(since, until, charges)
 
 
-def _documented() -> Any:
-    """The sessions whose procedure note documents something: only they can miss a charge
-    (guidance, drugs given or muscles; a JSON null of drugs_given documents nothing)."""
-    drugs = col(SessionRow.drugs_given)
-    return or_(col(SessionRow.guidance).is_not(None), col(SessionRow.muscles).is_not(None),
-               and_(drugs.is_not(None), cast(drugs, String) != "null"))
+@lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """The code catalog and the charge rules a stored check was worked out under: a release that
+    changes either makes every stored check count as missing."""
+    digest = hashlib.sha256(Path(charge_rules.__file__).read_bytes())
+    digest.update(resources.files("tracker.codes").joinpath("catalog.yaml").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def check_performed_sessions(db: DbSession, since: date, until: date, rules: str,
+                             catalog: Catalog) -> int:
+    """Work out and keep the misses of the sessions performed from `since` to `until` that have
+    no current check (in the caller's transaction); how many were worked out."""
+    session, check = SessionRow, ChargeCheckRow
+    in_range = [col(session.status) == "performed", col(session.date) >= since,
+                col(session.date) <= until]
+    performed = db.execute(select(func.count()).select_from(session).where(*in_range))
+    checked = db.execute(select(func.count()).select_from(check).where(
+        col(check.rules) == rules, col(check.date) >= since, col(check.date) <= until))
+    if performed.scalar_one() == checked.scalar_one():  # a changed session's check is gone
+        return 0
+    unchecked = db.execute(
+        select(col(session.id), col(session.date), col(session.guidance),
+               col(session.drugs_given), col(session.muscles))
+        .outerjoin(check, and_(col(check.session_id) == col(session.id),
+                               col(check.rules) == rules))
+        .where(*in_range, col(check.session_id).is_(None))).all()
+    # only a session whose note documents something (guidance, drugs, muscles) can miss one
+    documented = [row for row in unchecked
+                  if row[2] is not None or row[3] or row[4] is not None]
+    lines = session_lines(db, [row[0] for row in documented]) if documented else {}
+    misses = {row[0]: missed_lines(lines.get(row[0], []),
+                                   documentation_of(row[2], row[3], row[4]), catalog)
+              for row in documented}
+    stamp = utc_now()
+    table = cast(Table, ChargeCheckRow.__table__)  # type: ignore[attr-defined]
+    dialect = postgresql if db.connection().dialect.name == "postgresql" else sqlite
+    for start in range(0, len(unchecked), _CHUNK):
+        found = [{"session_id": sid, "date": day, "rules": rules,
+                  "missed": len(misses.get(sid, ())),
+                  "misses": [asdict(miss) for miss in misses.get(sid, ())],
+                  "computed_at": stamp}
+                 for sid, day, *_ in unchecked[start:start + _CHUNK]]
+        statement = dialect.insert(table)
+        db.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.session_id],
+            set_={name: statement.excluded[name] for name in found[0] if name != "session_id"}),
+            found)
+    return len(unchecked)
 
 
 def documentation_of(guidance: str | None, drugs_given: list[dict[str, Any]] | None,

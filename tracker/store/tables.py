@@ -13,7 +13,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names, so migrations can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -520,6 +530,29 @@ class VisitReadinessRow(SQLModel, table=True):
     computed_at: datetime = _stamp()
     recheck_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), index=True,
                                         description="when time alone may change it")
+
+
+class ChargeCheckRow(SQLModel, table=True):
+    """A performed session's charge capture as last worked out by `tracker.rules.charges`: what
+    it documented but did not bill, so the money figures sum stored misses instead of reading
+    every documented session of six months with its lines. A copy, never a second definition:
+    triggers (`tracker.store.charge_triggers`) delete it when the session or its code lines
+    change, and a row worked out under another code catalog (`rules`) counts as missing."""
+
+    __tablename__ = "charge_checks"
+    __table_args__ = (Index("ix_charge_checks_rules_date", "rules", "date"),
+                      # the few sessions that missed a charge, by date (what the figures read)
+                      Index("ix_charge_checks_missed_date", "rules", "date",
+                            sqlite_where=text("missed > 0"), postgresql_where=text("missed > 0")))
+
+    session_id: int = Field(sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="CASCADE"),
+                                             primary_key=True))
+    date: date
+    rules: str = Field(max_length=16, description="the code catalog's fingerprint")
+    missed: int = Field(description="how many misses: 0 for a session that billed all it "
+                        "documented")
+    misses: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    computed_at: datetime = _stamp()
 
 
 class ImportBatchRow(SQLModel, table=True):
