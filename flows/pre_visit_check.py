@@ -60,6 +60,12 @@ def check_patients(patient_ids: list[int], as_of: date, horizon_days: int) -> Pr
         engine.dispose()
 
 
+# The status table's rows at most: worst first, enough for ops staff to see what the run found
+# (the board pages through all of them). A network's 16,000 rows made a 1.9 MB artifact whose
+# event the Prefect server refused.
+ARTIFACT_ROWS = 500
+
+
 @task(cache_policy=NO_CACHE)
 def publish_status(summary: PreVisitSummary) -> None:
     """The visits needing attention (every readiness but clear, the board's own rows) as a table
@@ -67,11 +73,14 @@ def publish_status(summary: PreVisitSummary) -> None:
     (each batch also wrote its visits' readiness history, see `check_batch(attention=True)`)."""
     visits = merged_rows(summary.attention)
     counts = {name: summary.readiness[name] for name in READINESSES}
+    shown = visits[:ARTIFACT_ROWS]
     create_table_artifact(
         key="pre-visit-status",
-        table=visits,
+        table=shown,
         description=f"Scheduled visits from {summary.as_of} needing attention "
-                    f"({summary.horizon_days}-day horizon), worst readiness first")
+                    f"({summary.horizon_days}-day horizon), worst readiness first"
+                    + (f": the first {len(shown)} of {len(visits)}; the board lists them all"
+                       if len(shown) < len(visits) else ""))
     readiness = "\n".join(f"| {name} | {n} |" for name, n in counts.items())
     verdicts = "\n".join(f"| {k} | {n} |" for k, n in sorted(summary.verdicts.items()))
     problems = "\n".join(f"- {p}" for p in summary.problems[:50]) or "none"
@@ -81,7 +90,9 @@ def publish_status(summary: PreVisitSummary) -> None:
                   f"{summary.evaluated} sessions evaluated in a {summary.horizon_days}-day "
                   f"horizon; {summary.changed} changed, {summary.unchanged} unchanged; "
                   f"{summary.authorizations_opened} authorizations opened; "
-                  f"{len(visits)} need attention.\n\n"
+                  f"{len(visits)} need attention"
+                  + (f" (the status table shows the first {len(shown)}; the board lists them "
+                     "all)" if len(shown) < len(visits) else "") + ".\n\n"
                   f"| readiness | visits |\n|---|---|\n{readiness}\n\n"
                   f"| verdict | sessions |\n|---|---|\n{verdicts}\n\n"
                   f"## Not evaluated\n\n{problems}\n"),

@@ -407,6 +407,26 @@ def test_the_flow_publishes_the_visits_needing_attention_as_a_table_artifact(
     assert history == {v.session_id: v.readiness.readiness for v in every}
 
 
+def test_a_network_sized_status_table_shows_the_worst_rows_and_says_the_board_has_the_rest(
+        prefect_server: None, database_url: str, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import flows.pre_visit_check as flow_module
+
+    _seed(engine)
+    monkeypatch.setenv("PAINAUTH_DATABASE_URL", database_url)
+    monkeypatch.setattr(flow_module, "ARTIFACT_ROWS", 2)
+    state = flow_module.pre_visit_check(as_of=AS_OF, return_state=True)
+    assert state.is_completed(), state.message
+    [table] = published(state, "pre-visit-status")
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    board = [v for v in status_visits(engine, AS_OF, DEFAULT_HORIZON_DAYS) if v.needs_attention]
+    assert len(board) > 2
+    assert [r["session"] for r in rows] == [str(v.session_id) for v in board[:2]]
+    assert f"the first 2 of {len(board)}; the board lists them all" in table.description
+    [summary] = published(state, "pre-visit-summary")
+    assert f"{len(board)} need attention (the status table shows the first 2" in summary.data
+
+
 def test_the_synthetic_practice_ships_locations_whose_state_and_place_its_visits_are_checked_in(
         engine: Engine) -> None:
     _seed(engine)
