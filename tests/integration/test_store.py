@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -132,3 +133,25 @@ def test_the_practice_state_setting_is_the_state_of_stored_visits(
     monkeypatch.setenv("PAINAUTH_PRACTICE_STATE", "Texas")
     with DbSession(engine) as db, pytest.raises(BadSetting, match="PAINAUTH_PRACTICE_STATE"):
         load_patient_records(db, [patient])
+
+
+def test_the_copies_triggers_on_postgresql_never_plan_a_sequential_scan(
+        postgresql_url: str, empty_tables: Callable[[str], str]) -> None:
+    """Planned while visit_readiness was empty, a deletion kept scanning it whole as it grew: a
+    fresh practice's first check took minutes. Every forgetting function is set to use indexes."""
+    from sqlalchemy import text
+
+    from tracker.store import charge_triggers, readiness_triggers
+
+    engine = connect(empty_tables(postgresql_url))
+    try:
+        with engine.connect() as connection:
+            settings = dict(connection.execute(text(
+                "SELECT proname, proconfig FROM pg_proc WHERE proname LIKE '%\\_forget\\_%'")).all())
+    finally:
+        engine.dispose()
+    expected = {f"{copy}_forget_{table}" for copy, forget in (
+        ("visit_readiness", readiness_triggers.FORGET), ("charge_checks", charge_triggers.FORGET))
+        for table in forget}
+    assert set(settings) == expected
+    assert all(config and "enable_seqscan=off" in config for config in settings.values())

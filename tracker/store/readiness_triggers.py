@@ -15,6 +15,8 @@ migration 0017, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+from tracker.store import forgetting
+
 # table -> how a changed row (NEW or OLD, written as ROW) names the visits to forget
 FORGET: dict[str, str] = {
     "sessions": "SELECT id FROM sessions WHERE patient_id = ROW.patient_id",
@@ -30,44 +32,11 @@ FORGET: dict[str, str] = {
                            "ON a.session_id = b.id WHERE a.id = ROW.authorization_id",
     "evaluation_results": "SELECT ROW.session_id",
 }
-EVENTS = ("INSERT", "UPDATE", "DELETE")
-
-
-def _delete(table: str, row: str) -> str:
-    return (f"DELETE FROM visit_readiness WHERE session_id IN "
-            f"({FORGET[table].replace('ROW.', row + '.')});")
-
-
-def _rows(event: str) -> tuple[str, ...]:
-    return {"INSERT": ("NEW",), "UPDATE": ("OLD", "NEW"), "DELETE": ("OLD",)}[event]
 
 
 def create_statements(dialect: str) -> list[str]:
-    statements = []
-    for table in FORGET:
-        if dialect == "postgresql":
-            body = "\n".join(
-                f"  IF TG_OP IN ({', '.join(repr(e) for e in EVENTS if row in _rows(e))}) THEN "
-                f"{_delete(table, row)} END IF;" for row in ("OLD", "NEW"))
-            statements.append(
-                f"CREATE FUNCTION visit_readiness_forget_{table}() RETURNS trigger "
-                f"LANGUAGE plpgsql AS $$\nBEGIN\n{body}\n  RETURN NULL;\nEND\n$$")
-            statements.append(
-                f"CREATE TRIGGER visit_readiness_forget AFTER INSERT OR UPDATE OR DELETE ON "
-                f"{table} FOR EACH ROW EXECUTE FUNCTION visit_readiness_forget_{table}()")
-            continue
-        for event in EVENTS:
-            deletes = " ".join(_delete(table, row) for row in _rows(event))
-            statements.append(
-                f"CREATE TRIGGER visit_readiness_forget_{table}_{event.lower()} AFTER {event} ON "
-                f"{table} FOR EACH ROW BEGIN {deletes} END")
-    return statements
+    return forgetting.create_statements("visit_readiness", FORGET, dialect)
 
 
 def drop_statements(dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [statement for table in FORGET for statement in (
-            f"DROP TRIGGER IF EXISTS visit_readiness_forget ON {table}",
-            f"DROP FUNCTION IF EXISTS visit_readiness_forget_{table}()")]
-    return [f"DROP TRIGGER IF EXISTS visit_readiness_forget_{table}_{event.lower()}"
-            for table in FORGET for event in EVENTS]
+    return forgetting.drop_statements("visit_readiness", FORGET, dialect)

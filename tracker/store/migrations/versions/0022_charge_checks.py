@@ -1,7 +1,9 @@
 """Each performed session's charge capture kept beside it (charge_checks), so the money figures
 sum stored misses instead of reading six months of documented sessions with their lines on
 every view; triggers that forget it when the session or its lines change
-(tracker.store.charge_triggers).
+(tracker.store.charge_triggers); and the readiness triggers' functions made by 0017 set never to
+plan a sequential scan (tracker.store.forgetting: planned on an empty table, they scanned it
+whole on every change as it grew).
 
 Revision ID: 0022
 Revises: 0021
@@ -13,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from tracker.store import forgetting, readiness_triggers
 from tracker.store.charge_triggers import create_statements, drop_statements
 
 revision: str = "0022"
@@ -42,6 +45,10 @@ def upgrade() -> None:
                     unique=False,
                     sqlite_where=sa.text("missed > 0"), postgresql_where=sa.text("missed > 0"))
     for statement in create_statements(op.get_bind().dialect.name):
+        op.execute(statement)
+    # visit_readiness's functions (0017) never plan a sequential scan either (forgetting.py)
+    for statement in forgetting.indexes_only_statements(
+            "visit_readiness", readiness_triggers.FORGET, op.get_bind().dialect.name):
         op.execute(statement)
 
 
