@@ -1,9 +1,9 @@
 """Each performed session's charge capture kept beside it (charge_checks), so the money figures
 sum stored misses instead of reading six months of documented sessions with their lines on
 every view; triggers that forget it when the session or its lines change
-(tracker.store.charge_triggers); and the readiness triggers' functions made by 0017 set never to
-plan a sequential scan (tracker.store.forgetting: planned on an empty table, they scanned it
-whole on every change as it grew).
+(tracker.store.charge_triggers); and the readiness triggers of 0017 made again as
+tracker.store.forgetting makes them now (on PostgreSQL: planned on an empty table, they scanned
+it whole on every change as it grew).
 
 Revision ID: 0022
 Revises: 0021
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from tracker.store import forgetting, readiness_triggers
+from tracker.store import readiness_triggers
 from tracker.store.charge_triggers import create_statements, drop_statements
 
 revision: str = "0022"
@@ -46,9 +46,10 @@ def upgrade() -> None:
                     sqlite_where=sa.text("missed > 0"), postgresql_where=sa.text("missed > 0"))
     for statement in create_statements(op.get_bind().dialect.name):
         op.execute(statement)
-    # visit_readiness's functions (0017) never plan a sequential scan either (forgetting.py)
-    for statement in forgetting.indexes_only_statements(
-            "visit_readiness", readiness_triggers.FORGET, op.get_bind().dialect.name):
+    # visit_readiness's triggers (0017) made again as tracker.store.forgetting makes them now
+    dialect = op.get_bind().dialect.name
+    for statement in [*readiness_triggers.drop_statements(dialect),
+                      *readiness_triggers.create_statements(dialect)]:
         op.execute(statement)
 
 
