@@ -4,7 +4,10 @@ a SQLite file under it, a prefect.yaml of the test's cadence, and the environmen
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 from pathlib import Path
+from typing import Any
 
 from tracker.importers.service import import_practice_files
 from tracker.store import connect, upgrade
@@ -34,3 +37,13 @@ def serve_home(tmp_path: Path, schedule: str) -> tuple[str, dict[str, str]]:
     for name in ("PREFECT_API_URL", "PAINAUTH_DATABASE_URL", "PAINAUTH_SECRET_KEY"):
         env.pop(name, None)
     return url, env
+
+
+def stop_serving(process: subprocess.Popen[Any]) -> None:
+    """Ctrl-C, as a person stops `painauth serve`; killed if it has not ended within a minute."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

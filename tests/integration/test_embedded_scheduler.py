@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from tracker.store import connect
 from tracker.store.tables import EvaluationResultRow
 from tracker.web.local_server import free_port
 
-from .serve_home import serve_home
+from .serve_home import serve_home, stop_serving
 
 REPO = Path(__file__).resolve().parents[2]
 PAINAUTH = Path(sys.executable).with_name("painauth")
@@ -79,9 +78,5 @@ def test_painauth_serve_runs_the_pre_visit_check_on_its_cadence_and_a_second_ser
         assert "already runs the scheduler" in second.stderr
         assert "Traceback" not in second.stderr
     finally:
-        first.send_signal(signal.SIGINT)
-        try:
-            first.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            first.kill()
+        stop_serving(first)
     assert first.returncode == 0, log.read_text()[-2000:]

@@ -4,7 +4,6 @@ sign-in that every worker honours — also a worker started after the sign-in.""
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from tracker.store import connect
 from tracker.store.users import add_user
 from tracker.web.local_server import free_port
 
-from .serve_home import serve_home
+from .serve_home import serve_home, stop_serving
 
 REPO = Path(__file__).resolve().parents[2]
 PAINAUTH = Path(sys.executable).with_name("painauth")
@@ -97,12 +96,7 @@ def test_two_workers_share_one_port_one_scheduler_and_every_sign_in(tmp_path):
             assert "Testperson" in page.text  # the samples' patient, shown to a signed-in user
         client.close()
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_serving(server)
     assert server.returncode == 0, log.read_text()[-3000:]
     assert not [child for child in psutil.process_iter(["pid"])
                 if child.pid in first], "a worker outlived the board"
